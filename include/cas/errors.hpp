@@ -1,0 +1,106 @@
+// The exceptions cas throws.
+//
+// Every failure is a cas::Error (a std::runtime_error), so one catch clause handles them all;
+// the subclasses let callers react to a specific cause. "Not there" is never an error: lookups
+// return std::optional or nullptr instead. Messages name the operation, the path and the
+// reason, e.g. "rename 58/4b6ab7/584b... -> 58/584b...: Permission denied".
+//
+// Thread-safety: exception objects are immutable after construction.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cas {
+
+// Base of every exception thrown by cas.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A string given as a hash is not one: not lowercase hex, too short for a layout's prefix,
+// longer than 128 characters, or empty. Thrown before anything on disk is touched.
+class InvalidHashError : public Error {
+ public:
+  InvalidHashError(std::string hash, const std::string& why);
+  // The rejected input (possibly containing NUL or control characters).
+  const std::string& hash() const noexcept { return hash_; }
+
+ private:
+  std::string hash_;
+};
+
+// A mutating operation was called on a read-only store. operation() is "create" for
+// insert/copy/put and "remove" for remove; nothing on disk was changed.
+class ReadOnlyError : public Error {
+ public:
+  ReadOnlyError(std::string operation, std::string hash);
+  const std::string& operation() const noexcept { return operation_; }
+  const std::string& hash() const noexcept { return hash_; }
+
+ private:
+  std::string operation_;
+  std::string hash_;
+};
+
+// insert/copy could not publish a file, for a reason that is not an OS error on the
+// store (the source vanished or is not a regular file). Nothing was left behind.
+class InsertionError : public Error {
+ public:
+  InsertionError(std::string source, const std::string& why);
+  const std::string& source() const noexcept { return source_; }
+
+ private:
+  std::string source_;
+};
+
+// An OS call failed. code() is the errno value; path() the path that actually failed.
+class IoError : public Error {
+ public:
+  IoError(int code, const std::string& operation, std::string path);
+  int code() const noexcept { return code_; }
+  const std::string& path() const noexcept { return path_; }
+
+ protected:
+  IoError(int code, std::string path, const std::string& message, int /*tag*/);
+
+ private:
+  int code_;
+  std::string path_;
+};
+
+// An OS call failed for lack of permission: EACCES, EPERM or EROFS. path() names the path
+// whose operation was refused (which may be a directory, not the file asked for).
+class PermissionError : public IoError {
+ public:
+  PermissionError(int code, const std::string& operation, std::string path);
+};
+
+// Files were found under the root that no configured layout recognizes. paths() holds their
+// root-relative paths, sorted. Thrown by Store::walk after every hash has been visited.
+class UnrecognizedPathsError : public Error {
+ public:
+  explicit UnrecognizedPathsError(std::vector<std::string> paths);
+  const std::vector<std::string>& paths() const noexcept { return paths_; }
+
+ private:
+  std::vector<std::string> paths_;
+};
+
+// A file's content does not hash to its name (verify-on-open, put-with-expected-hash).
+class CorruptError : public Error {
+ public:
+  CorruptError(std::string path, std::string expected, std::string actual);
+  const std::string& path() const noexcept { return path_; }
+  const std::string& expected() const noexcept { return expected_; }
+  const std::string& actual() const noexcept { return actual_; }
+
+ private:
+  std::string path_;
+  std::string expected_;
+  std::string actual_;
+};
+
+}  // namespace cas

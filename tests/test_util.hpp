@@ -1,0 +1,41 @@
+// Helpers shared by the tests: scratch directories, file contents, running commands.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/filesystem.hpp>
+
+namespace cas::test {
+
+// A fresh directory under $TMPDIR (default /tmp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const boost::filesystem::path& path() const { return path_; }
+  boost::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  boost::filesystem::path path_;
+};
+
+// Creates (or truncates) `p` holding `content`, creating parent directories.
+void write_file(const boost::filesystem::path& p, const std::string& content);
+// Returns the whole content of `p`; throws std::runtime_error when it cannot be read.
+std::string read_file(const boost::filesystem::path& p);
+
+struct RunResult {
+  int exit_code = -1;  // 128 + signal number when killed by a signal
+  std::string out;
+  std::string err;
+};
+// Runs argv[0] (searched in PATH) with the given arguments, stdin from `input`, and waits.
+RunResult run(const std::vector<std::string>& argv, const std::string& input = "");
+
+// True when the tests run as root (needed for drop_caches, mounts, runuser).
+bool is_root();
+
+}  // namespace cas::test
