@@ -1,0 +1,77 @@
+// FileSystem: the narrow interface through which a Store performs its file operations.
+//
+// Modelled on leveldb's Env/EnvWrapper: the default implementation calls POSIX directly;
+// FileSystemWrapper forwards every call to another FileSystem, so a test can subclass it and
+// override one call to inject EIO, EINTR, ENOSPC or short writes without touching real disks.
+// (The directory walker stays on raw openat/getdents64: it is tested on real trees.)
+//
+// Every call returns 0 (or a byte count) on success and a positive errno value on failure,
+// exactly like the system call it wraps, but without touching the global errno; it never
+// throws. Paths are absolute or relative to the process's working directory.
+//
+// Thread-safety: implementations must be safe to call from many threads at once.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+
+namespace cas {
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // The process-wide POSIX implementation.
+  static std::shared_ptr<FileSystem> posix();
+
+  // open(2). On success stores the descriptor in *fd and returns 0.
+  virtual int open(const char* path, int flags, mode_t mode, int* fd) = 0;
+  virtual int close(int fd) = 0;
+  // read(2)/write(2): on success stores the byte count in *done (possibly short) and returns 0.
+  virtual int read(int fd, void* buf, std::size_t size, std::size_t* done) = 0;
+  virtual int write(int fd, const void* buf, std::size_t size, std::size_t* done) = 0;
+  virtual int fsync(int fd) = 0;
+  virtual int fstat(int fd, struct stat* st) = 0;
+  virtual int lstat(const char* path, struct stat* st) = 0;
+  virtual int rename(const char* from, const char* to) = 0;
+  virtual int link(const char* from, const char* to) = 0;
+  virtual int unlink(const char* path) = 0;
+  virtual int mkdir(const char* path, mode_t mode) = 0;
+  virtual int rmdir(const char* path) = 0;
+};
+
+// Forwards every call to `target`; override the calls you want to change.
+class FileSystemWrapper : public FileSystem {
+ public:
+  explicit FileSystemWrapper(std::shared_ptr<FileSystem> target) : target_(std::move(target)) {}
+
+  int open(const char* path, int flags, mode_t mode, int* fd) override {
+    return target_->open(path, flags, mode, fd);
+  }
+  int close(int fd) override { return target_->close(fd); }
+  int read(int fd, void* buf, std::size_t size, std::size_t* done) override {
+    return target_->read(fd, buf, size, done);
+  }
+  int write(int fd, const void* buf, std::size_t size, std::size_t* done) override {
+    return target_->write(fd, buf, size, done);
+  }
+  int fsync(int fd) override { return target_->fsync(fd); }
+  int fstat(int fd, struct stat* st) override { return target_->fstat(fd, st); }
+  int lstat(const char* path, struct stat* st) override { return target_->lstat(path, st); }
+  int rename(const char* from, const char* to) override { return target_->rename(from, to); }
+  int link(const char* from, const char* to) override { return target_->link(from, to); }
+  int unlink(const char* path) override { return target_->unlink(path); }
+  int mkdir(const char* path, mode_t mode) override { return target_->mkdir(path, mode); }
+  int rmdir(const char* path) override { return target_->rmdir(path); }
+
+  FileSystem& target() const { return *target_; }
+
+ private:
+  std::shared_ptr<FileSystem> target_;
+};
+
+}  // namespace cas

@@ -1,0 +1,115 @@
+// Layouts: where a file named by its hash lives under a store's root.
+//
+// A Layout is a pure string function with no I/O: lookup() maps a hash to a root-relative path
+// ('/'-separated) and path_to_hash() maps such a path back. Placement follows the IPS (Solaris
+// pkg(5)) file_layout design:
+//
+//   V1Layout (preferred)  h[0:2]/h          one level of 256 directories
+//   V0Layout (legacy)     h[0:2]/h[2:8]/h   ~one second-level directory per file
+//   FanoutLayout          e.g. "fanout:2,2" = ab/cd/abcd...; "fanout:2" maps like V1
+//
+// A hash is lowercase hex ([0-9a-f]), at most kMaxHashLength characters and at least as long
+// as the layout's prefix (V0: 8, V1: 2). Anything else is rejected with InvalidHashError, so
+// no input can produce an absolute path, a ".." component or a path outside the root.
+//
+// Thread-safety: layouts are immutable; one instance may be shared by any number of threads.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cas {
+
+// The longest hash accepted anywhere (a sha512 digest in hex).
+inline constexpr std::size_t kMaxHashLength = 128;
+
+// Throws InvalidHashError unless `hash` is lowercase hex of min_length..kMaxHashLength
+// characters. min_length is at least 1.
+void validate_hash(std::string_view hash, std::size_t min_length = 1);
+
+// Returns true iff validate_hash(hash, min_length) would not throw.
+bool is_valid_hash(std::string_view hash, std::size_t min_length = 1) noexcept;
+
+class Layout {
+ public:
+  virtual ~Layout() = default;
+
+  // A short name that layout_by_name() accepts ("v0", "v1", "fanout:2,2").
+  virtual std::string_view name() const = 0;
+
+  // The number of leading hash characters the layout uses for directories; shorter hashes
+  // are invalid for it.
+  virtual std::size_t min_hash_length() const = 0;
+
+  // Returns the root-relative path of `hash`, e.g. "ab/abcdef..." for V1.
+  // Throws InvalidHashError when `hash` is not valid for this layout.
+  virtual std::string lookup(std::string_view hash) const = 0;
+
+  // Returns the hash stored at the root-relative path `rel_path` (the inverse of lookup).
+  // Throws InvalidHashError when `rel_path` is not a path this layout produces.
+  virtual std::string path_to_hash(std::string_view rel_path) const = 0;
+
+  // Returns true iff lookup(file_name) would return `rel_path`, that is iff a file called
+  // `file_name` in the directory `rel_path` (root-relative, '/'-separated, "" for the root)
+  // belongs where it is under this layout. Never throws: an invalid name yields false.
+  bool contains(std::string_view rel_path, std::string_view file_name) const;
+
+ protected:
+  // The parent directory of lookup(hash) without the file name, for contains(). Called only
+  // with a hash valid for this layout.
+  virtual std::string directory_of(std::string_view hash) const;
+};
+
+// h[0:w0]/h[w0:w0+w1]/.../h : directories named by consecutive slices of the hash.
+// Widths are 1..32 each, 1..8 levels.
+class FanoutLayout : public Layout {
+ public:
+  // Throws std::invalid_argument for an empty or out-of-range list of widths.
+  explicit FanoutLayout(std::vector<std::size_t> widths, std::string name = {});
+
+  std::string_view name() const override { return name_; }
+  std::size_t min_hash_length() const override { return prefix_; }
+  std::string lookup(std::string_view hash) const override;
+  std::string path_to_hash(std::string_view rel_path) const override;
+  const std::vector<std::size_t>& widths() const { return widths_; }
+
+ protected:
+  std::string directory_of(std::string_view hash) const override;
+
+ private:
+  std::vector<std::size_t> widths_;
+  std::size_t prefix_;  // sum of widths_, and at least 1
+  std::string name_;
+};
+
+// The legacy IPS layout: h[0:2]/h[2:8]/h.
+class V0Layout final : public FanoutLayout {
+ public:
+  V0Layout();
+};
+
+// The preferred IPS layout: h[0:2]/h.
+class V1Layout final : public FanoutLayout {
+ public:
+  V1Layout();
+};
+
+// Returns {V1, V0}: the lookup order of a store, the first being preferred.
+std::vector<std::shared_ptr<const Layout>> default_layouts();
+
+// Returns V1.
+std::shared_ptr<const Layout> preferred_layout();
+
+// Returns the layout called `name`: "v0", "v1", or "fanout:W[,W...]" (e.g. "fanout:2,2", as
+// git uses "fanout:2"). Throws std::invalid_argument naming the input for anything else.
+std::shared_ptr<const Layout> layout_by_name(std::string_view name);
+
+// Parses a comma-separated list such as "v1,v0" (the CLI's --layouts). Throws
+// std::invalid_argument for an unknown name, a duplicate or an empty list.
+std::vector<std::shared_ptr<const Layout>> layouts_by_names(std::string_view names);
+
+}  // namespace cas

@@ -1,0 +1,136 @@
+// Store: a content-addressed file store under one root directory (IPS's FileManager).
+//
+// Files are named by their hash and placed by an ordered list of layouts; the first layout is
+// the preferred one. A file found only under a later layout is migrated (renamed) to its
+// preferred place when it is looked up, unless the store is read-only.
+//
+// On disk: `root/<layout path>` for content, and `root/.cas-tmp/` for files being written
+// (never reported by walk). Every mutation is one atomic rename, link or unlink, so several
+// threads and processes may share a root without locks: a reader sees a file either complete
+// at one of its places or not at all.
+//
+// Thread-safety: a Store may be used from many threads at once; set_read_only() is atomic.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/filesystem/path.hpp>
+
+#include "cas/file_system.hpp"
+#include "cas/hash.hpp"
+#include "cas/layout.hpp"
+
+namespace cas {
+
+// When a published file reaches stable storage.
+enum class Durability {
+  none,  // rely on the OS; after a power loss a recent file may be empty or missing
+  file,  // fsync the file's content before it is renamed into place (the default)
+  full,  // also fsync the directory after the rename, so the name survives a power loss
+};
+
+struct StoreOptions {
+  bool read_only = false;
+  // Lookup order; the first is preferred. Must not be empty.
+  std::vector<std::shared_ptr<const Layout>> layouts = default_layouts();
+  Durability durability = Durability::file;
+  // The seam for fault injection in tests; nullptr means FileSystem::posix().
+  std::shared_ptr<FileSystem> file_system;
+};
+
+class Store {
+ public:
+  // The directory, inside root, holding files being written. Hidden from walk.
+  static constexpr std::string_view kTempDirName = ".cas-tmp";
+
+  // Touches nothing on disk; `root` need not exist yet (it is created by the first insert).
+  // A relative root is made absolute against the current directory now.
+  // Throws std::invalid_argument for an empty root or an empty list of layouts.
+  explicit Store(boost::filesystem::path root, StoreOptions options = {});
+
+  // Returns the absolute path of `hash` under the first layout that has it, or nullopt.
+  // If the store is writable and the file is found only under a non-preferred layout, it is
+  // first renamed to its preferred path (emptied old directories are removed); if another
+  // thread or process migrated it meanwhile, the preferred path is returned. If the OS
+  // refuses the migration (EACCES, EPERM, EROFS) the file is returned where it is.
+  // Throws InvalidHashError; PermissionError/IoError when a directory cannot be searched.
+  std::optional<boost::filesystem::path> lookup(std::string_view hash);
+
+  // The absolute path `hash` has under the preferred layout. No disk access.
+  // Throws InvalidHashError.
+  boost::filesystem::path preferred_path(std::string_view hash) const;
+
+  // Like lookup, then opens the file: returns a binary input stream, or nullptr when absent.
+  // Throws InvalidHashError; PermissionError/IoError when the file cannot be opened.
+  std::unique_ptr<std::istream> open(std::string_view hash);
+
+  // Moves `src` to the preferred path of `hash`, atomically replacing anything there, removes
+  // copies under the other layouts and returns the preferred path. `src` may be anywhere: an
+  // old-layout path of the same hash, a temp file inside root, or another filesystem (then it
+  // is copied to a temp file in the store, renamed into place, and unlinked). The content is
+  // not checked against the hash. Throws InvalidHashError; ReadOnlyError ("create");
+  // InsertionError when `src` does not exist or is not a regular file (nothing is left
+  // behind); PermissionError/IoError naming the path that failed.
+  boost::filesystem::path insert(std::string_view hash, const boost::filesystem::path& src);
+
+  // Like insert, but copies `src` (through a temp file) and never modifies or removes it,
+  // even when `src` is an old-layout copy of the same hash.
+  boost::filesystem::path copy(std::string_view hash, const boost::filesystem::path& src);
+
+  // Streams `src` into a temp file inside the store while hashing it, publishes the result
+  // under its hash and returns the hash (lowercase hex). `src` is untouched.
+  // Throws ReadOnlyError ("create"); InsertionError when `src` is missing or not a regular
+  // file; PermissionError/IoError (ENOSPC included: the temp file is removed).
+  std::string put(const boost::filesystem::path& src,
+                  HashAlgorithm algorithm = HashAlgorithm::sha256);
+
+  // Deletes `hash` under every layout and removes emptied directories up to, never
+  // including, the root. Absent: a no-op. Throws InvalidHashError; ReadOnlyError ("remove");
+  // PermissionError/IoError.
+  void remove(std::string_view hash);
+
+  // Lists the whole store first, then calls `visit` once per hash (deduplicated across
+  // layouts) from the calling thread, so `visit` may call lookup/insert/remove. Afterwards,
+  // throws UnrecognizedPathsError with the sorted root-relative paths of files that no layout
+  // recognizes (symlinks and other non-regular files included). A missing root visits nothing.
+  // Exceptions thrown by `visit` propagate at once. Throws IoError/PermissionError when a
+  // directory cannot be read.
+  void walk(const std::function<void(const std::string& hash)>& visit) const;
+
+  // Makes the store read-only from now on, for every thread.
+  void set_read_only();
+  bool read_only() const;
+
+  const boost::filesystem::path& root() const;
+  const std::vector<std::shared_ptr<const Layout>>& layouts() const { return options_.layouts; }
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  friend class StoreInternals;
+
+  std::string abs(const std::string& rel) const;
+  std::vector<const Layout*> layouts_for(std::string_view hash) const;
+  void check_writable(const char* operation, std::string_view hash) const;
+  std::string make_temp(int* fd);
+  void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep);
+  void remove_other_copies(std::string_view hash, const struct stat* keep);
+  int rename_into(const std::string& from, const std::string& rel_to);
+  void create_parents(const std::string& rel);
+  void prune(std::string rel_dir);
+  bool exists(const std::string& path) const;
+
+  boost::filesystem::path root_;
+  std::string root_str_;
+  StoreOptions options_;
+  std::shared_ptr<FileSystem> fs_;
+  std::atomic<bool> read_only_;
+};
+
+}  // namespace cas

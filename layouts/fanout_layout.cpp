@@ -1,0 +1,77 @@
+#include <stdexcept>
+#include <utility>
+
+#include "cas/errors.hpp"
+#include "cas/layout.hpp"
+
+namespace cas {
+namespace {
+
+constexpr std::size_t kMaxLevels = 8;
+constexpr std::size_t kMaxWidth = 32;
+
+std::string default_name(const std::vector<std::size_t>& widths) {
+  std::string name = "fanout:";
+  for (std::size_t i = 0; i < widths.size(); ++i) {
+    if (i) name += ',';
+    name += std::to_string(widths[i]);
+  }
+  return name;
+}
+
+std::vector<std::size_t> checked(std::vector<std::size_t> widths) {
+  if (widths.empty() || widths.size() > kMaxLevels) {
+    throw std::invalid_argument("a fanout layout needs 1 to 8 directory levels");
+  }
+  for (auto w : widths) {
+    if (w == 0 || w > kMaxWidth) {
+      throw std::invalid_argument("a fanout directory level is 1 to 32 characters wide");
+    }
+  }
+  return widths;
+}
+
+}  // namespace
+
+FanoutLayout::FanoutLayout(std::vector<std::size_t> widths, std::string name)
+    : widths_(checked(std::move(widths))), prefix_(0) {
+  for (auto w : widths_) prefix_ += w;
+  name_ = name.empty() ? default_name(widths_) : std::move(name);
+}
+
+std::string FanoutLayout::directory_of(std::string_view hash) const {
+  std::string dir;
+  dir.reserve(prefix_ + widths_.size());
+  std::size_t pos = 0;
+  for (auto w : widths_) {
+    if (pos) dir += '/';
+    dir.append(hash.substr(pos, w));
+    pos += w;
+  }
+  return dir;
+}
+
+std::string FanoutLayout::lookup(std::string_view hash) const {
+  validate_hash(hash, prefix_);
+  std::string rel = directory_of(hash);
+  rel += '/';
+  rel.append(hash);
+  return rel;
+}
+
+std::string FanoutLayout::path_to_hash(std::string_view rel_path) const {
+  auto slash = rel_path.rfind('/');
+  std::string_view file = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
+  std::string_view dir =
+      slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash);
+  if (!contains(dir, file)) {
+    throw InvalidHashError(std::string(rel_path), "not a path of the " + name_ + " layout");
+  }
+  return std::string(file);
+}
+
+V0Layout::V0Layout() : FanoutLayout({2, 6}, "v0") {}
+
+V1Layout::V1Layout() : FanoutLayout({2}, "v1") {}
+
+}  // namespace cas

@@ -1,0 +1,236 @@
+// Store: publishing content — insert (move), copy and put (hash while copying).
+//
+// Content reaches its name in one rename, so a reader never sees a partial file: new bytes go
+// to a temp file in root/.cas-tmp (same filesystem as every layout directory), are fsynced
+// when the durability asks for it, then renamed over the preferred path.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <vector>
+
+#include "cas/errors.hpp"
+#include "cas/store.hpp"
+#include "posix_error.hpp"
+
+namespace cas {
+namespace {
+
+constexpr std::size_t kCopyChunk = 256 * 1024;
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Temp names must be unique across threads and processes sharing the root: pid, a process-wide
+// counter and a random salt (the pid may be reused by a later process after a crash).
+std::string temp_name() {
+  static std::atomic<unsigned long> counter{0};
+  static const unsigned long salt = std::random_device{}();
+  return "tmp-" + std::to_string(::getpid()) + "-" + std::to_string(salt % 1000000) + "-" +
+         std::to_string(counter.fetch_add(1));
+}
+
+// Removes the temp file unless released: every failure path leaves nothing behind.
+class TempGuard {
+ public:
+  TempGuard(FileSystem& fs, std::string path, int fd) : fs_(fs), path_(std::move(path)), fd_(fd) {}
+  ~TempGuard() {
+    if (fd_ >= 0) fs_.close(fd_);
+    if (!path_.empty()) fs_.unlink(path_.c_str());
+  }
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+  // Closes the descriptor, reporting the close error (NFS reports write-back errors here).
+  int close() { return fs_.close(std::exchange(fd_, -1)); }
+  // Hands the temp file (and descriptor, if still open) over to the caller.
+  void release() {
+    path_.clear();
+    fd_ = -1;
+  }
+
+ private:
+  FileSystem& fs_;
+  std::string path_;
+  int fd_;
+};
+
+void write_all(FileSystem& fs, int fd, const char* data, std::size_t size,
+               const std::string& path) {
+  while (size > 0) {
+    std::size_t done = 0;
+    int err = fs.write(fd, data, size, &done);
+    if (err == EINTR) continue;
+    if (err != 0) throw_errno(err, "write", path);
+    // write(2) returning 0 for a non-empty buffer means no progress is possible.
+    if (done == 0) throw_errno(EIO, "write", path);
+    data += done;
+    size -= done;
+  }
+}
+
+// Reads up to `size` bytes; 0 means end of file.
+std::size_t read_some(FileSystem& fs, int fd, char* buf, std::size_t size,
+                      const std::string& path) {
+  while (true) {
+    std::size_t done = 0;
+    int err = fs.read(fd, buf, size, &done);
+    if (err == EINTR) continue;
+    if (err != 0) throw_errno(err, "read", path);
+    return done;
+  }
+}
+
+}  // namespace
+
+std::string Store::make_temp(int* fd) {
+  const std::string dir = abs(std::string(kTempDirName));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string path = dir + "/" + temp_name();
+    int err = fs_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
+    if (err == 0) return path;
+    if (err != ENOENT) throw_errno(err, "create", path);
+    // First write into this root: create it and its temp area.
+    create_parents(std::string(kTempDirName) + "/x");
+  }
+  throw_errno(ENOENT, "create", dir);
+}
+
+void Store::publish_fd(int fd, const std::string& temp, std::string_view hash,
+                       const struct stat* keep) {
+  TempGuard guard(*fs_, temp, fd);
+  if (options_.durability != Durability::none) {
+    int err = fs_->fsync(fd);
+    if (err != 0) throw_errno(err, "fsync", temp);
+  }
+  if (int err = guard.close(); err != 0) throw_errno(err, "close", temp);
+  const std::string rel = options_.layouts.front()->lookup(hash);
+  int err = rename_into(temp, rel);
+  if (err != 0) throw_errno(err, "rename", temp + " -> " + abs(rel));
+  guard.release();
+  if (options_.durability == Durability::full) {
+    std::string dir = parent_of(abs(rel));
+    int dfd = -1;
+    if (fs_->open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd) == 0) {
+      // Some network filesystems refuse fsync on a directory (EINVAL/ENOTSUP); the rename is
+      // then as durable as that filesystem makes it, which is all we can do.
+      err = fs_->fsync(dfd);
+      fs_->close(dfd);
+      if (err != 0 && err != EINVAL && err != ENOTSUP) throw_errno(err, "fsync", dir);
+    }
+  }
+  remove_other_copies(hash, keep);
+}
+
+boost::filesystem::path Store::insert(std::string_view hash, const boost::filesystem::path& src) {
+  auto layouts = layouts_for(hash);
+  check_writable("create", hash);
+  const std::string from = src.string();
+  struct stat st;
+  int err = fs_->lstat(from.c_str(), &st);
+  if (err == ENOENT || err == ENOTDIR) throw InsertionError(from, "no such file");
+  if (err != 0) throw_errno(err, "stat", from);
+  if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
+
+  if (options_.durability != Durability::none) {
+    // The caller wrote src; its bytes must be on disk before its new name is.
+    int fd = -1;
+    err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &fd);
+    if (err == ENOENT) throw InsertionError(from, "no such file");
+    if (err != 0) throw_errno(err, "open", from);
+    err = fs_->fsync(fd);
+    fs_->close(fd);
+    if (err != 0 && err != EINVAL) throw_errno(err, "fsync", from);
+  }
+
+  const std::string rel = layouts.front()->lookup(hash);
+  err = rename_into(from, rel);
+  if (err == ENOENT) throw InsertionError(from, "no such file");
+  if (err == EXDEV) {
+    // Another filesystem: copy into the store, publish, then let go of the source.
+    copy(hash, src);
+    err = fs_->unlink(from.c_str());
+    if (err != 0 && err != ENOENT) throw_errno(err, "unlink", from);
+    return abs(rel);
+  }
+  if (err != 0) {
+    // Name the side that refused: the source's directory or the target's.
+    std::string to = abs(rel);
+    bool source_side = ::access(parent_of(from).c_str(), W_OK | X_OK) != 0;
+    throw_errno(err, "rename", source_side ? from : to);
+  }
+  if (options_.durability == Durability::full) {
+    std::string dir = parent_of(abs(rel));
+    int dfd = -1;
+    if (fs_->open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd) == 0) {
+      err = fs_->fsync(dfd);
+      fs_->close(dfd);
+      if (err != 0 && err != EINVAL && err != ENOTSUP) throw_errno(err, "fsync", dir);
+    }
+  }
+  remove_other_copies(hash, nullptr);
+  return abs(rel);
+}
+
+boost::filesystem::path Store::copy(std::string_view hash, const boost::filesystem::path& src) {
+  auto layouts = layouts_for(hash);
+  check_writable("create", hash);
+  const std::string from = src.string();
+  int in = -1;
+  int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &in);
+  if (err == ENOENT || err == ENOTDIR) throw InsertionError(from, "no such file");
+  if (err != 0) throw_errno(err, "open", from);
+  TempGuard in_guard(*fs_, std::string(), in);
+  struct stat st;
+  if ((err = fs_->fstat(in, &st)) != 0) throw_errno(err, "stat", from);
+  if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
+
+  int out = -1;
+  std::string temp = make_temp(&out);
+  {
+    TempGuard out_guard(*fs_, temp, out);
+    std::vector<char> buf(kCopyChunk);
+    while (std::size_t got = read_some(*fs_, in, buf.data(), buf.size(), from)) {
+      write_all(*fs_, out, buf.data(), got, temp);
+    }
+    out_guard.release();
+  }
+  // publish_fd owns `out` and the temp from here; `st` keeps src alive if it is an old copy.
+  publish_fd(out, temp, hash, &st);
+  return abs(layouts.front()->lookup(hash));
+}
+
+std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorithm) {
+  const std::string from = src.string();
+  if (read_only()) throw ReadOnlyError("create", from);
+  int in = -1;
+  int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &in);
+  if (err == ENOENT || err == ENOTDIR) throw InsertionError(from, "no such file");
+  if (err != 0) throw_errno(err, "open", from);
+  TempGuard in_guard(*fs_, std::string(), in);
+  struct stat st;
+  if ((err = fs_->fstat(in, &st)) != 0) throw_errno(err, "stat", from);
+  if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
+
+  int out = -1;
+  std::string temp = make_temp(&out);
+  Hasher hasher(algorithm);
+  {
+    TempGuard out_guard(*fs_, temp, out);
+    std::vector<char> buf(kCopyChunk);
+    while (std::size_t got = read_some(*fs_, in, buf.data(), buf.size(), from)) {
+      hasher.update(buf.data(), got);
+      write_all(*fs_, out, buf.data(), got, temp);
+    }
+    out_guard.release();
+  }
+  std::string hash = hasher.finish();
+  publish_fd(out, temp, hash, nullptr);
+  return hash;
+}
+
+}  // namespace cas
