@@ -42,7 +42,7 @@ struct StoreOptions {
   std::vector<std::shared_ptr<const Layout>> layouts = default_layouts();
   Durability durability = Durability::file;
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
-  std::shared_ptr<FileSystem> file_system;
+  std::shared_ptr<FileSystem> file_system = nullptr;
 };
 
 class Store {

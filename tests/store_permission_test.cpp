@@ -1,0 +1,128 @@
+// Real permission faults: EACCES as the unprivileged user `nobody` (root ignores modes) and
+// EROFS on a read-only bind mount. Both need root and skip otherwise.
+#include <pwd.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "cas/errors.hpp"
+#include "cas/store.hpp"
+#include "test_util.hpp"
+
+namespace cas {
+namespace {
+
+namespace fs = boost::filesystem;
+const std::string kHash = "584b6ab7d7eb446938a02e57101c3a2fecbfb3cb";
+
+// Runs `body` in a child process as `nobody`; returns the child's exit code.
+int as_nobody(const std::function<int()>& body) {
+  const passwd* pw = ::getpwnam("nobody");
+  if (!pw) return 100;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) ::_exit(101);
+    int rc = 102;
+    try {
+      rc = body();
+    } catch (...) {
+      rc = 103;
+    }
+    ::_exit(rc);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 104;
+}
+
+TEST(StorePermissionTest, InsertAsNobodyNamesTheRefusedDirectory) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
+  test::TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms(0755));
+  fs::path root = tmp / "store";
+  test::write_file(root / "58" / "keep", "x");  // root-owned 0755 bucket
+  fs::path src_dir = tmp / "src";
+  fs::create_directories(src_dir);
+  fs::permissions(src_dir, fs::perms(0777));
+  int rc = as_nobody([&] {
+    test::write_file(src_dir / "f", "data");
+    Store store(root, StoreOptions{.durability = Durability::none});
+    try {
+      store.insert(kHash, src_dir / "f");
+      return 1;
+    } catch (const PermissionError& e) {
+      // The bucket directory refused the rename, not the source.
+      if (e.path() != (root / "58" / kHash).string()) return 2;
+      if (e.code() != EACCES) return 3;
+      if (std::string(e.what()).find("Permission denied") == std::string::npos) return 4;
+    }
+    if (!fs::exists(src_dir / "f")) return 5;
+    try {
+      store.put(src_dir / "f");
+      return 6;
+    } catch (const PermissionError&) {
+    }
+    return 0;
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_FALSE(fs::exists(root / "58" / kHash));
+}
+
+TEST(StorePermissionTest, LookupAsNobodyReturnsV0FileWhenMigrationIsRefused) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
+  test::TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms(0755));
+  fs::path root = tmp / "store";
+  fs::path v0 = root / V0Layout().lookup(kHash);
+  test::write_file(v0, "old");
+  int rc = as_nobody([&] {
+    Store store(root);
+    auto p = store.lookup(kHash);
+    if (!p || *p != v0) return 1;
+    try {
+      store.remove(kHash);
+      return 2;
+    } catch (const PermissionError& e) {
+      if (e.path() != v0.string()) return 3;
+    }
+    return 0;
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_TRUE(fs::exists(v0));
+}
+
+TEST(StorePermissionTest, ReadOnlyMountRefusesWithEroFsAndChangesNothing) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to bind-mount read-only";
+  test::TempDir tmp;
+  fs::path real = tmp / "real";
+  fs::path ro = tmp / "ro";
+  test::write_file(real / V0Layout().lookup(kHash), "old");
+  fs::create_directories(ro);
+  ASSERT_EQ(::mount(real.c_str(), ro.c_str(), nullptr, MS_BIND, nullptr), 0);
+  ASSERT_EQ(::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), 0);
+  test::write_file(tmp / "src", "new");
+  {
+    Store store(ro, StoreOptions{.durability = Durability::none});
+    // Lookup still finds the old copy (migration refused by EROFS).
+    EXPECT_EQ(store.lookup(kHash), ro / V0Layout().lookup(kHash));
+    try {
+      store.put(tmp / "src");
+      ADD_FAILURE() << "put on a read-only mount";
+    } catch (const PermissionError& e) {
+      EXPECT_EQ(e.code(), EROFS);
+    }
+    EXPECT_THROW(store.insert(kHash, tmp / "src"), PermissionError);
+    EXPECT_THROW(store.remove(kHash), PermissionError);
+  }
+  ::umount(ro.c_str());
+  EXPECT_TRUE(fs::exists(real / V0Layout().lookup(kHash)));
+  EXPECT_TRUE(fs::exists(tmp / "src"));
+  EXPECT_FALSE(fs::exists(real / "58" / kHash));
+}
+
+}  // namespace
+}  // namespace cas
