@@ -40,6 +40,7 @@ inline std::multiset<std::string> record_set(const std::string& text, char sep) 
 // path of the leaf.
 inline std::string make_deep_chain(const boost::filesystem::path& root, int depth,
                                    std::size_t name_len, char fill = 'd') {
+  boost::filesystem::create_directories(root);
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("open " + root.string());
   std::string rel;
@@ -62,14 +63,30 @@ inline std::string make_deep_chain(const boost::filesystem::path& root, int dept
   return rel + "leaf";
 }
 
+// Creates an empty file (faster than write_file, which also creates parent directories).
+inline void touch(const boost::filesystem::path& p) {
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("create " + p.string());
+  ::close(fd);
+}
+
 // The tree issue 3 asks the walker to survive: every awkward name and type, empty directories,
 // symlink loops, a path longer than PATH_MAX and 3000 entries in one directory.
 inline void make_awkward_tree(const boost::filesystem::path& root) {
   namespace fs = boost::filesystem;
   const std::vector<std::string> names = {
-      "plain.txt", "with space",   "tab\there",       "new\nline", "\xff\xfe-not-utf8",
-      "-rf",       "--help",       "\xc3\xbcnic\xc3\xb6" "de-\xe6\x96\x87\xe4\xbb\xb6",
-      "trailing ", "back\\slash",  "star*?[glob]",
+      "plain.txt",
+      "with space",
+      "tab\there",
+      "new\nline",
+      "\xff\xfe-not-utf8",
+      "-rf",
+      "--help",
+      "\xc3\xbcnic\xc3\xb6"
+      "de-\xe6\x96\x87\xe4\xbb\xb6",
+      "trailing ",
+      "back\\slash",
+      "star*?[glob]",
   };
   for (const auto& n : names) {
     write_file(root / n, "x");
@@ -88,9 +105,19 @@ inline void make_awkward_tree(const boost::filesystem::path& root) {
   fs::create_symlink("self", root / "self");
   fs::create_symlink("..", root / "nested/a/up");  // a directory loop, when followed
   fs::create_symlink("nested", root / "dirlink");
-  for (int i = 0; i < 3000; ++i) write_file(root / "wide" / ("f" + std::to_string(i)), "");
+  fs::create_directories(root / "wide");
+  for (int i = 0; i < 3000; ++i) touch(root / "wide" / ("f" + std::to_string(i)));
   for (int i = 0; i < 20; ++i) fs::create_directories(root / "wide" / ("d" + std::to_string(i)));
   make_deep_chain(root / "deep", 25, 200);  // 25 * 201 bytes: well past PATH_MAX (4096)
+}
+
+// One awkward tree per test process, shared by the tests that only read it: creating 3000 files
+// costs seconds on this ext4 (metadata writes are slow), so it is made once.
+inline const boost::filesystem::path& shared_awkward_tree() {
+  static TempDir dir;
+  static const bool made = (make_awkward_tree(dir.path()), true);
+  (void)made;
+  return dir.path();
 }
 
 // `find ROOT ! -type d -printf FORMAT` with NUL-terminated records, as a multiset.
