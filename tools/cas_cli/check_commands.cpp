@@ -1,0 +1,104 @@
+// The store-wide commands that examine a store: verify, stats.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bulk_command.hpp"
+#include "cas/hash.hpp"
+#include "cas/operations.hpp"
+#include "cli.hpp"
+#include "context.hpp"
+#include "diagnostics.hpp"
+#include "output.hpp"
+
+namespace cas::cli {
+namespace {
+
+struct VerifyArgs {
+  unsigned threads = 0;
+  std::string algorithm;  // empty: follow each hash's length
+  bool quarantine = false;
+};
+
+int run_verify(Context& context, const VerifyArgs& args) {
+  context.require_existing_root("verify");
+  if (args.quarantine) context.require_writable("verify --quarantine");
+  ProgressBar bar("verify", context.show_progress());
+  VerifyOptions options;
+  set_operation_options(options, args.threads, bar);
+  if (!args.algorithm.empty()) options.algorithm = parse_hash_algorithm(args.algorithm);
+  options.quarantine = args.quarantine;
+  // Reaping crashed writers' temp files changes the store; a read-only run must not.
+  if (context.options().read_only) options.reap_temp_older_than = std::chrono::seconds(0);
+  VerifyResult r = verify(context.store(), options);
+  bar.finish();
+  const char* why = args.quarantine ? "content does not match its name (quarantined)"
+                                    : "content does not match its name";
+  for (const auto& path : r.corrupt_paths) print_error("verify " + path, why);
+  return finish_operation(context, "verify", bar, r,
+                          summary_line("verify", {{"ok", r.ok},
+                                                  {"corrupt", r.corrupt},
+                                                  {"quarantined", r.quarantined},
+                                                  {"unknown_algorithm", r.unknown_algorithm},
+                                                  {"unrecognized", r.unrecognized},
+                                                  {"temp_reaped", r.temp_reaped},
+                                                  {"bytes", r.bytes},
+                                                  {"failed", r.failed}}),
+                          r.corrupt > 0);
+}
+
+struct StatsArgs {
+  unsigned threads = 0;
+  bool json = false;
+};
+
+int run_stats(Context& context, const StatsArgs& args) {
+  context.require_existing_root("stats");
+  ProgressBar bar("stats", context.show_progress());
+  OperationOptions options;
+  // Stats is itself a listing: counting first would list the store twice for an ETA.
+  options.threads = args.threads;
+  options.progress = bar.callback();
+  StoreStats s = stats(context.store(), options);
+  bar.finish();
+  std::vector<std::string> order;
+  for (const auto& layout : context.store().layouts()) order.emplace_back(layout->name());
+  // The stats are the command's output, not a summary: --quiet does not silence them.
+  std::cout << (args.json ? format_stats_json(s, context.store().root().string(), order)
+                          : format_stats_text(s, order));
+  print_operation_errors("stats", s.errors);
+  return s.errors.failed > 0 ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void add_check_commands(CommandRegistry& registry) {
+  auto verify_args = std::make_shared<VerifyArgs>();
+  CLI::App* command = registry.add(
+      "verify",
+      "Re-hash every file in parallel and report those whose content does not match their "
+      "name; also removes temp files of writers that crashed over an hour ago",
+      "0 every file matches; 1 a file does not match its name or could not be read; 2 usage "
+      "error, or the root does not exist.",
+      [verify_args](Context& context) { return run_verify(context, *verify_args); });
+  command
+      ->add_option("--algo", verify_args->algorithm,
+                   "Hash algorithm: sha1, sha256 or sha512 (default: by hash length, 40/64/128)")
+      ->type_name("ALGO")
+      ->check(algorithm_name_check());
+  command->add_flag("--quarantine", verify_args->quarantine,
+                    "Move mismatching files to .cas-quarantine/ inside the root");
+  add_threads_option(command, verify_args->threads);
+
+  auto stats_args = std::make_shared<StatsArgs>();
+  command = registry.add(
+      "stats", "Count files and bytes per layout, unrecognized files and empty directories",
+      "0 done; 1 part of the store could not be read; 2 usage error, or the root does not "
+      "exist.",
+      [stats_args](Context& context) { return run_stats(context, *stats_args); });
+  command->add_flag("--json", stats_args->json, "Print one JSON object instead of text");
+  add_threads_option(command, stats_args->threads);
+}
+
+}  // namespace cas::cli

@@ -1,0 +1,77 @@
+// The pieces every `cas` command shares: exit codes, the global options, the usage error, and
+// the registry through which each command group adds its subcommands.
+//
+// Thread-safety: the tool is single-threaded except for progress callbacks (see progress_bar.hpp).
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace cas::cli {
+
+// The tool's exit codes; every command documents when it returns which.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,  // the operation failed or was partial
+  kExitUsage = 2,   // bad arguments: nothing was changed
+};
+
+// Options given before the command.
+struct GlobalOptions {
+  std::string root;
+  std::string layouts = "v1,v0";
+  bool read_only = false;
+  bool quiet = false;
+};
+
+// Thrown for a usage error found after parsing (a bad hash list, a missing root, ...); main
+// prints `cas: <what>: <why>` and exits with kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  UsageError(std::string what, const std::string& why)
+      : std::runtime_error(why), what_(std::move(what)) {}
+  // The subject of the message: a command, an option or a file.
+  const std::string& subject() const noexcept { return what_; }
+
+ private:
+  std::string what_;
+};
+
+class Context;
+
+// A command's body: runs after parsing succeeded and returns the exit code.
+using Action = std::function<int(Context&)>;
+
+// Collects the subcommands and their actions; main runs the one that was parsed.
+class CommandRegistry {
+ public:
+  explicit CommandRegistry(CLI::App& app) : app_(app) {}
+
+  // Adds a subcommand `name` with `description` and a footer listing its exit codes, and
+  // returns it so the caller can add its options. `action` runs when it is the command given.
+  CLI::App* add(const std::string& name, const std::string& description,
+                const std::string& exit_codes, Action action);
+
+  // Returns the action of the parsed subcommand and its name, or nullptr when none was parsed.
+  const Action* parsed(std::string* name) const;
+
+ private:
+  CLI::App& app_;
+  std::vector<std::pair<CLI::App*, Action>> commands_;
+};
+
+// Accepts exactly what cas::parse_hash_algorithm accepts, with its message otherwise.
+const CLI::Validator& algorithm_name_check();
+
+// Each command group adds its subcommands (file_commands.cpp, maintenance_commands.cpp,
+// check_commands.cpp).
+void add_file_commands(CommandRegistry& registry);
+void add_maintenance_commands(CommandRegistry& registry);
+void add_check_commands(CommandRegistry& registry);
+
+}  // namespace cas::cli

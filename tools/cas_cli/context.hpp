@@ -1,0 +1,47 @@
+// Context: what a command runs against — the validated global options and the store they name.
+//
+// Thread-safety: used by the main thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/filesystem/path.hpp>
+
+#include "cas/store.hpp"
+#include "cli.hpp"
+
+namespace cas::cli {
+
+class Context {
+ public:
+  // Validates the global options and opens (touching nothing on disk) the store they name.
+  // Throws UsageError for an empty --root or a bad --layouts.
+  explicit Context(GlobalOptions options);
+
+  const GlobalOptions& options() const { return options_; }
+  bool quiet() const { return options_.quiet; }
+
+  // True when bulk commands draw a progress bar: stderr is a terminal and --quiet is not set.
+  bool show_progress() const;
+
+  cas::Store& store() { return *store_; }
+
+  // Opens another store with the same layouts (sync's source), read-only so that looking
+  // files up in it never migrates them.
+  std::unique_ptr<cas::Store> open_source(const boost::filesystem::path& root) const;
+
+  // Throws UsageError("<command>", "<root>: no such directory") unless the root is an existing
+  // directory: for commands whose only job is on existing content, a typo in --root must not
+  // look like an empty store.
+  void require_existing_root(const std::string& command) const;
+
+  // Throws UsageError when --read-only was given to a command that writes: nothing is touched.
+  void require_writable(const std::string& command) const;
+
+ private:
+  GlobalOptions options_;
+  std::unique_ptr<cas::Store> store_;
+};
+
+}  // namespace cas::cli

@@ -1,0 +1,68 @@
+#include "hash_list.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "cas/errors.hpp"
+#include "cas/layout.hpp"
+#include "cli.hpp"
+
+namespace cas::cli {
+namespace {
+
+constexpr std::string_view kBlanks = " \t\r\v\f\n";
+
+}  // namespace
+
+void read_hash_list(std::FILE* in, const std::string& name, std::unordered_set<std::string>& out) {
+  // getline(3) rather than std::getline: ferror() tells a read error from the end of the file,
+  // which an ifstream does not.
+  char* buffer = nullptr;
+  std::size_t capacity = 0;
+  struct Freer {
+    char*& p;
+    ~Freer() { std::free(p); }
+  } freer{buffer};
+  std::size_t number = 0;
+  for (ssize_t got; (got = ::getline(&buffer, &capacity, in)) >= 0;) {
+    ++number;
+    std::string_view line(buffer, static_cast<std::size_t>(got));
+    const std::size_t start = line.find_first_not_of(kBlanks);
+    if (start == std::string_view::npos || line[start] == '#') continue;
+    std::size_t end = line.find_first_of(kBlanks, start);
+    if (end == std::string_view::npos) end = line.size();
+    std::string_view hash = line.substr(start, end - start);
+    if (hash.starts_with('\\')) hash.remove_prefix(1);
+    try {
+      validate_hash(hash);
+    } catch (const InvalidHashError& e) {
+      throw UsageError(name + ":" + std::to_string(number), e.what());
+    }
+    out.emplace(hash);
+  }
+  if (std::ferror(in)) throw UsageError(name, std::string("read error: ") + std::strerror(errno));
+}
+
+void read_hash_list_file(const std::string& path, std::unordered_set<std::string>& out) {
+  if (path == "-") {
+    read_hash_list(stdin, "stdin", out);
+    return;
+  }
+  std::FILE* file = std::fopen(path.c_str(), "re");
+  if (!file) throw UsageError(path, std::strerror(errno));
+  struct Closer {
+    std::FILE* f;
+    ~Closer() { std::fclose(f); }
+  } closer{file};
+  struct stat st;
+  if (::fstat(::fileno(file), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw UsageError(path, "is a directory");
+  }
+  read_hash_list(file, path, out);
+}
+
+}  // namespace cas::cli

@@ -1,0 +1,134 @@
+// cas: the command-line tool for content-addressed stores.
+//
+// main wires the global options and the command groups into CLI11, parses, runs the one
+// command given, and turns every exception into a `cas: <what>: <why>` message and an exit
+// code: 0 success, 1 the operation failed or was partial, 2 a usage error. None escapes.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cas/hash.hpp"
+#include "cli.hpp"
+#include "context.hpp"
+#include "diagnostics.hpp"
+
+#ifndef CAS_VERSION
+// tools/CMakeLists.txt does not pass the project version; keep this in step with project().
+#define CAS_VERSION "0.1.0"
+#endif
+
+namespace cas::cli {
+
+CLI::App* CommandRegistry::add(const std::string& name, const std::string& description,
+                               const std::string& exit_codes, Action action) {
+  CLI::App* command = app_.add_subcommand(name, description);
+  command->footer("Exit status: " + exit_codes);
+  commands_.emplace_back(command, std::move(action));
+  return command;
+}
+
+const Action* CommandRegistry::parsed(std::string* name) const {
+  for (const auto& [command, action] : commands_) {
+    if (command->parsed()) {
+      *name = command->get_name();
+      return &action;
+    }
+  }
+  return nullptr;
+}
+
+const CLI::Validator& algorithm_name_check() {
+  static const CLI::Validator check(
+      [](std::string& name) {
+        try {
+          parse_hash_algorithm(name);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
+  return check;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App app(
+      "Content-addressed file stores: put, find, list and remove files named by their "
+      "hash; migrate, purge, trim, mirror, verify and measure whole stores.",
+      "cas");
+  app.set_version_flag("--version", "cas " CAS_VERSION);
+  app.footer(
+      "Exit status: 0 success; 1 the operation failed or was partial; 2 usage error (nothing was "
+      "changed).\nRun 'cas COMMAND --help' for a command's options.");
+  // Global options may also follow the command (`cas ls --root DIR`).
+  app.fallthrough();
+  app.require_subcommand(1);
+
+  GlobalOptions global;
+  app.add_option("--root", global.root, "The store's root directory")->type_name("DIR")->required();
+  app.add_option("--layouts", global.layouts,
+                 "Lookup order of the layouts, the first preferred: v1, v0, fanout:W[,W...] "
+                 "(e.g. v1,fanout:2,2,v0)")
+      ->type_name("LIST")
+      ->capture_default_str();
+  app.add_flag("--read-only", global.read_only,
+               "Never change the store (lookups do not migrate; writing commands are refused)");
+  app.add_flag("-q,--quiet", global.quiet,
+               "No progress bar and no summary line (errors are still printed)");
+
+  CommandRegistry registry(app);
+  add_file_commands(registry);
+  add_maintenance_commands(registry);
+  add_check_commands(registry);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0; CLI11 prints them.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    print_error("usage", e.what());
+    std::cerr << "Run 'cas --help' for usage.\n";
+    return kExitUsage;
+  }
+
+  std::string name;
+  const Action* action = registry.parsed(&name);
+  if (!action) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
+    print_error("usage", "no command given");
+    return kExitUsage;
+  }
+  try {
+    Context context(global);
+    int code = (*action)(context);
+    std::cout.flush();
+    if (!std::cout) {
+      print_error(name, "cannot write to stdout");
+      return kExitFailed;
+    }
+    return code;
+  } catch (const UsageError& e) {
+    print_error(e.subject(), e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    return report(name, "", e);
+  }
+}
+
+}  // namespace
+}  // namespace cas::cli
+
+int main(int argc, char** argv) {
+  try {
+    return cas::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cas: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "cas: unknown error\n");
+  }
+  return cas::cli::kExitFailed;
+}
