@@ -1,0 +1,178 @@
+// Store-wide operations: migrate, purge, gc, sync, verify and stats.
+//
+// All of them run on one engine: the parallel Walker lists the store while its worker threads
+// perform each file's operation relative to the directory descriptor the walker already holds
+// (linkat/unlinkat/renameat/openat), so many metadata operations and reads are in flight at
+// once and no path is resolved twice. Emptied directories are removed bottom-up as the walk
+// leaves them. The store's own areas (.cas-tmp, .cas-quarantine) are never treated as content.
+//
+// Every operation is safe to run while other threads and processes use the store (each file
+// operation is one atomic link, rename or unlink) and may be interrupted at any instant,
+// including by SIGKILL: running it again completes the job, with nothing lost or duplicated.
+//
+// Errors: failures on individual files are counted in the result (`failed`) and the first
+// few are kept in `errors`; the operation goes on. An operation throws only when it cannot
+// start (the root cannot be opened: IoError/PermissionError; ReadOnlyError for a mutating
+// operation on a read-only store). A missing root is an empty store.
+//
+// Thread-safety: each function may be called from any thread; the progress callback is
+// called from the walker's threads, one call at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "cas/hash.hpp"
+#include "cas/store.hpp"
+
+namespace cas {
+
+struct Progress {
+  std::uint64_t done = 0;              // items processed so far (files, for every operation)
+  std::optional<std::uint64_t> total;  // known when OperationOptions::count_first is set
+  double elapsed_seconds = 0;
+  double rate = 0;          // items per second since the start
+  std::uint64_t bytes = 0;  // bytes processed (verify, sync, stats)
+};
+
+using ProgressCallback = std::function<void(const Progress&)>;
+
+struct OperationOptions {
+  // Walker threads (and so file operations in flight); 0 picks the walker's measured default.
+  unsigned threads = 0;
+  // Report what would be done without changing anything (migrate, purge, gc, sync).
+  bool dry_run = false;
+  // Called about every progress_interval, and once at the end.
+  ProgressCallback progress;
+  std::chrono::milliseconds progress_interval{250};
+  // Count the files first (a quick listing) so Progress::total is known: a progress bar
+  // can show an ETA. The listing also warms the directory cache the operation then uses.
+  bool count_first = false;
+};
+
+// Counts and the first errors, shared by every result.
+struct OperationErrors {
+  std::uint64_t failed = 0;         // files (or directories) whose operation failed
+  std::vector<std::string> errors;  // the first kMaxErrors messages, "<path>: <reason>"
+  static constexpr std::size_t kMaxErrors = 20;
+};
+
+enum class MigrateMethod {
+  // linkat into the preferred place, then unlinkat the old name. Cross-directory renames
+  // serialize on a per-filesystem lock in Linux; link and unlink do not, so this scales with
+  // threads. Between the two steps the file has both names, which readers tolerate.
+  link_unlink,
+  // renameat: one operation, serialized by the kernel (the IPS method, but in parallel).
+  rename,
+};
+
+struct MigrateOptions : OperationOptions {
+  MigrateMethod method = MigrateMethod::link_unlink;
+};
+
+struct MigrateResult : OperationErrors {
+  std::uint64_t moved = 0;               // files now under the preferred layout that were not
+  std::uint64_t already_in_place = 0;    // files under the preferred layout before the run began
+                                         // (or moved there meanwhile by a concurrent lookup)
+  std::uint64_t duplicates_removed = 0;  // old copies removed because the preferred one existed
+  std::uint64_t unrecognized = 0;        // files no layout recognizes (left alone)
+  std::uint64_t directories_removed = 0;
+};
+
+// Moves every file found under a non-preferred layout to the preferred one, removing the
+// emptied old directories. Idempotent. Throws ReadOnlyError on a read-only store (unless
+// dry_run), IoError/PermissionError when the root cannot be opened.
+MigrateResult migrate(Store& store, const MigrateOptions& options = {});
+
+struct PurgeResult : OperationErrors {
+  std::uint64_t files_removed = 0;  // regular files, symlinks and others
+  std::uint64_t directories_removed = 0;
+};
+
+// Removes everything under the root except the root itself and the temp area of writers in
+// progress: files are unlinked as the parallel walk reaches them and directories removed
+// bottom-up as they empty. Never follows a symlink, never enters another filesystem (a mount
+// point inside the root is left, with its content), never touches anything outside the root.
+// Throws ReadOnlyError (unless dry_run), IoError/PermissionError when the root cannot be opened.
+PurgeResult purge(Store& store, const OperationOptions& options = {});
+
+struct GcResult : OperationErrors {
+  std::uint64_t kept = 0;
+  std::uint64_t removed = 0;
+  std::uint64_t unrecognized = 0;  // left alone
+  std::uint64_t directories_removed = 0;
+};
+
+// Removes every hash not in `keep` (trim to a manifest), under every layout.
+GcResult gc(Store& store, const std::unordered_set<std::string>& keep,
+            const OperationOptions& options = {});
+
+struct SyncOptions : OperationOptions {
+  bool delete_extras = false;  // also remove hashes that `source` does not have
+};
+
+struct SyncResult : OperationErrors {
+  std::uint64_t linked = 0;  // hard-linked from the source (same filesystem)
+  std::uint64_t copied = 0;  // copied through a temp file (another filesystem)
+  std::uint64_t already_present = 0;
+  std::uint64_t deleted = 0;  // extras removed (delete_extras)
+  std::uint64_t bytes = 0;    // bytes linked or copied
+};
+
+// Makes `store` hold every hash of `source` (a resync with a mirror): each missing file is
+// hard-linked into its preferred place when both stores are on one filesystem, else copied
+// and published atomically. `source` is only read. Throws ReadOnlyError (unless dry_run).
+SyncResult sync(Store& store, const Store& source, const SyncOptions& options = {});
+
+struct VerifyOptions : OperationOptions {
+  // nullopt: the algorithm follows the hash length (40 hex = sha1, 64 = sha256,
+  // 128 = sha512); files of another length are counted in `unknown_algorithm`.
+  std::optional<HashAlgorithm> algorithm;
+  // Move mismatching files to root/.cas-quarantine/ (needs a writable store).
+  bool quarantine = false;
+  // Remove files in root/.cas-tmp older than this (writers that crashed); zero disables.
+  std::chrono::seconds reap_temp_older_than{std::chrono::hours(1)};
+};
+
+struct VerifyResult : OperationErrors {
+  std::uint64_t ok = 0;
+  std::uint64_t corrupt = 0;
+  std::uint64_t quarantined = 0;
+  std::uint64_t unknown_algorithm = 0;
+  std::uint64_t unrecognized = 0;
+  std::uint64_t temp_reaped = 0;
+  std::uint64_t bytes = 0;
+  std::vector<std::string> corrupt_paths;  // root-relative, sorted
+};
+
+// Re-hashes every file in parallel and reports those whose content does not match their name.
+// Throws ReadOnlyError when quarantine is asked of a read-only store.
+VerifyResult verify(Store& store, const VerifyOptions& options = {});
+
+struct LayoutStats {
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct StoreStats {
+  std::map<std::string, LayoutStats> layouts;  // by layout name, every configured layout
+  std::uint64_t hashes = 0;  // distinct hashes (a hash in two layouts counts once)
+  std::uint64_t unrecognized_files = 0;
+  std::uint64_t unrecognized_bytes = 0;
+  std::uint64_t directories = 0;  // below the root
+  std::uint64_t empty_directories = 0;
+  std::uint64_t temp_files = 0;         // in .cas-tmp
+  std::uint64_t quarantined_files = 0;  // in .cas-quarantine
+  OperationErrors errors;
+};
+
+// Counts files and bytes per layout, unrecognized files and empty directories. Read-only.
+StoreStats stats(const Store& store, const OperationOptions& options = {});
+
+}  // namespace cas

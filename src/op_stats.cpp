@@ -1,0 +1,109 @@
+// stats: files and bytes per layout, unrecognized files, empty directories.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <mutex>
+#include <unordered_set>
+
+#include "cas/operations.hpp"
+#include "store_engine.hpp"
+
+namespace cas {
+namespace {
+
+using detail::StoreEngine;
+using detail::StoreFile;
+
+// A set of directory inode numbers, sharded so the walker's threads rarely contend.
+class InodeSet {
+ public:
+  void insert(ino_t ino) {
+    auto& shard = shards_[ino % kShards];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.set.insert(ino);
+  }
+  bool contains(ino_t ino) const { return shards_[ino % kShards].set.count(ino) != 0; }
+  // Calls f for every member; only once no thread inserts any more.
+  template <typename F>
+  void for_each(F f) const {
+    for (const auto& s : shards_) {
+      for (ino_t ino : s.set) f(ino);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kShards = 64;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_set<ino_t> set;
+  };
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace
+
+StoreStats stats(const Store& store, const OperationOptions& options) {
+  const auto& layouts = store.layouts();
+  struct Counts {
+    std::atomic<std::uint64_t> files{0}, bytes{0};
+  };
+  std::vector<Counts> per_layout(layouts.size());
+  std::atomic<std::uint64_t> hashes{0}, unrec_files{0}, unrec_bytes{0}, dirs{0}, temp{0},
+      quarantined{0};
+  // A directory is empty when no entry names it as its parent.
+  InodeSet directories, non_empty;
+
+  StoreEngine engine(store, options);
+  engine.stat_entries = true;
+  auto note_parent = [&](const WalkEntry& e) {
+    struct stat st;
+    if (::fstat(e.parent_fd, &st) == 0) non_empty.insert(st.st_ino);
+  };
+  engine.on_directory = [&](const WalkEntry& e) {
+    dirs.fetch_add(1, std::memory_order_relaxed);
+    directories.insert(e.ino);
+    note_parent(e);
+  };
+  engine.on_file = [&](const StoreFile& f) {
+    note_parent(f.entry);
+    const std::uint64_t size = f.entry.st ? static_cast<std::uint64_t>(f.entry.st->st_size) : 0;
+    if (!f.layout) {
+      unrec_files.fetch_add(1, std::memory_order_relaxed);
+      unrec_bytes.fetch_add(size, std::memory_order_relaxed);
+      return;
+    }
+    per_layout[f.layout_index].files.fetch_add(1, std::memory_order_relaxed);
+    per_layout[f.layout_index].bytes.fetch_add(size, std::memory_order_relaxed);
+    engine.add_bytes(size);
+    // Count each hash once: an old-layout copy counts only when no preferred copy exists.
+    bool counted = f.layout_index == 0;
+    if (!counted) {
+      const std::string preferred = layouts.front()->lookup(f.hash);
+      counted = ::faccessat(f.entry.root_fd, preferred.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0;
+    }
+    if (counted) hashes.fetch_add(1, std::memory_order_relaxed);
+  };
+  engine.on_temp_file = [&](const WalkEntry&) { temp.fetch_add(1, std::memory_order_relaxed); };
+  engine.on_quarantine_file = [&](const WalkEntry&) {
+    quarantined.fetch_add(1, std::memory_order_relaxed);
+  };
+  engine.run();
+
+  StoreStats result;
+  for (std::size_t i = 0; i < layouts.size(); ++i) {
+    result.layouts[std::string(layouts[i]->name())] = {per_layout[i].files, per_layout[i].bytes};
+  }
+  result.hashes = hashes;
+  result.unrecognized_files = unrec_files;
+  result.unrecognized_bytes = unrec_bytes;
+  result.directories = dirs;
+  directories.for_each([&](ino_t ino) { result.empty_directories += !non_empty.contains(ino); });
+  result.temp_files = temp;
+  result.quarantined_files = quarantined;
+  engine.take_errors(result.errors);
+  return result;
+}
+
+}  // namespace cas

@@ -1,0 +1,92 @@
+// Internal: the one engine under every store-wide operation (migrate, purge, gc, sync,
+// verify, stats). A parallel Walker lists the store; each worker classifies the entries it
+// reads (which layout places the file, or none) and runs the operation's handler on them right
+// away, relative to the directory descriptor it already holds. The walker's threads are the
+// bounded pool of file operations, so reads and metadata writes overlap without a second
+// queue, and memory stays bounded by the walker's.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "cas/operations.hpp"
+#include "cas/store.hpp"
+#include "cas/walker.hpp"
+
+namespace cas::detail {
+
+// The store's reserved top-level directories.
+inline constexpr std::string_view kTempArea = ".cas-tmp";
+inline constexpr std::string_view kQuarantineArea = ".cas-quarantine";
+
+// A non-directory entry of the content area, classified.
+struct StoreFile {
+  const WalkEntry& entry;
+  const Layout* layout;      // the layout placing it here, or nullptr when unrecognized
+  std::size_t layout_index;  // index in the store's layouts (0 = preferred)
+  std::string_view hash;     // the file name, when recognized
+};
+
+class StoreEngine {
+ public:
+  StoreEngine(const Store& store, const OperationOptions& options);
+
+  // Handlers, called concurrently from the walker's threads. Unset handlers are skipped.
+  std::function<void(const StoreFile&)> on_file;             // content, non-directories
+  std::function<void(const WalkEntry&)> on_directory;        // content directories (pre-order)
+  std::function<void(const WalkEntry&)> on_directory_exit;   // content directories (post-order)
+  std::function<void(const WalkEntry&)> on_temp_file;        // files in .cas-tmp
+  std::function<void(const WalkEntry&)> on_quarantine_file;  // files in .cas-quarantine
+
+  bool stat_entries = false;  // fill WalkEntry::st for every entry
+  bool one_file_system = true;
+
+  // Walks the store. A missing root is an empty store. Throws IoError/PermissionError when
+  // the root exists but cannot be opened; rethrows what a handler throws.
+  void run();
+
+  // Records a failure on one path (counted, the first kMaxErrors kept).
+  void fail(std::string_view rel_path, const std::string& what, int code);
+  void fail(std::string_view rel_path, const std::string& message);
+
+  // Adds processed bytes to the progress figures.
+  void add_bytes(std::uint64_t n) { bytes_.fetch_add(n, std::memory_order_relaxed); }
+
+  // Moves the collected failures into `out`.
+  void take_errors(OperationErrors& out);
+
+  // The store root joined with a root-relative path, for messages and path-based calls.
+  std::string absolute(std::string_view rel_path) const;
+
+  const Store& store() const { return store_; }
+
+ private:
+  void count_files();
+  void tick();
+  void report(bool final);
+
+  const Store& store_;
+  const OperationOptions& options_;
+  std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::uint64_t> bytes_{0};
+  std::optional<std::uint64_t> total_;
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<std::int64_t> next_report_ns_{0};
+  std::mutex report_mu_;
+  std::mutex errors_mu_;
+  OperationErrors errors_;
+};
+
+// mkdir -p of the directories of `rel_path` (not its last component) relative to `root_fd`.
+// Returns 0 or the errno of the mkdirat that failed (EEXIST is success).
+int make_parents_at(int root_fd, std::string_view rel_path);
+
+// The directory part of a root-relative path ("" for a top-level name).
+std::string_view parent_of(std::string_view rel_path);
+
+}  // namespace cas::detail
