@@ -83,20 +83,24 @@ Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& ta
   return Outcome::failed;
 }
 
-// The run's start on the clock file timestamps use. Waits for the coarse clock to tick first,
-// so every change made before the run has a ctime strictly before the returned instant.
+// The run's start, for comparing with inode ctimes. Filesystems stamp changes with either the
+// coarse clock (which lags real time by up to a tick) or, with multigrain timestamps, the
+// fine one. Take the fine clock, then wait for the coarse clock to pass it: every change made
+// before this call has a ctime at or before the returned instant, every later change a ctime
+// at or after it.
 timespec start_instant() {
-  timespec first, now;
-  ::clock_gettime(CLOCK_REALTIME_COARSE, &first);
+  timespec start, coarse;
+  ::clock_gettime(CLOCK_REALTIME, &start);
   do {
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-  } while (now.tv_sec == first.tv_sec && now.tv_nsec == first.tv_nsec);
-  return now;
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
+  } while (coarse.tv_sec < start.tv_sec ||
+           (coarse.tv_sec == start.tv_sec && coarse.tv_nsec <= start.tv_nsec));
+  return start;
 }
 
 bool changed_since(const struct stat& st, const timespec& t) {
   return st.st_ctim.tv_sec > t.tv_sec ||
-         (st.st_ctim.tv_sec == t.tv_sec && st.st_ctim.tv_nsec >= t.tv_nsec);
+         (st.st_ctim.tv_sec == t.tv_sec && st.st_ctim.tv_nsec > t.tv_nsec);
 }
 
 }  // namespace
@@ -117,7 +121,8 @@ MigrateResult migrate(Store& store, const MigrateOptions& options) {
       // The walk may reach a file this run has just moved (into a directory it is still
       // reading). Link and rename update the inode's ctime, so once this run has moved
       // anything, a preferred file changed since the start is not counted as "in place".
-      if (moved.load(std::memory_order_relaxed) > 0) {
+      // (Finishing a move that a killed run left half done changes the ctime too.)
+      if (moved.load(std::memory_order_relaxed) + duplicates.load(std::memory_order_relaxed) > 0) {
         struct stat st;
         if (::fstatat(f.entry.parent_fd, std::string(f.entry.name).c_str(), &st,
                       AT_SYMLINK_NOFOLLOW) == 0 &&
