@@ -2,6 +2,7 @@
 // effects on disk of every command, and the IPS migrate tool's own tests, ported.
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -865,6 +866,48 @@ TEST_F(CasCliTest, StatsJsonIsParseableEvenWithAnOddRootName) {
 
 TEST_F(CasCliTest, StatsOfAMissingRootIsAUsageError) {
   EXPECT_USAGE_ERROR(cas({"stats", "--json"}));
+}
+
+// --- partial failures ----------------------------------------------------------------------------
+
+// Runs `cas --root <root_> ARGS...` as the unprivileged user nobody, for real EACCES faults
+// (root ignores file modes).
+RunResult cas_as_nobody(const fs::path& root, std::vector<std::string> args) {
+  args.insert(args.begin(), {"runuser", "-u", "nobody", "--", kCas, "--root", root.string()});
+  return test::run(args);
+}
+
+TEST_F(CasCliTest, BulkCommandsReportPerFileFailuresAndExitOne) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run cas as nobody";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  fs::permissions(dir_.path(), fs::owner_all | fs::group_read | fs::group_exe | fs::others_read |
+                                   fs::others_exe);
+  // nobody owns the root and one bucket; the other bucket is root's, so its file cannot be
+  // unlinked, and that file is unreadable too.
+  const std::string locked = put_v1("locked"), free = put_v1("free");
+  fs::permissions(v1_path(locked), fs::owner_read | fs::owner_write);
+  for (const fs::path& p : {root_, v1_path(free).parent_path(), v1_path(free)}) {
+    ASSERT_EQ(::chown(p.c_str(), nobody->pw_uid, nobody->pw_gid), 0) << p;
+  }
+
+  RunResult r = cas_as_nobody(root_, {"verify"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("cas: verify: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+  auto summary = parse_summary(r.out);
+  EXPECT_EQ(summary["ok"], "1") << r.out;
+  EXPECT_EQ(summary["failed"], "1");
+
+  r = cas_as_nobody(root_, {"purge"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("cas: purge: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+  summary = parse_summary(r.out);
+  EXPECT_EQ(summary["files_removed"], "1") << r.out;
+  EXPECT_NE(summary["failed"], "0");
+  EXPECT_TRUE(fs::exists(v1_path(locked)));
+  EXPECT_FALSE(fs::exists(v1_path(free)));
 }
 
 // --- the progress bar --------------------------------------------------------------------------
