@@ -1,0 +1,171 @@
+// Google Benchmark suites for layouts: BM_Layout_Insert, BM_Layout_Remove and
+// BM_Layout_RandomOpen, for every layout and store size, each iteration one operation on a
+// cached benchmark store (see layout_bench.hpp).
+//
+//   build/bench/cas-benchmarks --bench-dir=/var/tmp/cas-bm --max-size=10000 \
+//       --benchmark_filter='BM_Layout_RandomOpen/v1/.*'
+//
+// Flags of this program (the rest go to Google Benchmark):
+//   --bench-dir=DIR   where benchmark stores are built and cached (default /var/tmp/cas-bm)
+//   --max-size=N      largest store size registered (default 10000; sizes are 1, 10, ..., 10M)
+//   --layouts=LIST    layouts to register (default v0,v1,fanout:2,2)
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <random>
+
+#include <benchmark/benchmark.h>
+#include <boost/filesystem.hpp>
+
+#include "cas/hash.hpp"
+#include "cas/layout.hpp"
+#include "layout_bench.hpp"
+#include "tree_generator.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace bench = cas::bench;
+
+std::string g_bench_dir = "/var/tmp/cas-bm";
+std::uint64_t g_max_size = 10000;
+std::string g_layouts = "v0,v1,fanout:2,2";
+constexpr std::size_t kFileSize = 100;
+
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+void write_source(const std::string& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
+    throw std::runtime_error("cannot write " + path);
+  }
+  ::close(fd);
+}
+
+cas::Store open_store(const std::shared_ptr<const cas::Layout>& layout, std::uint64_t size,
+                      cas::Durability durability) {
+  bench::ensure_store(g_bench_dir, *layout, size, kFileSize, 16);
+  return cas::Store(bench::store_dir(g_bench_dir, *layout, size),
+                    bench::bench_options(layout, durability));
+}
+
+void BM_Layout_Insert(benchmark::State& state, std::shared_ptr<const cas::Layout> layout,
+                      std::uint64_t size, cas::Durability durability) {
+  cas::Store store = open_store(layout, size, durability);
+  const std::string tmp = (store.root() / std::string(cas::Store::kTempDirName)).string();
+  boost::filesystem::create_directories(tmp);
+  std::vector<std::string> inserted;
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    std::string data = bench::payload((1ull << 41) + i++, kFileSize);
+    std::string hash = cas::hash_bytes(data, cas::HashAlgorithm::sha256);
+    write_source(tmp + "/bm-src", data);
+    auto t0 = Clock::now();
+    store.insert(hash, tmp + "/bm-src");
+    state.SetIterationTime(seconds(t0, Clock::now()));
+    inserted.push_back(std::move(hash));
+  }
+  for (const auto& h : inserted) store.remove(h);
+}
+
+void BM_Layout_Remove(benchmark::State& state, std::shared_ptr<const cas::Layout> layout,
+                      std::uint64_t size) {
+  cas::Store store = open_store(layout, size, cas::Durability::none);
+  const std::string tmp = (store.root() / std::string(cas::Store::kTempDirName)).string();
+  boost::filesystem::create_directories(tmp);
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    std::string data = bench::payload((1ull << 42) + i++, kFileSize);
+    std::string hash = cas::hash_bytes(data, cas::HashAlgorithm::sha256);
+    write_source(tmp + "/bm-src", data);
+    store.insert(hash, tmp + "/bm-src");
+    auto t0 = Clock::now();
+    store.remove(hash);
+    state.SetIterationTime(seconds(t0, Clock::now()));
+  }
+}
+
+void BM_Layout_RandomOpen(benchmark::State& state, std::shared_ptr<const cas::Layout> layout,
+                          std::uint64_t size, bool hit) {
+  cas::Store store = open_store(layout, size, cas::Durability::none);
+  std::mt19937_64 rng(42);
+  char buf[kFileSize];
+  for (auto _ : state) {
+    std::string hash = bench::file_hash(hit ? rng() % size : (1ull << 43) + rng(), kFileSize);
+    auto t0 = Clock::now();
+    if (hit) {
+      auto in = store.open(hash);
+      if (!in) {
+        state.SkipWithError("a benchmark file is missing");
+        break;
+      }
+      in->read(buf, sizeof buf);
+    } else if (store.lookup(hash)) {
+      state.SkipWithError("an absent hash was found");
+      break;
+    }
+    state.SetIterationTime(seconds(t0, Clock::now()));
+  }
+}
+
+bool take_flag(const char* arg, const char* name, std::string& value) {
+  std::size_t n = std::strlen(name);
+  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
+  value = arg + n + 1;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string v;
+    if (take_flag(argv[i], "--bench-dir", v)) {
+      g_bench_dir = v;
+    } else if (take_flag(argv[i], "--max-size", v)) {
+      g_max_size = std::stoull(v);
+    } else if (take_flag(argv[i], "--layouts", v)) {
+      g_layouts = v;
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
+
+  for (const auto& layout : cas::layouts_by_names(g_layouts)) {
+    std::string l(layout->name());
+    for (std::uint64_t size = 1; size <= g_max_size && size <= 10000000; size *= 10) {
+      std::string s = std::to_string(size);
+      for (auto d : {cas::Durability::none, cas::Durability::file}) {
+        benchmark::RegisterBenchmark(("BM_Layout_Insert/" + l + "/" + s +
+                                      (d == cas::Durability::none ? "/nosync" : "/fsync"))
+                                         .c_str(),
+                                     BM_Layout_Insert, layout, size, d)
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+      benchmark::RegisterBenchmark(("BM_Layout_Remove/" + l + "/" + s).c_str(), BM_Layout_Remove,
+                                   layout, size)
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+      for (bool hit : {true, false}) {
+        benchmark::RegisterBenchmark(
+            ("BM_Layout_RandomOpen/" + l + "/" + s + (hit ? "/hit" : "/miss")).c_str(),
+            BM_Layout_RandomOpen, layout, size, hit)
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

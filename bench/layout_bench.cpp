@@ -1,0 +1,184 @@
+#include "layout_bench.hpp"
+
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include <boost/filesystem.hpp>
+
+#include "cas/errors.hpp"
+#include "cas/hash.hpp"
+#include "tree_generator.hpp"
+
+namespace cas::bench {
+namespace {
+
+constexpr const char* kCompleteMarker = ".cas-bench-complete";
+// Extra files used by insert/remove live above the population's index range.
+constexpr std::uint64_t kExtraBase = 1ull << 40;
+
+using Clock = std::chrono::steady_clock;
+
+std::string sanitize(std::string_view name) {
+  std::string s(name);
+  std::replace(s.begin(), s.end(), ':', '-');
+  std::replace(s.begin(), s.end(), ',', '_');
+  return s;
+}
+
+void write_source(const std::string& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError(errno, "create", path);
+  ssize_t w = ::write(fd, data.data(), data.size());
+  ::close(fd);
+  if (w != static_cast<ssize_t>(data.size())) throw IoError(EIO, "write", path);
+}
+
+}  // namespace
+
+Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_size) {
+  Footprint f;
+  f.inodes = files;
+  std::uint64_t dirs = 0;
+  // Directories per level: at most 16^(prefix so far), at most one per file.
+  if (auto* fanout = dynamic_cast<const FanoutLayout*>(&layout)) {
+    std::size_t prefix = 0;
+    for (auto w : fanout->widths()) {
+      prefix += w;
+      double possible = std::pow(16.0, static_cast<double>(prefix));
+      dirs += static_cast<std::uint64_t>(std::min<double>(possible, static_cast<double>(files)));
+    }
+  } else {
+    dirs = files;
+  }
+  f.inodes += dirs + 1;
+  const std::uint64_t block = 4096;
+  f.bytes = files * ((file_size + block - 1) / block * block) + dirs * block;
+  return f;
+}
+
+Footprint available(const std::string& dir) {
+  struct statvfs vfs;
+  Footprint f;
+  if (::statvfs(dir.c_str(), &vfs) == 0) {
+    f.inodes = vfs.f_favail;
+    f.bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  }
+  return f;
+}
+
+std::string store_dir(const std::string& bench_dir, const Layout& layout, std::uint64_t size) {
+  return bench_dir + "/" + sanitize(layout.name()) + "-" + std::to_string(size);
+}
+
+bool ensure_store(const std::string& bench_dir, const Layout& layout, std::uint64_t size,
+                  std::size_t file_size, unsigned threads) {
+  const std::string dir = store_dir(bench_dir, layout, size);
+  const std::string marker = dir + "/" + kCompleteMarker;
+  std::string expected = std::to_string(size) + " " + std::to_string(file_size);
+  {
+    std::ifstream in(marker);
+    std::string line;
+    if (in && std::getline(in, line) && line == expected) return false;
+  }
+  boost::filesystem::create_directories(bench_dir);
+  boost::filesystem::remove_all(dir);
+  populate(dir, layout, 0, size, file_size, threads);
+  ::sync();
+  std::ofstream(marker) << expected << "\n";
+  return true;
+}
+
+StoreOptions bench_options(const std::shared_ptr<const Layout>& layout, Durability durability) {
+  StoreOptions o;
+  o.layouts = {layout};
+  for (const auto& l : default_layouts()) {
+    if (l->name() != layout->name()) o.layouts.push_back(l);
+  }
+  o.durability = durability;
+  return o;
+}
+
+bool drop_caches() {
+  ::sync();
+  std::ofstream f("/proc/sys/vm/drop_caches");
+  if (!f) return false;
+  f << "3\n";
+  return static_cast<bool>(f.flush());
+}
+
+OpTiming time_insert(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size) {
+  const std::string tmp = (store.root() / std::string(Store::kTempDirName)).string();
+  boost::filesystem::create_directories(tmp);
+  std::vector<std::pair<std::string, std::string>> items;  // hash, source
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string data = payload(kExtraBase + size + i, file_size);
+    std::string src = tmp + "/bench-src-" + std::to_string(i);
+    write_source(src, data);
+    items.emplace_back(hash_bytes(data, HashAlgorithm::sha256), src);
+  }
+  auto t0 = Clock::now();
+  for (const auto& [hash, src] : items) store.insert(hash, src);
+  auto t1 = Clock::now();
+  for (const auto& item : items) store.remove(item.first);
+  return {std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count),
+          count};
+}
+
+OpTiming time_remove(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size) {
+  const std::string tmp = (store.root() / std::string(Store::kTempDirName)).string();
+  boost::filesystem::create_directories(tmp);
+  std::vector<std::string> hashes;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string data = payload(kExtraBase + size + i, file_size);
+    std::string src = tmp + "/bench-src-" + std::to_string(i);
+    write_source(src, data);
+    hashes.push_back(hash_bytes(data, HashAlgorithm::sha256));
+    store.insert(hashes.back(), src);
+  }
+  ::sync();  // the inserts' metadata must not be written back during the timed removals
+  auto t0 = Clock::now();
+  for (const auto& h : hashes) store.remove(h);
+  auto t1 = Clock::now();
+  return {std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count),
+          count};
+}
+
+OpTiming time_random_open(Store& store, std::uint64_t size, std::uint64_t count,
+                          std::size_t file_size, bool hit, bool cold, std::uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> hashes;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t index = hit ? rng() % size : kExtraBase * 2 + rng();
+    hashes.push_back(file_hash(index, file_size));
+  }
+  if (cold) drop_caches();
+  std::vector<char> buf(std::max<std::size_t>(file_size, 1));
+  std::uint64_t found = 0;
+  auto t0 = Clock::now();
+  for (const auto& h : hashes) {
+    if (hit) {
+      auto in = store.open(h);
+      if (in) {
+        in->read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        ++found;
+      }
+    } else {
+      found += store.lookup(h).has_value();
+    }
+  }
+  auto t1 = Clock::now();
+  if (hit && found != count) {
+    throw Error("benchmark store " + store.root().string() + " is missing files (" +
+                std::to_string(count - found) + " of " + std::to_string(count) + " not found)");
+  }
+  return {std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count),
+          count};
+}
+
+}  // namespace cas::bench
