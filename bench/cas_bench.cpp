@@ -159,25 +159,50 @@ void write_csv(const Config& cfg, const Results& results, const std::string& pat
 }
 
 // Draws one panel per operation: time per operation against store size, one line per layout.
-bool write_chart(const Config& cfg, const std::string& csv, const std::string& png,
+// The data goes to chart.dat, one block per operation (gnuplot's `index`), one column per
+// layout, so each layout's points form one connected line.
+bool write_chart(const Config& cfg, const Results& results, const std::string& png,
                  const std::vector<std::shared_ptr<const cas::Layout>>& layouts) {
-  std::string script_path = cfg.out + "/chart.gp";
+  const std::string data_path = cfg.out + "/chart.dat";
+  std::ofstream data(data_path);
+  std::vector<std::string> ops;
+  for (const char* op : kOperations) {
+    auto it = results.find(op);
+    if (it == results.end()) continue;
+    ops.push_back(op);
+    data << "# " << op << ": files";
+    for (const auto& l : layouts) data << " " << l->name();
+    data << "\n";
+    for (const auto& [size, by_layout] : it->second) {
+      data << size;
+      for (const auto& l : layouts) {
+        auto c = by_layout.find(std::string(l->name()));
+        if (c == by_layout.end()) {
+          data << " ?";
+        } else {
+          data << " " << c->second.us;
+        }
+      }
+      data << "\n";
+    }
+    data << "\n\n";
+  }
+  data.close();
+  const std::string script_path = cfg.out + "/chart.gp";
   std::ofstream gp(script_path);
   gp << "set terminal pngcairo size 1500,900 noenhanced font ',10'\n"
      << "set output '" << png << "'\n"
-     << "set datafile separator ','\n"
+     << "set datafile missing '?'\n"
      << "set logscale x 10\nset logscale y 10\n"
      << "set xlabel 'files in the store'\nset ylabel 'µs per operation'\n"
      << "set key top left\nset grid\n"
      << "set multiplot layout 2,3 title 'cas layout benchmark (" << (cfg.cold ? "cold" : "warm")
      << " cache)'\n";
-  for (const char* op : kOperations) {
-    gp << "set title '" << op << "'\nplot ";
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    gp << "set title '" << ops[k] << "'\nplot ";
     for (std::size_t i = 0; i < layouts.size(); ++i) {
-      std::string name(layouts[i]->name());
-      gp << (i ? ", " : "") << "'" << csv << "' using (strcol(1) eq '" << name
-         << "' && strcol(3) eq '" << op << "' ? $2 : NaN):4 with linespoints title '" << name
-         << "'";
+      gp << (i ? ", " : "") << "'" << data_path << "' index " << k << " using 1:" << i + 2
+         << " with linespoints lw 2 title '" << layouts[i]->name() << "'";
     }
     gp << "\n";
   }
@@ -317,7 +342,7 @@ int main(int argc, char** argv) {
     const std::string csv = cfg.out + "/results.csv";
     write_csv(cfg, results, csv);
     std::cout << "\nwrote " << csv << " and " << cfg.out << "/table.md";
-    if (!cfg.no_chart && write_chart(cfg, csv, cfg.out + "/chart.png", layouts)) {
+    if (!cfg.no_chart && write_chart(cfg, results, cfg.out + "/chart.png", layouts)) {
       std::cout << " and " << cfg.out << "/chart.png";
     }
     std::cout << "\n";
