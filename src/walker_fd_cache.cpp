@@ -9,12 +9,17 @@
 
 namespace cas::detail {
 
+FdCache::Evicted::~Evicted() {
+  for (int i = 0; i < count; ++i) ::close(fds[i]);
+}
+
 void FdCache::insert_pinned(DirNode* node, int fd) {
+  Evicted evicted;  // closed after the lock is released: declared first, destroyed last
   std::lock_guard lock(mu_);
   node->fd = fd;
   node->pins = 1;
   ++open_;
-  evict_locked();
+  evict_locked(evicted);
 }
 
 int FdCache::acquire(DirNode* node) {
@@ -30,7 +35,7 @@ int FdCache::acquire(DirNode* node) {
   int parent_fd = acquire(node->parent);
   if (parent_fd < 0) return -1;
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (node->via_symlink ? 0 : O_NOFOLLOW);
-  int fd = ::openat(parent_fd, std::string(node->name()).c_str(), flags);
+  int fd = ::openat(parent_fd, node->c_name(), flags);
   int err = errno;
   release(node->parent);
   if (fd < 0) {
@@ -47,32 +52,35 @@ int FdCache::acquire(DirNode* node) {
       return -1;
     }
   }
+  Evicted evicted;
   std::lock_guard lock(mu_);
   if (node->fd >= 0) {  // another worker reopened it meanwhile
-    ::close(fd);
+    evicted.fds[evicted.count++] = fd;
     if (node->pins++ == 0) lru_unlink(node);
     return node->fd;
   }
   node->fd = fd;
   node->pins = 1;
   ++open_;
-  evict_locked();
+  evict_locked(evicted);
   return fd;
 }
 
 void FdCache::release(DirNode* node) {
+  Evicted evicted;
   std::lock_guard lock(mu_);
   if (--node->pins == 0) {
     lru_push(node);
-    evict_locked();
+    evict_locked(evicted);
   }
 }
 
 void FdCache::remove(DirNode* node) {
+  Evicted evicted;
   std::lock_guard lock(mu_);
   if (node->fd < 0) return;
   if (node->pins == 0) lru_unlink(node);
-  ::close(node->fd);
+  evicted.fds[evicted.count++] = node->fd;
   node->fd = -1;
   node->pins = 0;
   --open_;
@@ -100,13 +108,14 @@ void FdCache::lru_unlink(DirNode* node) {
   node->lru_prev = node->lru_next = nullptr;
 }
 
-void FdCache::evict_locked() {
+void FdCache::evict_locked(Evicted& out) {
   // Only unpinned descriptors are in the list; pinned ones (directories being read, parents
-  // being opened from) may push open_ past the cap until released.
-  while (open_ > cap_ && lru_head_) {
+  // being opened from) may push open_ past the cap until released. Each call adds one
+  // descriptor at most, so evicting a few per call keeps open_ at the cap.
+  while (open_ > cap_ && lru_head_ && out.count < kMaxEvict) {
     DirNode* victim = lru_head_;
     lru_unlink(victim);
-    ::close(victim->fd);
+    out.fds[out.count++] = victim->fd;
     victim->fd = -1;
     --open_;
   }

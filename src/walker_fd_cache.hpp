@@ -41,6 +41,8 @@ struct DirNode {
   DirNode* lru_next = nullptr;
 
   std::string_view name() const { return std::string_view(rel_path).substr(name_pos); }
+  // The name as a C string: a suffix of rel_path, so NUL-terminated without a copy.
+  const char* c_name() const { return rel_path.c_str() + name_pos; }
 };
 
 class FdCache {
@@ -63,9 +65,18 @@ class FdCache {
   unsigned open_count();
 
  private:
+  // Up to this many descriptors are closed per call, after the mutex is released (close is a
+  // syscall; holding the one cache lock across it would serialize every worker).
+  static constexpr int kMaxEvict = 4;
+  struct Evicted {
+    int fds[kMaxEvict];
+    int count = 0;
+    ~Evicted();
+  };
+
   void lru_push(DirNode* node);
   void lru_unlink(DirNode* node);
-  void evict_locked();
+  void evict_locked(Evicted& out);
 
   std::mutex mu_;
   const unsigned cap_;

@@ -111,7 +111,9 @@ void WalkRun::process(unsigned w, DirNode* node) {
   if (!done) {
     // Below its subdirectories, so they are walked before the directory's next slice is read.
     subdirs.insert(subdirs.begin(), node);
-  } else if (node != root_) {
+  } else if (node != root_ && node->refs.load(std::memory_order_relaxed) > 1) {
+    // Subdirectories will open themselves from this descriptor: make it evictable rather than
+    // pinned. Without children (refs == 1: only this worker adds them) unref() closes it next.
     fds_.release(node);
   }
   queues_.push(w, subdirs.data(), subdirs.size());
@@ -127,7 +129,7 @@ bool WalkRun::open_node(DirNode* node) {
     return false;
   }
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (node->via_symlink ? 0 : O_NOFOLLOW);
-  int fd = ::openat(parent_fd, std::string(node->name()).c_str(), flags);
+  int fd = ::openat(parent_fd, node->c_name(), flags);
   int err = errno;
   fds_.release(node->parent);
   if (fd < 0) {
