@@ -157,9 +157,9 @@ class Walker {
   detail::WalkRun* run_ = nullptr;  // the walk in progress, if any
 };
 
-// The thread count used when WalkOptions::threads is 0, chosen by measurement: directory reads
-// are latency-bound, so many more threads than cores help on a cold cache (see
-// bench/results/walk.md). Overridable with the CAS_WALK_THREADS environment variable.
+// The thread count used when WalkOptions::threads is 0: 64, chosen by measurement. Directory
+// reads are latency-bound, so many more threads than cores help on a cold cache (see
+// bench/results/walk.md). Overridable with the CAS_WALK_THREADS environment variable (1-1024).
 unsigned default_walk_threads();
 
 }  // namespace cas
