@@ -24,6 +24,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -106,16 +107,20 @@ def drop_caches():
 def run_once(cmd, device, cold):
     if cold:
         drop_caches()
-    reads0 = reads_completed(device)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
+    # Peak RSS through GNU time: ru_maxrss of a child forked from this Python process would
+    # count the interpreter's own pages from before the exec.
+    with tempfile.NamedTemporaryFile("r") as rss:
+        full = ["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name] + cmd
+        reads0 = reads_completed(device)
+        t0 = time.perf_counter()
+        proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - t0
+        reads = reads_completed(device) - reads0
+        fields = rss.read().split()
     if proc.returncode != 0:
-        print(f"warning: {cmd[0]} exited {proc.returncode}: {err[:200]}", file=sys.stderr)
-    return {"s": elapsed, "reads": reads_completed(device) - reads0, "rss_kb": usage.ru_maxrss}
+        print(f"warning: {cmd[0]} exited {proc.returncode}: {proc.stderr[:200]!r}", file=sys.stderr)
+    rss_kb, user, system = (int(fields[-3]), float(fields[-2]), float(fields[-1])) if len(fields) >= 3 else (0, 0, 0)
+    return {"s": elapsed, "reads": reads, "rss_kb": rss_kb, "cpu": user + system}
 
 
 def measure(commands, device, cold, rounds):
@@ -127,8 +132,9 @@ def measure(commands, device, cold, rounds):
         order = labels[r % len(labels):] + labels[: r % len(labels)]
         for label in order:
             results[label].append(run_once(commands[label], device, cold))
-            print(f"  {label:28s} {'cold' if cold else 'warm'} round {r + 1}: "
-                  f"{results[label][-1]['s']:.3f} s, {results[label][-1]['reads']} reads",
+            last = results[label][-1]
+            print(f"  {label:28s} {'cold' if cold else 'warm'} round {r + 1}: {last['s']:.3f} s, "
+                  f"cpu {last['cpu']:.2f} s, {last['reads']} reads, {last['rss_kb']} KiB",
                   file=sys.stderr)
     return results
 
@@ -144,15 +150,16 @@ def fmt_time(runs):
 
 def table(title, results, ref, with_reads):
     lines = [f"**{title}**", ""]
-    head = "| tool | median (min–max), n=%d | %s/tool | peak RSS |" % (
+    head = "| tool | median (min–max), n=%d | ratio to %s | CPU (user+sys) | peak RSS |" % (
         len(next(iter(results.values()))), ref)
     if with_reads:
         head += " device reads (median) |"
     lines.append(head)
-    lines.append("|---|---|---|---|" + ("---|" if with_reads else ""))
+    lines.append("|---|---|---|---|---|" + ("---|" if with_reads else ""))
     for label, runs in results.items():
         ratio = med(runs) / med(results[ref])
-        row = f"| {label} | {fmt_time(runs)} | {ratio:.2f}× | {med(runs, 'rss_kb') / 1024:.1f} MiB |"
+        row = (f"| {label} | {fmt_time(runs)} | {ratio:.2f}× | {med(runs, 'cpu'):.2f} s "
+               f"| {med(runs, 'rss_kb') / 1024:.1f} MiB |")
         if with_reads:
             row += f" {int(med(runs, 'reads'))} |"
         lines.append(row)
