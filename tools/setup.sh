@@ -26,8 +26,10 @@ build_dir="${build_dir:-$src_dir/build}"
 # Build: compiler, CMake, OpenSSL, Boost.Filesystem, GoogleTest, Google Benchmark, CLI11.
 # Tools used by tests and benchmarks: fd-find and findutils (walker comparisons),
 # gnuplot-nox (the benchmark chart), util-linux (runuser, mount), coreutils (sha256sum).
+# The Python module and its tests: pybind11-dev, python3-dev, python3-pytest.
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
-  libbenchmark-dev libcli11-dev fd-find findutils gnuplot-nox util-linux coreutils python3)
+  libbenchmark-dev libcli11-dev fd-find findutils gnuplot-nox util-linux coreutils python3
+  pybind11-dev python3-dev python3-pytest)
 
 missing=()
 for p in "${packages[@]}"; do

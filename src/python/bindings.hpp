@@ -1,0 +1,76 @@
+// Internal to the Python module `directory`: what its binding files share. Each register_*
+// function adds one part of the module; module.cpp calls them in order.
+//
+// Conventions of the whole module:
+//   * paths are accepted as str, bytes or os.PathLike (os.fsencode) and returned as str decoded
+//     like os.fsdecode, so undecodable bytes survive as surrogate escapes;
+//   * every call that may block on I/O runs with the GIL released;
+//   * C++ exceptions become Python ones in one place (errors.cpp).
+#pragma once
+
+#include <istream>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <pybind11/pybind11.h>
+
+namespace cas::python {
+
+namespace py = pybind11;
+
+// A filesystem path argument: the bytes os.fsencode() gives for a str, bytes or os.PathLike.
+struct FsPath {
+  std::string value;
+};
+
+// str decoded from filesystem bytes as os.fsdecode does (surrogateescape).
+py::str fs_decode(std::string_view bytes);
+
+// The OSError Python raises for `code` (a subclass chosen by errno: FileNotFoundError,
+// PermissionError, ...), with filename and an extra `operation` attribute ("opendir", ...).
+// `permission` forces PermissionError (cas::PermissionError also covers EROFS).
+py::object make_os_error(int code, std::string_view path, std::string_view operation,
+                         bool permission = false);
+
+// The file object Store.open returns for `in`: an io.BufferedReader; `name` is its name.
+py::object make_store_file(std::unique_ptr<std::istream> in, const std::string& name);
+
+void register_errors(py::module_& m);
+void register_directory(py::module_& m);
+void register_pfind(py::module_& m);
+void register_layouts(py::module_& m);
+void register_store_reader(py::module_& m);
+void register_store(py::module_& m);
+void register_operations(py::module_& m);
+
+}  // namespace cas::python
+
+namespace pybind11::detail {
+
+// Lets bindings take `FsPath` parameters; shown as `str | bytes | os.PathLike` in signatures.
+template <>
+struct type_caster<cas::python::FsPath> {
+  PYBIND11_TYPE_CASTER(cas::python::FsPath, const_name("str | bytes | os.PathLike"));
+  bool load(handle src, bool /*convert*/) {
+    PyObject* bytes = nullptr;
+    // PyUnicode_FSConverter accepts exactly what os.fsencode accepts, and rejects NUL bytes.
+    if (!PyUnicode_FSConverter(src.ptr(), &bytes)) {
+      // Not a path type: let pybind11 report the mismatch (TypeError). A path with a NUL
+      // byte or an unencodable character keeps os's own error (ValueError, UnicodeError).
+      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        return false;
+      }
+      throw error_already_set();
+    }
+    value.value.assign(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
+    Py_DECREF(bytes);
+    return true;
+  }
+  static handle cast(const cas::python::FsPath& path, return_value_policy, handle) {
+    return cas::python::fs_decode(path.value).release();
+  }
+};
+
+}  // namespace pybind11::detail

@@ -1,0 +1,323 @@
+// Store.migrate/purge/gc/sync/verify/stats: the store-wide operations of <cas/operations.hpp>,
+// and their result types. Each runs with the GIL released; the optional progress callback is
+// called from the walker's threads, taking the GIL for the call.
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "cas/operations.hpp"
+
+namespace cas::python {
+namespace {
+
+using StoreClass = py::class_<Store, std::shared_ptr<Store>>;
+
+// Relays Progress to a Python callable. An exception raised by the callable cannot stop the
+// operation (the engine has no cancellation); it silences later calls and is raised when the
+// operation returns.
+class ProgressRelay {
+ public:
+  explicit ProgressRelay(py::object callback) : callback_(std::move(callback)) {}
+
+  ProgressCallback callback() {
+    if (callback_.is_none()) return {};
+    return [this](const Progress& p) {
+      if (failed_.load()) return;
+      py::gil_scoped_acquire acquire;
+      try {
+        callback_(p);
+      } catch (...) {
+        error_ = std::current_exception();
+        failed_.store(true);
+      }
+    };
+  }
+
+  void rethrow() {
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  py::object callback_;
+  std::atomic<bool> failed_{false};
+  std::exception_ptr error_;
+};
+
+// The arguments every operation takes (OperationOptions).
+struct Common {
+  unsigned threads;
+  bool dry_run;
+  py::object progress;
+  double progress_interval;
+  bool count_first;
+
+  void apply(OperationOptions& o, ProgressRelay& relay) const {
+    o.threads = threads;
+    o.dry_run = dry_run;
+    o.progress = relay.callback();
+    o.progress_interval =
+        std::chrono::milliseconds(static_cast<long long>(progress_interval * 1000));
+    o.count_first = count_first;
+  }
+};
+
+// Runs `op` (which fills the options with `common` and calls the operation) without the GIL,
+// then raises a progress callback's exception if there was one.
+template <typename Op>
+auto run(const Common& common, Op&& op) {
+  ProgressRelay relay(common.progress);
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return op(relay);
+  }();
+  relay.rethrow();
+  return result;
+}
+
+// The keyword arguments of Common, after the operation's own.
+#define CAS_COMMON_ARGS                                                                 \
+  py::kw_only(), py::arg("threads") = 0u, py::arg("dry_run") = false,                   \
+                 py::arg("progress") = py::none(), py::arg("progress_interval") = 0.25, \
+                 py::arg("count_first") = false
+
+constexpr const char* kCommonDoc =
+    "\n\nCommon keywords: threads (0: the walker's default), dry_run (report only), "
+    "progress (called with a Progress about every progress_interval seconds and at the end), "
+    "count_first (count files first so Progress.total is known).";
+
+py::list decode_all(const std::vector<std::string>& strings) {
+  py::list out;
+  for (const auto& s : strings) out.append(fs_decode(s));
+  return out;
+}
+
+// repr as "Name(a=1, b=2)" from the listed attributes.
+template <typename Class>
+void add_repr(Class& cls, std::vector<const char*> fields) {
+  std::string name = py::str(cls.attr("__name__"));
+  cls.def("__repr__", [name, fields](py::handle self) {
+    std::string out = name + "(";
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ", ";
+      out += std::string(fields[i]) + "=" + std::string(py::repr(self.attr(fields[i])));
+    }
+    return out + ")";
+  });
+}
+
+void register_results(py::module_& m) {
+  py::class_<Progress> progress(m, "Progress", "What a progress callback receives.");
+  progress.def_readonly("done", &Progress::done)
+      .def_readonly("total", &Progress::total)
+      .def_readonly("elapsed_seconds", &Progress::elapsed_seconds)
+      .def_readonly("rate", &Progress::rate)
+      .def_readonly("bytes", &Progress::bytes);
+  add_repr(progress, {"done", "total", "elapsed_seconds", "rate", "bytes"});
+
+  py::class_<OperationErrors>(m, "OperationErrors",
+                              "failed: files whose operation failed; errors: the first messages.")
+      .def_readonly("failed", &OperationErrors::failed)
+      .def_property_readonly("errors",
+                             [](const OperationErrors& e) { return decode_all(e.errors); });
+
+  py::class_<MigrateResult, OperationErrors> migrate(m, "MigrateResult");
+  migrate.def_readonly("moved", &MigrateResult::moved)
+      .def_readonly("already_in_place", &MigrateResult::already_in_place)
+      .def_readonly("duplicates_removed", &MigrateResult::duplicates_removed)
+      .def_readonly("unrecognized", &MigrateResult::unrecognized)
+      .def_readonly("directories_removed", &MigrateResult::directories_removed);
+  add_repr(migrate, {"moved", "already_in_place", "duplicates_removed", "unrecognized",
+                     "directories_removed", "failed", "errors"});
+
+  py::class_<PurgeResult, OperationErrors> purge(m, "PurgeResult");
+  purge.def_readonly("files_removed", &PurgeResult::files_removed)
+      .def_readonly("directories_removed", &PurgeResult::directories_removed);
+  add_repr(purge, {"files_removed", "directories_removed", "failed", "errors"});
+
+  py::class_<GcResult, OperationErrors> gc(m, "GcResult");
+  gc.def_readonly("kept", &GcResult::kept)
+      .def_readonly("removed", &GcResult::removed)
+      .def_readonly("unrecognized", &GcResult::unrecognized)
+      .def_readonly("directories_removed", &GcResult::directories_removed);
+  add_repr(gc, {"kept", "removed", "unrecognized", "directories_removed", "failed", "errors"});
+
+  py::class_<SyncResult, OperationErrors> sync(m, "SyncResult");
+  sync.def_readonly("linked", &SyncResult::linked)
+      .def_readonly("copied", &SyncResult::copied)
+      .def_readonly("already_present", &SyncResult::already_present)
+      .def_readonly("deleted", &SyncResult::deleted)
+      .def_readonly("bytes", &SyncResult::bytes);
+  add_repr(sync, {"linked", "copied", "already_present", "deleted", "bytes", "failed", "errors"});
+
+  py::class_<VerifyResult, OperationErrors> verify(m, "VerifyResult");
+  verify.def_readonly("ok", &VerifyResult::ok)
+      .def_readonly("corrupt", &VerifyResult::corrupt)
+      .def_readonly("quarantined", &VerifyResult::quarantined)
+      .def_readonly("unknown_algorithm", &VerifyResult::unknown_algorithm)
+      .def_readonly("unrecognized", &VerifyResult::unrecognized)
+      .def_readonly("temp_reaped", &VerifyResult::temp_reaped)
+      .def_readonly("bytes", &VerifyResult::bytes)
+      .def_property_readonly("corrupt_paths",
+                             [](const VerifyResult& r) { return decode_all(r.corrupt_paths); });
+  add_repr(verify, {"ok", "corrupt", "quarantined", "unknown_algorithm", "unrecognized",
+                    "temp_reaped", "bytes", "corrupt_paths", "failed", "errors"});
+
+  py::class_<LayoutStats> layout_stats(m, "LayoutStats");
+  layout_stats.def_readonly("files", &LayoutStats::files)
+      .def_readonly("bytes", &LayoutStats::bytes);
+  add_repr(layout_stats, {"files", "bytes"});
+
+  py::class_<StoreStats> stats(m, "StoreStats");
+  stats.def_readonly("layouts", &StoreStats::layouts, "dict: layout name -> LayoutStats")
+      .def_readonly("hashes", &StoreStats::hashes)
+      .def_readonly("unrecognized_files", &StoreStats::unrecognized_files)
+      .def_readonly("unrecognized_bytes", &StoreStats::unrecognized_bytes)
+      .def_readonly("directories", &StoreStats::directories)
+      .def_readonly("empty_directories", &StoreStats::empty_directories)
+      .def_readonly("temp_files", &StoreStats::temp_files)
+      .def_readonly("quarantined_files", &StoreStats::quarantined_files)
+      .def_property_readonly("failed", [](const StoreStats& s) { return s.errors.failed; })
+      .def_property_readonly("errors",
+                             [](const StoreStats& s) { return decode_all(s.errors.errors); });
+  add_repr(stats, {"layouts", "hashes", "unrecognized_files", "unrecognized_bytes", "directories",
+                   "empty_directories", "temp_files", "quarantined_files", "failed", "errors"});
+}
+
+MigrateMethod parse_method(std::string_view name) {
+  if (name == "link_unlink") return MigrateMethod::link_unlink;
+  if (name == "rename") return MigrateMethod::rename;
+  throw std::invalid_argument("invalid migrate method '" + std::string(name) +
+                              "' (one of 'link_unlink', 'rename')");
+}
+
+}  // namespace
+
+void register_operations(py::module_& m) {
+  register_results(m);
+  auto store = py::reinterpret_borrow<StoreClass>(m.attr("Store"));
+
+  store.def(
+      "migrate",
+      [](Store& s, std::string_view method, unsigned threads, bool dry_run, py::object progress,
+         double interval, bool count_first) {
+        Common c{threads, dry_run, std::move(progress), interval, count_first};
+        MigrateOptions o;
+        o.method = parse_method(method);
+        return run(c, [&](ProgressRelay& relay) {
+          c.apply(o, relay);
+          return cas::migrate(s, o);
+        });
+      },
+      py::arg("method") = "link_unlink", CAS_COMMON_ARGS,
+      (std::string("Moves every file found under a non-preferred layout to the preferred one "
+                   "(method 'link_unlink' or 'rename') and removes emptied directories; "
+                   "returns a MigrateResult. Raises ReadOnlyError (unless dry_run).") +
+       kCommonDoc)
+          .c_str());
+
+  store.def(
+      "purge",
+      [](Store& s, unsigned threads, bool dry_run, py::object progress, double interval,
+         bool count_first) {
+        Common c{threads, dry_run, std::move(progress), interval, count_first};
+        OperationOptions o;
+        return run(c, [&](ProgressRelay& relay) {
+          c.apply(o, relay);
+          return cas::purge(s, o);
+        });
+      },
+      CAS_COMMON_ARGS,
+      (std::string("Removes everything under the root (but the root and writers' temp files), "
+                   "never following symlinks or crossing filesystems; returns a PurgeResult.") +
+       kCommonDoc)
+          .c_str());
+
+  store.def(
+      "gc",
+      [](Store& s, const py::iterable& keep, unsigned threads, bool dry_run, py::object progress,
+         double interval, bool count_first) {
+        std::unordered_set<std::string> kept;
+        for (py::handle h : keep) kept.insert(h.cast<std::string>());
+        Common c{threads, dry_run, std::move(progress), interval, count_first};
+        OperationOptions o;
+        return run(c, [&](ProgressRelay& relay) {
+          c.apply(o, relay);
+          return cas::gc(s, kept, o);
+        });
+      },
+      py::arg("keep"), CAS_COMMON_ARGS,
+      (std::string("Removes every hash not in keep (an iterable of hashes), under every layout; "
+                   "returns a GcResult.") +
+       kCommonDoc)
+          .c_str());
+
+  store.def(
+      "sync",
+      [](Store& s, const Store& source, bool delete_extras, unsigned threads, bool dry_run,
+         py::object progress, double interval, bool count_first) {
+        Common c{threads, dry_run, std::move(progress), interval, count_first};
+        SyncOptions o;
+        o.delete_extras = delete_extras;
+        return run(c, [&](ProgressRelay& relay) {
+          c.apply(o, relay);
+          return cas::sync(s, source, o);
+        });
+      },
+      py::arg("source"), py::arg("delete_extras") = false, CAS_COMMON_ARGS,
+      (std::string("Makes this store hold every hash of source (hard links on one filesystem, "
+                   "copies otherwise); delete_extras also removes hashes source lacks. Returns "
+                   "a SyncResult.") +
+       kCommonDoc)
+          .c_str());
+
+  store.def(
+      "verify",
+      [](Store& s, std::optional<std::string> algorithm, bool quarantine,
+         double reap_temp_older_than, unsigned threads, bool dry_run, py::object progress,
+         double interval, bool count_first) {
+        Common c{threads, dry_run, std::move(progress), interval, count_first};
+        VerifyOptions o;
+        if (algorithm) o.algorithm = parse_hash_algorithm(*algorithm);
+        o.quarantine = quarantine;
+        o.reap_temp_older_than = std::chrono::seconds(static_cast<long long>(reap_temp_older_than));
+        return run(c, [&](ProgressRelay& relay) {
+          c.apply(o, relay);
+          return cas::verify(s, o);
+        });
+      },
+      py::arg("algorithm") = py::none(), py::arg("quarantine") = false,
+      py::arg("reap_temp_older_than") = 3600.0, CAS_COMMON_ARGS,
+      (std::string("Re-hashes every file (algorithm None: from the hash length) and reports "
+                   "mismatches; quarantine moves them to .cas-quarantine; temp files older than "
+                   "reap_temp_older_than seconds are removed (0: never). Returns a "
+                   "VerifyResult.") +
+       kCommonDoc)
+          .c_str());
+
+  store.def(
+      "stats",
+      [](const Store& s, unsigned threads, bool dry_run, py::object progress, double interval,
+         bool count_first) {
+        Common c{threads, dry_run, std::move(progress), interval, count_first};
+        OperationOptions o;
+        return run(c, [&](ProgressRelay& relay) {
+          c.apply(o, relay);
+          return cas::stats(s, o);
+        });
+      },
+      CAS_COMMON_ARGS,
+      (std::string("Counts files and bytes per layout, unrecognized files, directories; "
+                   "returns a StoreStats. Read-only.") +
+       kCommonDoc)
+          .c_str());
+}
+
+}  // namespace cas::python

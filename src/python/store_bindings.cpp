@@ -1,0 +1,243 @@
+// directory.Store: cas::Store's file operations (lookup, open, insert, copy, put, remove, walk).
+// The store-wide operations (migrate, purge, ...) are added in operations_bindings.cpp.
+// Every call that touches the disk runs with the GIL released; a Store is thread-safe.
+#include <cerrno>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "cas/errors.hpp"
+#include "cas/store.hpp"
+
+namespace cas::python {
+namespace {
+
+Durability parse_durability(std::string_view name) {
+  if (name == "none") return Durability::none;
+  if (name == "file") return Durability::file;
+  if (name == "full") return Durability::full;
+  throw std::invalid_argument("invalid durability '" + std::string(name) +
+                              "' (one of 'none', 'file', 'full')");
+}
+
+// layouts=None (the default [v1, v0]), a comma-separated str ('v1,v0'), or a sequence of
+// Layout objects and names.
+std::vector<std::shared_ptr<const Layout>> parse_layouts(const py::object& layouts) {
+  if (layouts.is_none()) return default_layouts();
+  if (py::isinstance<py::str>(layouts)) return layouts_by_names(layouts.cast<std::string>());
+  std::vector<std::shared_ptr<const Layout>> out;
+  for (py::handle item : layouts) {
+    if (py::isinstance<py::str>(item)) {
+      out.push_back(layout_by_name(item.cast<std::string>()));
+    } else {
+      out.push_back(item.cast<std::shared_ptr<Layout>>());
+    }
+  }
+  if (out.empty()) throw std::invalid_argument("layouts must not be empty");
+  return out;
+}
+
+// StoreOptions::verify_on_open is recent: set it where the library has it.
+template <typename Options>
+void set_verify_on_open(Options& options, bool verify) {
+  if constexpr (requires { options.verify_on_open; }) {
+    options.verify_on_open = verify;
+  } else if (verify) {
+    throw std::invalid_argument("verify_on_open is not supported by this build of cas");
+  }
+}
+
+std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts, bool read_only,
+                                  std::string_view durability, bool verify_on_open) {
+  StoreOptions options;
+  options.layouts = parse_layouts(layouts);
+  options.read_only = read_only;
+  options.durability = parse_durability(durability);
+  set_verify_on_open(options, verify_on_open);
+  // The constructor resolves a relative root against the current directory (no other I/O).
+  py::gil_scoped_release release;
+  return std::make_shared<Store>(root.value, std::move(options));
+}
+
+py::object optional_path(const std::optional<boost::filesystem::path>& path) {
+  if (!path) return py::none();
+  return fs_decode(path->string());
+}
+
+std::string repr(const Store& s) {
+  std::string layouts;
+  for (const auto& l : s.layouts())
+    layouts += (layouts.empty() ? "" : ",") + std::string(l->name());
+  return "<Store(root=" + py::repr(fs_decode(s.root().string())).cast<std::string>() +
+         ", layouts='" + layouts + "', read_only=" + (s.read_only() ? "True" : "False") + ")>";
+}
+
+}  // namespace
+
+void register_store(py::module_& m) {
+  py::class_<Store, std::shared_ptr<Store>>(
+      m, "Store",
+      R"(Store(root, layouts=None, read_only=False, durability='file', verify_on_open=False)
+
+A content-addressed file store under root: files named by their hash, placed by the first of
+`layouts` (None: [V1Layout(), V0Layout()]; or 'v1,v0', or a list of Layout objects or names).
+A file found only under a later layout is moved to the preferred place when it is looked up.
+durability: 'none', 'file' (fsync content before the rename) or 'full' (and the directory).
+verify_on_open: open() re-hashes the file and raises CorruptError on a mismatch.
+Touches nothing on disk: root is created by the first insert. Safe to share between threads.
+
+Errors: OSError subclasses (with errno and filename) for OS failures; InvalidHashError (also a
+ValueError), ReadOnlyError, InsertionError, UnrecognizedPathsError, CorruptError, all
+subclasses of directory.Error, for the store's own.)")
+      .def(py::init(&make_store), py::arg("root"), py::arg("layouts") = py::none(),
+           py::arg("read_only") = false, py::arg("durability") = "file",
+           py::arg("verify_on_open") = false)
+      .def_property_readonly("root", [](const Store& s) { return fs_decode(s.root().string()); })
+      .def_property_readonly("layouts",
+                             [](const Store& s) {
+                               py::list out;
+                               for (const auto& l : s.layouts()) {
+                                 out.append(std::const_pointer_cast<Layout>(l));
+                               }
+                               return out;
+                             })
+      .def_property_readonly("read_only", &Store::read_only)
+      .def("set_read_only", &Store::set_read_only,
+           "Makes the store read-only from now on, for every thread.")
+      .def(
+          "lookup",
+          [](Store& s, std::string_view hash) {
+            std::optional<boost::filesystem::path> path;
+            {
+              py::gil_scoped_release release;
+              path = s.lookup(hash);
+            }
+            return optional_path(path);
+          },
+          py::arg("hash"),
+          "The absolute path of hash, or None. A file found only under a non-preferred layout "
+          "is first moved to its preferred place (unless read-only). Raises InvalidHashError.")
+      .def("__contains__",
+           [](Store& s, std::string_view hash) {
+             py::gil_scoped_release release;
+             return s.lookup(hash).has_value();
+           })
+      .def(
+          "preferred_path",
+          [](const Store& s, std::string_view hash) {
+            return fs_decode(s.preferred_path(hash).string());
+          },
+          py::arg("hash"),
+          "The absolute path hash has under the preferred layout (no disk access).")
+      .def(
+          "open",
+          [](Store& s, std::string_view hash) -> py::object {
+            std::unique_ptr<std::istream> in;
+            {
+              py::gil_scoped_release release;
+              in = s.open(hash);
+            }
+            if (!in) return py::none();
+            return make_store_file(std::move(in), std::string(hash));
+          },
+          py::arg("hash"),
+          "A binary file object (io.BufferedReader) reading hash, or None when absent. "
+          "Raises InvalidHashError, OSError, CorruptError (verify_on_open).")
+      .def(
+          "read",
+          [](Store& s, std::string_view hash) -> py::object {
+            std::string data;
+            bool found = false;
+            {
+              py::gil_scoped_release release;
+              if (auto in = s.open(hash)) {
+                found = true;
+                data.assign(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
+                if (in->bad()) throw IoError(EIO, "read", std::string(hash));
+              }
+            }
+            if (!found) return py::none();
+            return py::bytes(data);
+          },
+          py::arg("hash"), "The content of hash as bytes, or None when absent.")
+      .def(
+          "insert",
+          [](Store& s, std::string_view hash, const FsPath& src) {
+            boost::filesystem::path path;
+            {
+              py::gil_scoped_release release;
+              path = s.insert(hash, src.value);
+            }
+            return fs_decode(path.string());
+          },
+          py::arg("hash"), py::arg("src"),
+          "Moves src to the preferred path of hash (atomically replacing it; copying across "
+          "filesystems), removes copies under other layouts, returns the new path. The content "
+          "is not checked. Raises InvalidHashError, ReadOnlyError, InsertionError, OSError.")
+      .def(
+          "copy",
+          [](Store& s, std::string_view hash, const FsPath& src) {
+            boost::filesystem::path path;
+            {
+              py::gil_scoped_release release;
+              path = s.copy(hash, src.value);
+            }
+            return fs_decode(path.string());
+          },
+          py::arg("hash"), py::arg("src"), "Like insert, but copies src and leaves it untouched.")
+      .def(
+          "put",
+          [](Store& s, const FsPath& src, std::string_view algorithm) {
+            HashAlgorithm a = parse_hash_algorithm(algorithm);
+            py::gil_scoped_release release;
+            return s.put(src.value, a);
+          },
+          py::arg("src"), py::arg("algorithm") = "sha256",
+          "Copies src into the store under its hash ('sha1', 'sha256', 'sha512') and returns "
+          "the hash. src is untouched. Raises ReadOnlyError, InsertionError, OSError.")
+      .def(
+          "remove",
+          [](Store& s, std::string_view hash) {
+            py::gil_scoped_release release;
+            s.remove(hash);
+          },
+          py::arg("hash"),
+          "Deletes hash under every layout and prunes emptied directories; absent is a no-op. "
+          "Raises InvalidHashError, ReadOnlyError, OSError.")
+      .def(
+          "walk",
+          [](const Store& s, const py::object& visit) -> py::object {
+            if (visit.is_none()) {
+              std::vector<std::string> hashes;
+              {
+                py::gil_scoped_release release;
+                s.walk([&](const std::string& hash) { hashes.push_back(hash); });
+              }
+              return py::cast(hashes);
+            }
+            // The store lists everything first, then calls visit from this thread: each call
+            // takes the GIL back, so visit may use the store (lookup, insert, remove).
+            py::gil_scoped_release release;
+            s.walk([&](const std::string& hash) {
+              py::gil_scoped_acquire acquire;
+              visit(hash);
+            });
+            return py::none();
+          },
+          py::arg("visit") = py::none(),
+          R"(walk(visit=None)
+
+Every hash in the store, once each (across layouts): without visit, returned as a list; with
+visit, visit(hash) is called for each (it may call lookup, insert, remove) and None returned.
+Afterwards raises UnrecognizedPathsError (attribute paths) if files no layout recognizes
+were found. A missing root is an empty store. Raises OSError when a directory cannot be read.)")
+      .def("__repr__", &repr);
+}
+
+}  // namespace cas::python
