@@ -68,8 +68,8 @@ enum class WalkAction {
 };
 
 // An entry that could not be read. path is the walk root joined with the relative path (as
-// find prints it); operation is the failed call ("open", "getdents64", "fstatat", ...) or
-// "follow" for a symlink loop; code is the errno value (ELOOP for a loop).
+// find prints it); operation is the failed call ("open", "getdents64", "stat", "fstat") or
+// "follow" for a symlink leading to an ancestor; code is the errno value (ELOOP for a loop).
 struct WalkError {
   std::string path;
   std::string operation;
@@ -95,9 +95,10 @@ struct WalkOptions {
   // lstat (stat when following) every entry and fill WalkEntry::st. Off, the walk relies on
   // d_type and needs no per-entry stat on filesystems that provide it (ext4, xfs, btrfs, tmpfs).
   bool stat_entries = false;
-  // Read the subdirectories of each directory in inode order. On ext4 it turns scattered
-  // inode-table reads into short sweeps on a cold cache (GNU fts does the same for large
-  // directories); see bench/results/walk.md for the measurement.
+  // Read the subdirectories of each directory in inode order, meant to turn scattered
+  // inode-table reads into sweeps on a cold cache (as GNU fts does for large directories).
+  // Measured on ext4 it makes no difference beyond noise (ext4's inode-table readahead already
+  // absorbs those reads; bench/results/walk.md); it costs one sort per directory.
   bool inode_order = true;
   // Cap on directory descriptors the walker keeps open; 0 picks min(4096, RLIMIT_NOFILE / 2).
   // Descriptors in active use (a directory being read) may exceed it briefly.
@@ -124,7 +125,7 @@ using WalkVisitor = std::function<WalkAction(const WalkEntry&)>;
 struct WalkStats {
   std::uint64_t directories = 0;  // directories read (the root included)
   std::uint64_t entries = 0;      // entries passed to the visitor
-  std::uint64_t errors = 0;       // errors passed to on_error
+  std::uint64_t errors = 0;       // errors found (each passed to on_error, when set)
   bool stopped = false;  // the walk ended early (stop(), WalkAction::stop, ErrorAction::stop)
 };
 
