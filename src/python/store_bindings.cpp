@@ -18,12 +18,17 @@
 namespace cas::python {
 namespace {
 
-Durability parse_durability(std::string_view name) {
-  if (name == "none") return Durability::none;
-  if (name == "file") return Durability::file;
-  if (name == "full") return Durability::full;
+// Durability::batch is recent: accepted where the library has it.
+template <typename D = Durability>
+D parse_durability(std::string_view name) {
+  if (name == "none") return D::none;
+  if (name == "file") return D::file;
+  if (name == "full") return D::full;
+  if constexpr (requires { D::batch; }) {
+    if (name == "batch") return D::batch;
+  }
   throw std::invalid_argument("invalid durability '" + std::string(name) +
-                              "' (one of 'none', 'file', 'full')");
+                              "' (one of 'none', 'file', 'full', 'batch')");
 }
 
 // layouts=None (the default [v1, v0]), a comma-separated str ('v1,v0'), or a sequence of
@@ -43,23 +48,40 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const py::object& layou
   return out;
 }
 
-// StoreOptions::verify_on_open is recent: set it where the library has it.
+// StoreOptions::verify_on_open/verify_on_insert and Store::flush are recent: used where the
+// library has them.
 template <typename Options>
-void set_verify_on_open(Options& options, bool verify) {
+void set_verify(Options& options, bool on_open, bool on_insert) {
   if constexpr (requires { options.verify_on_open; }) {
-    options.verify_on_open = verify;
-  } else if (verify) {
+    options.verify_on_open = on_open;
+  } else if (on_open) {
     throw std::invalid_argument("verify_on_open is not supported by this build of cas");
+  }
+  if constexpr (requires { options.verify_on_insert; }) {
+    options.verify_on_insert = on_insert;
+  } else if (on_insert) {
+    throw std::invalid_argument("verify_on_insert is not supported by this build of cas");
+  }
+}
+
+template <typename S>
+void flush(S& store) {
+  if constexpr (requires { store.flush(); }) {
+    py::gil_scoped_release release;
+    store.flush();
+  } else {
+    throw std::invalid_argument("flush is not supported by this build of cas");
   }
 }
 
 std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts, bool read_only,
-                                  std::string_view durability, bool verify_on_open) {
+                                  std::string_view durability, bool verify_on_open,
+                                  bool verify_on_insert) {
   StoreOptions options;
   options.layouts = parse_layouts(layouts);
   options.read_only = read_only;
   options.durability = parse_durability(durability);
-  set_verify_on_open(options, verify_on_open);
+  set_verify(options, verify_on_open, verify_on_insert);
   // The constructor resolves a relative root against the current directory (no other I/O).
   py::gil_scoped_release release;
   return std::make_shared<Store>(root.value, std::move(options));
@@ -83,13 +105,17 @@ std::string repr(const Store& s) {
 void register_store(py::module_& m) {
   py::class_<Store, std::shared_ptr<Store>>(
       m, "Store",
-      R"(Store(root, layouts=None, read_only=False, durability='file', verify_on_open=False)
+      R"(Store(root, layouts=None, read_only=False, durability='file', verify_on_open=False,
+      verify_on_insert=False)
 
 A content-addressed file store under root: files named by their hash, placed by the first of
 `layouts` (None: [V1Layout(), V0Layout()]; or 'v1,v0', or a list of Layout objects or names).
 A file found only under a later layout is moved to the preferred place when it is looked up.
-durability: 'none', 'file' (fsync content before the rename) or 'full' (and the directory).
-verify_on_open: open() re-hashes the file and raises CorruptError on a mismatch.
+durability: 'none', 'file' (fsync content before the rename), 'full' (and the directory) or
+'batch' (no fsync per file; flush() makes everything durable at once).
+verify_on_open: open() re-hashes the file and raises CorruptError on a mismatch (moving the
+file to .cas-quarantine). verify_on_insert: insert/copy hash the source first and raise
+CorruptError, publishing nothing, on a mismatch.
 Touches nothing on disk: root is created by the first insert. Safe to share between threads.
 
 Errors: OSError subclasses (with errno and filename) for OS failures; InvalidHashError (also a
@@ -97,7 +123,7 @@ ValueError), ReadOnlyError, InsertionError, UnrecognizedPathsError, CorruptError
 subclasses of directory.Error, for the store's own.)")
       .def(py::init(&make_store), py::arg("root"), py::arg("layouts") = py::none(),
            py::arg("read_only") = false, py::arg("durability") = "file",
-           py::arg("verify_on_open") = false)
+           py::arg("verify_on_open") = false, py::arg("verify_on_insert") = false)
       .def_property_readonly("root", [](const Store& s) { return fs_decode(s.root().string()); })
       .def_property_readonly("layouts",
                              [](const Store& s) {
@@ -237,6 +263,9 @@ Every hash in the store, once each (across layouts): without visit, returned as 
 visit, visit(hash) is called for each (it may call lookup, insert, remove) and None returned.
 Afterwards raises UnrecognizedPathsError (attribute paths) if files no layout recognizes
 were found. A missing root is an empty store. Raises OSError when a directory cannot be read.)")
+      .def("flush", &flush<Store>,
+           "Makes every file published so far durable (one syncfs): the commit point of "
+           "durability='batch'. Raises OSError.")
       .def("__repr__", &repr);
 }
 

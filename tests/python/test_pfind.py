@@ -99,7 +99,8 @@ def test_early_break_stops_the_walk_and_joins_its_threads(big_tree):
         taken.append(item)
         if len(taken) == 10:
             break
-    assert thread_count() >= before + 8  # the walk is parked on the full queue
+    # The walk (10000 files) is parked on the full queue: its threads are still there.
+    assert thread_count() > before
     start = time.monotonic()
     del it
     gc.collect()
