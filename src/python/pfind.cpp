@@ -8,7 +8,9 @@
 // and however slow the consumer. Closing or dropping the iterator cancels the walk: waiting
 // workers wake, the walker stops, and the producer thread is joined before the object goes.
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -88,7 +90,13 @@ class Pfind {
     int rc = options.follow_symlinks ? ::stat(root_.c_str(), &st) : ::lstat(root_.c_str(), &st);
     if (rc != 0 && options.follow_symlinks && errno == ENOENT) rc = ::lstat(root_.c_str(), &st);
     if (rc != 0) throw_os_error(errno, options.follow_symlinks ? "stat" : "lstat", root_);
-    if (!S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) {
+      // Open it once here so that an unreadable root raises at the call too, not at the
+      // first next() (the walker opens it again; a change in between still surfaces there).
+      int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) throw_os_error(errno, "open", root_);
+      ::close(fd);
+    } else {
       Batch only;
       only.text = root_;
       only.items.push_back({st.st_ino, 0, root_.size()});
@@ -330,10 +338,7 @@ void register_pfind(py::module_& m) {
       py::arg("max_depth") = py::none(), py::kw_only(), py::arg("follow_symlinks") = false,
       py::arg("xdev") = false, py::arg("inode_order") = true, py::arg("onerror") = py::none(),
       py::arg("batch_size") = 1024, py::arg("max_batches") = py::none(),
-      R"(pfind(path='.', threads=None, max_depth=None, *, follow_symlinks=False, xdev=False,
-      inode_order=True, onerror=None, batch_size=1024, max_batches=None)
-
-Yields (inode, path) for every non-directory under path, as
+      R"(Yields (inode, path) for every non-directory under path, as
 `find PATH ! -type d -printf '%i\t%p\n'` lists them (paths are path joined with the relative
 path; a non-directory path is itself the one result), in no particular order.
 
@@ -347,7 +352,7 @@ reported to onerror). xdev: do not descend into other filesystems. inode_order: 
 subdirectories in inode order (faster on ext4 with a cold cache).
 
 Raises FileNotFoundError, PermissionError, ... (OSError) at the call when path cannot be
-examined. Entries that cannot be read during the walk are passed to onerror(OSError) (with
+examined or opened. Entries that cannot be read during the walk are passed to onerror(OSError) (with
 errno, filename and operation), as os.walk does, and otherwise ignored; an exception raised by
 onerror stops the walk and propagates.)");
 }

@@ -105,10 +105,7 @@ std::string repr(const Store& s) {
 void register_store(py::module_& m) {
   py::class_<Store, std::shared_ptr<Store>>(
       m, "Store",
-      R"(Store(root, layouts=None, read_only=False, durability='file', verify_on_open=False,
-      verify_on_insert=False)
-
-A content-addressed file store under root: files named by their hash, placed by the first of
+      R"(A content-addressed file store under root: files named by their hash, placed by the first of
 `layouts` (None: [V1Layout(), V0Layout()]; or 'v1,v0', or a list of Layout objects or names).
 A file found only under a later layout is moved to the preferred place when it is looked up.
 durability: 'none', 'file' (fsync content before the rename), 'full' (and the directory) or
@@ -257,9 +254,7 @@ subclasses of directory.Error, for the store's own.)")
             return py::none();
           },
           py::arg("visit") = py::none(),
-          R"(walk(visit=None)
-
-Every hash in the store, once each (across layouts): without visit, returned as a list; with
+          R"(Every hash in the store, once each (across layouts): without visit, returned as a list; with
 visit, visit(hash) is called for each (it may call lookup, insert, remove) and None returned.
 Afterwards raises UnrecognizedPathsError (attribute paths) if files no layout recognizes
 were found. A missing root is an empty store. Raises OSError when a directory cannot be read.)")
