@@ -108,6 +108,7 @@ class Pfind {
   }
 
   ~Pfind() {
+    // Only the last reference is going: no other thread can be in next() or close().
     if (thread_.joinable()) {
       py::gil_scoped_release release;
       cancel();
@@ -138,6 +139,7 @@ class Pfind {
     }
     current_ = Batch();
     pos_ = 0;
+    done_ = true;
   }
 
   py::object stats() const {
@@ -206,7 +208,9 @@ class Pfind {
   // Replaces current_ by the next batch (with the walk's errors so far). Returns false at the
   // end, after joining the producer; raises the walk's exception if it failed.
   bool pop() {
-    bool got = false;
+    // The batch is taken into a local without the GIL and installed with it: close() from
+    // another Python thread may reset current_ meanwhile.
+    Batch next;
     {
       py::gil_scoped_release release;
       std::unique_lock lock(mu_);
@@ -223,24 +227,23 @@ class Pfind {
         }
         lock.lock();
       }
-      current_ = Batch();
-      pos_ = 0;
       if (!cancelled_) {
         if (!queue_.empty()) {
-          current_ = std::move(queue_.front());
+          next = std::move(queue_.front());
           queue_.pop_front();
           not_full_.notify_one();
         }
-        current_.errors.insert(current_.errors.end(), errors_.begin(), errors_.end());
+        next.errors.insert(next.errors.end(), errors_.begin(), errors_.end());
         errors_.clear();
-        got = current_.size() > 0;  // the last errors come before the end
       }
-      if (!got) {
+      if (next.size() == 0) {  // the end (the last errors come before it)
         lock.unlock();
-        if (thread_.joinable()) thread_.join();
+        join();
       }
     }
-    if (got) return true;
+    current_ = std::move(next);
+    pos_ = 0;
+    if (current_.size() > 0) return true;
     done_ = true;
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
     return false;
@@ -271,8 +274,13 @@ class Pfind {
       not_empty_.notify_all();
     }
     walker_->stop();
+    join();
+  }
+
+  // Called without the GIL. next() and close() may race from two Python threads.
+  void join() {
+    std::lock_guard lock(join_mu_);
     if (thread_.joinable()) thread_.join();
-    done_ = true;
   }
 
   std::string root_;
@@ -292,6 +300,7 @@ class Pfind {
   std::atomic<bool> cancelled_{false};  // written under mu_; read without it by on_error
   std::exception_ptr error_;
   std::thread thread_;
+  std::mutex join_mu_;
 
   // Touched only by the Python side, with the GIL.
   Batch current_;

@@ -136,6 +136,29 @@ def test_with_block_closes_the_iterator(big_tree):
     assert settled_thread_count(before) == before
 
 
+def test_close_from_another_thread_ends_the_consumer(big_tree):
+    import threading
+
+    before = thread_count()
+    it = pfind(big_tree, threads=4, batch_size=1, max_batches=1)
+    got = []
+
+    def consume():
+        for item in it:
+            got.append(item)
+            time.sleep(0.001)
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    while not got:
+        time.sleep(0.001)
+    it.close()
+    consumer.join(30)
+    assert not consumer.is_alive()
+    assert 0 < len(got) < 3000
+    assert settled_thread_count(before) == before
+
+
 def test_abandoning_many_iterators_leaks_no_threads(big_tree):
     before = thread_count()
     for _ in range(20):

@@ -285,6 +285,7 @@ def test_verify_on_open_raises_corrupt_error(root, tmp_path):
     assert info.value.path == path
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to become nobody")
 def test_os_errors_are_oserror_subclasses_with_errno_and_filename(public_tmp, tmp_path):
     root = os.path.join(public_tmp, "store")
     store = Store(root)
