@@ -322,3 +322,26 @@ def test_reading_a_closed_file_raises_value_error(root, tmp_path):
     f.close()
     with pytest.raises(ValueError):
         f.read()
+
+
+def test_verify_on_insert_refuses_mismatching_content(root, tmp_path):
+    try:
+        store = Store(root, verify_on_insert=True)
+    except ValueError:
+        pytest.skip("this cas has no verify_on_insert")
+    src = write(str(tmp_path / "src"), b"content")
+    with pytest.raises(directory.CorruptError):
+        store.insert(sha256(b"something else"), src)
+    assert os.path.exists(src)
+    assert store.walk() == []
+    assert store.insert(sha256(b"content"), src) == v1_path(root, sha256(b"content"))
+
+
+def test_batch_durability_then_flush(root, tmp_path):
+    try:
+        store = Store(root, durability="batch")
+    except ValueError:
+        pytest.skip("this cas has no batch durability")
+    hashes = [store.put(write(str(tmp_path / str(i)), b"%d" % i)) for i in range(5)]
+    store.flush()
+    assert sorted(store.walk()) == sorted(hashes)
