@@ -9,6 +9,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "quarantine.hpp"
 #include "store_engine.hpp"
 #include "unique_fd.hpp"
 
@@ -20,24 +21,10 @@ using detail::StoreFile;
 
 // Moves a corrupt file to .cas-quarantine/<hash>[.N] without replacing an earlier one.
 bool quarantine_file(StoreEngine& engine, const WalkEntry& e) {
-  std::string area(detail::kQuarantineArea);
-  if (::mkdirat(e.root_fd, area.c_str(), 0777) != 0 && errno != EEXIST) {
-    engine.fail(e.rel_path, "mkdir " + area, errno);
-    return false;
-  }
-  const std::string name(e.name);
-  for (int n = 0; n < 1000; ++n) {
-    std::string target = area + "/" + name + (n ? "." + std::to_string(n) : "");
-    if (::renameat2(e.parent_fd, name.c_str(), e.root_fd, target.c_str(), RENAME_NOREPLACE) == 0) {
-      return true;
-    }
-    if (errno != EEXIST) {
-      engine.fail(e.rel_path, "rename to " + target, errno);
-      return false;
-    }
-  }
-  engine.fail(e.rel_path, "too many quarantined copies");
-  return false;
+  int err = detail::quarantine_file(e.parent_fd, std::string(e.name), e.root_fd,
+                                    std::string(detail::kQuarantineArea), e.name);
+  if (err != 0) engine.fail(e.rel_path, "quarantine", err);
+  return err == 0;
 }
 
 }  // namespace
@@ -97,7 +84,7 @@ VerifyResult verify(Store& store, const VerifyOptions& options) {
   };
   if (writes && !store.read_only() && options.reap_temp_older_than.count() > 0) {
     const std::time_t cutoff = std::time(nullptr) - options.reap_temp_older_than.count();
-    engine.on_temp_file = [&](const WalkEntry& e) {
+    engine.on_temp_file = [&, cutoff](const WalkEntry& e) {
       // Re-stat just before deciding (as Bazel's cache collector does): a writer that is still
       // active keeps its file's mtime fresh, and only files older than the cutoff go.
       struct stat st;

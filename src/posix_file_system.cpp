@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 #include "cas/file_system.hpp"
 
@@ -56,6 +57,11 @@ class PosixFileSystem final : public FileSystem {
     return ::rename(from, to) == 0 ? 0 : errno;
   }
   int link(const char* from, const char* to) override { return ::link(from, to) == 0 ? 0 : errno; }
+  int link_fd(int fd, const char* to) override {
+    // AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the /proc link works for everyone.
+    std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    return ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+  }
   int unlink(const char* path) override { return ::unlink(path) == 0 ? 0 : errno; }
   int mkdir(const char* path, mode_t mode) override { return ::mkdir(path, mode) == 0 ? 0 : errno; }
   int rmdir(const char* path) override { return ::rmdir(path) == 0 ? 0 : errno; }

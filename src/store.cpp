@@ -13,6 +13,7 @@
 #include "cas/errors.hpp"
 #include "fd_istream.hpp"
 #include "posix_error.hpp"
+#include "quarantine.hpp"
 
 namespace cas {
 namespace {
@@ -159,10 +160,26 @@ std::unique_ptr<std::istream> Store::open(std::string_view hash) {
     if (!path) return nullptr;
     int fd = -1;
     int err = fs_->open(path->c_str(), O_RDONLY | O_NOCTTY, 0, &fd);
-    if (err == 0) return std::make_unique<FdIStream>(UniqueFd(fd));
-    if (err != ENOENT) throw_errno(err, "open", path->string());
+    if (err == ENOENT) continue;
+    if (err != 0) throw_errno(err, "open", path->string());
+    UniqueFd file(fd);
+    if (options_.verify_on_open) check_content(hash, path->string(), file.get());
+    return std::make_unique<FdIStream>(std::move(file));
   }
   return nullptr;
+}
+
+void Store::check_content(std::string_view hash, const std::string& path, int fd) {
+  auto algorithm = algorithm_for_length(hash.size());
+  if (!algorithm) return;
+  std::string actual = hash_fd(fd, *algorithm, path);
+  if (::lseek(fd, 0, SEEK_SET) != 0) throw_last_error("seek", path);
+  if (actual == hash) return;
+  // Never serve it again: move it aside (a read-only store only reports it).
+  if (!read_only()) {
+    detail::quarantine_file(AT_FDCWD, path, AT_FDCWD, abs(".cas-quarantine"), hash);
+  }
+  throw CorruptError(path, std::string(hash), actual);
 }
 
 void Store::remove(std::string_view hash) {

@@ -47,6 +47,7 @@ class TempGuard {
   const std::string& path() const { return path_; }
   // Closes the descriptor, reporting the close error (NFS reports write-back errors here).
   int close() { return fs_.close(std::exchange(fd_, -1)); }
+  void set_path(std::string path) { path_ = std::move(path); }
   // Hands the temp file (and descriptor, if still open) over to the caller.
   void release() {
     path_.clear();
@@ -85,45 +86,122 @@ std::size_t read_some(FileSystem& fs, int fd, char* buf, std::size_t size,
   }
 }
 
+// fsyncs a directory so a rename in it survives a power loss. Some network filesystems refuse
+// fsync on a directory (EINVAL/ENOTSUP); the rename is then as durable as that filesystem
+// makes it, which is all anyone can do (restic tolerates the same).
+void sync_directory(FileSystem& fs, const std::string& dir) {
+  int dfd = -1;
+  if (fs.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd) != 0) return;
+  int err = fs.fsync(dfd);
+  fs.close(dfd);
+  if (err != 0 && err != EINVAL && err != ENOTSUP) throw_errno(err, "fsync", dir);
+}
+
 }  // namespace
 
 std::string Store::make_temp(int* fd) {
   const std::string dir = abs(std::string(kTempDirName));
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::string path = dir + "/" + temp_name();
-    int err = fs_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
-    if (err == 0) return path;
-    if (err != ENOENT) throw_errno(err, "create", path);
+    int err = 0;
+    if (tmpfile_support_.load(std::memory_order_relaxed) != 2) {
+      // An anonymous temp file: if the writer dies before it is linked, the kernel frees it,
+      // so a crash can never leave a partial file behind, not even in the temp area.
+      err = fs_->open(dir.c_str(), O_TMPFILE | O_WRONLY, 0666, fd);
+      if (err == 0) {
+        if (tmpfile_support_.load(std::memory_order_relaxed) == 1) return {};
+        // First use: make sure it can be given a name (needs /proc); else fall back for good.
+        // The kernel lets an anonymous file be linked only once, so this file keeps the
+        // probe's name and is published as a named temp.
+        std::string probe = dir + "/" + temp_name();
+        if (fs_->link_fd(*fd, probe.c_str()) == 0) {
+          tmpfile_support_.store(1);
+          return probe;
+        }
+        fs_->close(*fd);
+        tmpfile_support_.store(2);
+      } else if (err != ENOENT) {
+        // EOPNOTSUPP, EISDIR, EINVAL: this filesystem or kernel has no O_TMPFILE.
+        tmpfile_support_.store(2);
+      }
+    }
+    if (err != ENOENT) {
+      std::string path = dir + "/" + temp_name();
+      err = fs_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
+      if (err == 0) return path;
+      if (err != ENOENT) throw_errno(err, "create", path);
+    }
     // First write into this root: create it and its temp area.
     create_parents(std::string(kTempDirName) + "/x");
   }
   throw_errno(ENOENT, "create", dir);
 }
 
-void Store::publish_fd(int fd, const std::string& temp, std::string_view hash,
-                       const struct stat* keep) {
-  TempGuard guard(*fs_, temp, fd);
-  if (options_.durability != Durability::none) {
-    int err = fs_->fsync(fd);
-    if (err != 0) throw_errno(err, "fsync", temp);
+int Store::link_temp(int fd, const std::string& rel) {
+  const std::string to = abs(rel);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    int err = fs_->link_fd(fd, to.c_str());
+    if (err != ENOENT) return err;
+    create_parents(rel);  // the target directory is missing or was just pruned
   }
-  if (int err = guard.close(); err != 0) throw_errno(err, "close", temp);
+  return ENOENT;
+}
+
+void Store::publish_fd(int fd, const std::string& named_temp, std::string_view hash,
+                       const struct stat* keep) {
+  std::string temp = named_temp;
+  const std::string display = temp.empty() ? abs(std::string(kTempDirName)) + "/(anonymous)" : temp;
+  TempGuard guard(*fs_, temp, fd);
+  if (options_.durability == Durability::file || options_.durability == Durability::full) {
+    int err = fs_->fsync(fd);
+    if (err != 0) throw_errno(err, "fsync", display);
+  }
   const std::string rel = options_.layouts.front()->lookup(hash);
-  int err = rename_into(temp, rel);
-  if (err != 0) throw_errno(err, "rename", temp + " -> " + abs(rel));
-  guard.release();
-  if (options_.durability == Durability::full) {
-    std::string dir = parent_of(abs(rel));
-    int dfd = -1;
-    if (fs_->open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd) == 0) {
-      // Some network filesystems refuse fsync on a directory (EINVAL/ENOTSUP); the rename is
-      // then as durable as that filesystem makes it, which is all we can do.
-      err = fs_->fsync(dfd);
-      fs_->close(dfd);
-      if (err != 0 && err != EINVAL && err != ENOTSUP) throw_errno(err, "fsync", dir);
+  if (temp.empty()) {
+    // Anonymous: link it straight to its name. It is complete from its first instant there.
+    int err = link_temp(fd, rel);
+    if (err == EEXIST) {
+      // Content is already there: replace it atomically through a named temp and a rename.
+      temp = abs(std::string(kTempDirName)) + "/" + temp_name();
+      err = fs_->link_fd(fd, temp.c_str());
+      if (err != 0) throw_errno(err, "link", temp);
+      guard.set_path(temp);
+    } else if (err != 0) {
+      throw_errno(err, "link", abs(rel));
     }
   }
+  if (int err = guard.close(); err != 0) throw_errno(err, "close", display);
+  if (!temp.empty()) {
+    int err = rename_into(temp, rel);
+    if (err != 0) throw_errno(err, "rename", temp + " -> " + abs(rel));
+  }
+  guard.release();
+  if (options_.durability == Durability::full) sync_directory(*fs_, parent_of(abs(rel)));
   remove_other_copies(hash, keep);
+}
+
+void Store::verify_source(std::string_view hash, const std::string& path, int fd) {
+  if (!options_.verify_on_insert) return;
+  auto algorithm = algorithm_for_length(hash.size());
+  if (!algorithm) return;
+  std::string actual;
+  if (fd >= 0) {
+    actual = hash_fd(fd, *algorithm, path);
+    if (::lseek(fd, 0, SEEK_SET) != 0) throw_last_error("seek", path);
+  } else {
+    actual = hash_file(path, *algorithm);
+  }
+  if (actual != hash) throw CorruptError(path, std::string(hash), actual);
+}
+
+void Store::flush() {
+  int fd = -1;
+  int err = fs_->open(root_str_.c_str(), O_RDONLY | O_DIRECTORY, 0, &fd);
+  if (err == ENOENT) return;
+  if (err != 0) throw_errno(err, "open", root_str_);
+  int r = ::syncfs(fd);
+  err = r == 0 ? 0 : errno;
+  fs_->close(fd);
+  if (err != 0) throw_errno(err, "syncfs", root_str_);
 }
 
 boost::filesystem::path Store::insert(std::string_view hash, const boost::filesystem::path& src) {
@@ -136,7 +214,8 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
   if (err != 0) throw_errno(err, "stat", from);
   if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
 
-  if (options_.durability != Durability::none) {
+  verify_source(hash, from, -1);
+  if (options_.durability == Durability::file || options_.durability == Durability::full) {
     // The caller wrote src; its bytes must be on disk before its new name is.
     int fd = -1;
     err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &fd);
@@ -163,15 +242,7 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
     bool source_side = ::access(parent_of(from).c_str(), W_OK | X_OK) != 0;
     throw_errno(err, "rename", source_side ? from : to);
   }
-  if (options_.durability == Durability::full) {
-    std::string dir = parent_of(abs(rel));
-    int dfd = -1;
-    if (fs_->open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd) == 0) {
-      err = fs_->fsync(dfd);
-      fs_->close(dfd);
-      if (err != 0 && err != EINVAL && err != ENOTSUP) throw_errno(err, "fsync", dir);
-    }
-  }
+  if (options_.durability == Durability::full) sync_directory(*fs_, parent_of(abs(rel)));
   remove_other_copies(hash, nullptr);
   return abs(rel);
 }
@@ -188,6 +259,7 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
   struct stat st;
   if ((err = fs_->fstat(in, &st)) != 0) throw_errno(err, "stat", from);
   if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
+  verify_source(hash, from, in);
 
   int out = -1;
   std::string temp = make_temp(&out);

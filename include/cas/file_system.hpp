@@ -39,6 +39,8 @@ class FileSystem {
   virtual int lstat(const char* path, struct stat* st) = 0;
   virtual int rename(const char* from, const char* to) = 0;
   virtual int link(const char* from, const char* to) = 0;
+  // Gives the open file `fd` (e.g. an O_TMPFILE) the name `to` (linkat through /proc/self/fd).
+  virtual int link_fd(int fd, const char* to) = 0;
   virtual int unlink(const char* path) = 0;
   virtual int mkdir(const char* path, mode_t mode) = 0;
   virtual int rmdir(const char* path) = 0;
@@ -64,6 +66,7 @@ class FileSystemWrapper : public FileSystem {
   int lstat(const char* path, struct stat* st) override { return target_->lstat(path, st); }
   int rename(const char* from, const char* to) override { return target_->rename(from, to); }
   int link(const char* from, const char* to) override { return target_->link(from, to); }
+  int link_fd(int fd, const char* to) override { return target_->link_fd(fd, to); }
   int unlink(const char* path) override { return target_->unlink(path); }
   int mkdir(const char* path, mode_t mode) override { return target_->mkdir(path, mode); }
   int rmdir(const char* path) override { return target_->rmdir(path); }

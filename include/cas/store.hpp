@@ -31,9 +31,11 @@ namespace cas {
 
 // When a published file reaches stable storage.
 enum class Durability {
-  none,  // rely on the OS; after a power loss a recent file may be empty or missing
-  file,  // fsync the file's content before it is renamed into place (the default)
-  full,  // also fsync the directory after the rename, so the name survives a power loss
+  none,   // rely on the OS; after a power loss a recent file may be empty or missing
+  file,   // fsync the file's content before it is renamed into place (the default)
+  full,   // also fsync the directory after the rename, so the name survives a power loss
+  batch,  // no per-file fsync; Store::flush() makes everything written so far durable with
+          // one syncfs (bulk imports: many files, one sync)
 };
 
 struct StoreOptions {
@@ -41,6 +43,13 @@ struct StoreOptions {
   // Lookup order; the first is preferred. Must not be empty.
   std::vector<std::shared_ptr<const Layout>> layouts = default_layouts();
   Durability durability = Durability::file;
+  // Hash the source before insert/copy publishes it (algorithm by hash length: 40, 64, 128
+  // hex); a mismatch throws CorruptError and publishes nothing. Off by default: it reads
+  // every byte. Hashes of other lengths are not checked.
+  bool verify_on_insert = false;
+  // Hash the file when open() finds it; a mismatch moves it to root/.cas-quarantine and
+  // throws CorruptError. Off by default: open then reads the whole file first.
+  bool verify_on_open = false;
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
   std::shared_ptr<FileSystem> file_system = nullptr;
 };
@@ -68,7 +77,9 @@ class Store {
   boost::filesystem::path preferred_path(std::string_view hash) const;
 
   // Like lookup, then opens the file: returns a binary input stream, or nullptr when absent.
-  // Throws InvalidHashError; PermissionError/IoError when the file cannot be opened.
+  // Throws InvalidHashError; PermissionError/IoError when the file cannot be opened;
+  // CorruptError (after moving the file to root/.cas-quarantine) with verify_on_open when its
+  // content does not hash to its name.
   std::unique_ptr<std::istream> open(std::string_view hash);
 
   // Moves `src` to the preferred path of `hash`, atomically replacing anything there, removes
@@ -77,7 +88,8 @@ class Store {
   // is copied to a temp file in the store, renamed into place, and unlinked). The content is
   // not checked against the hash. Throws InvalidHashError; ReadOnlyError ("create");
   // InsertionError when `src` does not exist or is not a regular file (nothing is left
-  // behind); PermissionError/IoError naming the path that failed.
+  // behind); CorruptError with verify_on_insert when the content does not match (nothing
+  // published, src untouched); PermissionError/IoError naming the path that failed.
   boost::filesystem::path insert(std::string_view hash, const boost::filesystem::path& src);
 
   // Like insert, but copies `src` (through a temp file) and never modifies or removes it,
@@ -104,6 +116,10 @@ class Store {
   // directory cannot be read.
   void walk(const std::function<void(const std::string& hash)>& visit) const;
 
+  // Makes every file published so far durable (syncfs of the store's filesystem): the commit
+  // point of Durability::batch. Throws IoError. A no-op when the root does not exist.
+  void flush();
+
   // Makes the store read-only from now on, for every thread.
   void set_read_only();
   bool read_only() const;
@@ -119,6 +135,9 @@ class Store {
   std::vector<const Layout*> layouts_for(std::string_view hash) const;
   void check_writable(const char* operation, std::string_view hash) const;
   std::string make_temp(int* fd);
+  int link_temp(int fd, const std::string& rel);
+  void verify_source(std::string_view hash, const std::string& path, int fd);
+  void check_content(std::string_view hash, const std::string& path, int fd);
   void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep);
   void remove_other_copies(std::string_view hash, const struct stat* keep);
   int rename_into(const std::string& from, const std::string& rel_to);
@@ -131,6 +150,9 @@ class Store {
   StoreOptions options_;
   std::shared_ptr<FileSystem> fs_;
   std::atomic<bool> read_only_;
+  // Whether this filesystem supports anonymous temp files (O_TMPFILE + linkat through
+  // /proc/self/fd): 0 unknown, 1 yes, 2 no. Probed by the first write.
+  std::atomic<int> tmpfile_support_{0};
 };
 
 }  // namespace cas
