@@ -3,17 +3,20 @@
 // Content reaches its name in one rename, so a reader never sees a partial file: new bytes go
 // to a temp file in root/.cas-tmp (same filesystem as every layout directory), are fsynced
 // when the durability asks for it, then renamed over the preferred path.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <random>
 #include <vector>
 
 #include "cas/errors.hpp"
 #include "cas/store.hpp"
 #include "posix_error.hpp"
+#include "unique_fd.hpp"
 
 namespace cas {
 namespace {
@@ -99,8 +102,52 @@ void sync_directory(FileSystem& fs, const std::string& dir) {
 
 }  // namespace
 
+std::size_t Store::reap_temp(std::chrono::seconds older_than) {
+  if (read_only()) throw ReadOnlyError("reap", root_str_);
+  const std::string dir = abs(std::string(kTempDirName));
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dfd.get() < 0) {
+    if (errno == ENOENT) return 0;
+    throw_last_error("open", dir);
+  }
+  DIR* d = ::fdopendir(::dup(dfd.get()));
+  if (d == nullptr) throw_last_error("open", dir);
+  std::vector<std::string> names;
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) throw_errno(err, "read", dir);
+
+  const std::time_t cutoff = std::time(nullptr) - older_than.count();
+  std::size_t reaped = 0;
+  for (const auto& name : names) {
+    // Re-stat just before deciding (Bazel's disk-cache collector does the same): a writer that
+    // is still active keeps its file's mtime fresh.
+    struct stat st;
+    if (::fstatat(dfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode) || st.st_mtime >= cutoff) continue;
+    if (::unlinkat(dfd.get(), name.c_str(), 0) == 0) {
+      ++reaped;
+    } else if (errno != ENOENT) {
+      throw_last_error("unlink", dir + "/" + name);
+    }
+  }
+  return reaped;
+}
+
 std::string Store::make_temp(int* fd) {
   const std::string dir = abs(std::string(kTempDirName));
+  if (options_.reap_temp_older_than.count() > 0 && !temp_reaped_.exchange(true)) {
+    // Best effort: a failure to clean up after someone else's crash must not fail this write.
+    try {
+      reap_temp(options_.reap_temp_older_than);
+    } catch (const Error&) {
+    }
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
     int err = 0;
     if (tmpfile_support_.load(std::memory_order_relaxed) != 2) {
@@ -136,6 +183,11 @@ std::string Store::make_temp(int* fd) {
   throw_errno(ENOENT, "create", dir);
 }
 
+std::string Store::temp_display(const std::string& temp) const {
+  // An anonymous (O_TMPFILE) temp has no name yet: errors name the directory it lives in.
+  return temp.empty() ? abs(std::string(kTempDirName)) + "/(anonymous temp file)" : temp;
+}
+
 int Store::link_temp(int fd, const std::string& rel) {
   const std::string to = abs(rel);
   for (int attempt = 0; attempt < 16; ++attempt) {
@@ -149,16 +201,18 @@ int Store::link_temp(int fd, const std::string& rel) {
 void Store::publish_fd(int fd, const std::string& named_temp, std::string_view hash,
                        const struct stat* keep) {
   std::string temp = named_temp;
-  const std::string display = temp.empty() ? abs(std::string(kTempDirName)) + "/(anonymous)" : temp;
+  const std::string display = temp_display(temp);
   TempGuard guard(*fs_, temp, fd);
   if (options_.durability == Durability::file || options_.durability == Durability::full) {
     int err = fs_->fsync(fd);
     if (err != 0) throw_errno(err, "fsync", display);
   }
   const std::string rel = options_.layouts.front()->lookup(hash);
+  struct stat linked {};  // set when the anonymous temp was linked straight to its name
   if (temp.empty()) {
     // Anonymous: link it straight to its name. It is complete from its first instant there.
     int err = link_temp(fd, rel);
+    if (err == 0 && fs_->fstat(fd, &linked) != 0) linked.st_nlink = 0;
     if (err == EEXIST) {
       // Content is already there: replace it atomically through a named temp and a rename.
       temp = abs(std::string(kTempDirName)) + "/" + temp_name();
@@ -169,7 +223,16 @@ void Store::publish_fd(int fd, const std::string& named_temp, std::string_view h
       throw_errno(err, "link", abs(rel));
     }
   }
-  if (int err = guard.close(); err != 0) throw_errno(err, "close", display);
+  if (int err = guard.close(); err != 0) {
+    // A late write-back error (NFS reports them at close): the content we just linked may not
+    // be what was written, so take our name back unless someone replaced it meanwhile.
+    struct stat now;
+    if (linked.st_nlink != 0 && fs_->lstat(abs(rel).c_str(), &now) == 0 &&
+        now.st_dev == linked.st_dev && now.st_ino == linked.st_ino) {
+      fs_->unlink(abs(rel).c_str());
+    }
+    throw_errno(err, "close", display);
+  }
   if (!temp.empty()) {
     int err = rename_into(temp, rel);
     if (err != 0) throw_errno(err, "rename", temp + " -> " + abs(rel));
@@ -267,7 +330,7 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
     TempGuard out_guard(*fs_, temp, out);
     std::vector<char> buf(kCopyChunk);
     while (std::size_t got = read_some(*fs_, in, buf.data(), buf.size(), from)) {
-      write_all(*fs_, out, buf.data(), got, temp);
+      write_all(*fs_, out, buf.data(), got, temp_display(temp));
     }
     out_guard.release();
   }
@@ -296,7 +359,7 @@ std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorit
     std::vector<char> buf(kCopyChunk);
     while (std::size_t got = read_some(*fs_, in, buf.data(), buf.size(), from)) {
       hasher.update(buf.data(), got);
-      write_all(*fs_, out, buf.data(), got, temp);
+      write_all(*fs_, out, buf.data(), got, temp_display(temp));
     }
     out_guard.release();
   }

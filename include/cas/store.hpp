@@ -13,6 +13,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <istream>
 #include <memory>
@@ -50,6 +52,11 @@ struct StoreOptions {
   // Hash the file when open() finds it; a mismatch moves it to root/.cas-quarantine and
   // throws CorruptError. Off by default: open then reads the whole file first.
   bool verify_on_open = false;
+  // Temp files of crashed writers in root/.cas-tmp older than this (by mtime) are removed by
+  // this Store's first write; zero turns it off. Named temps exist only while a copy is being
+  // written (anonymous O_TMPFILE files are used where the filesystem has them), and a writer
+  // keeps its temp's mtime fresh, so an hour is far beyond any live writer.
+  std::chrono::seconds reap_temp_older_than{std::chrono::hours(1)};
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
   std::shared_ptr<FileSystem> file_system = nullptr;
 };
@@ -120,6 +127,12 @@ class Store {
   // point of Durability::batch. Throws IoError. A no-op when the root does not exist.
   void flush();
 
+  // Removes files in root/.cas-tmp whose mtime is older than `older_than` (each re-stated just
+  // before it goes, so a writer that touched its file meanwhile keeps it) and returns how many
+  // went. A missing temp area reaps nothing. Throws ReadOnlyError ("reap");
+  // PermissionError/IoError when the temp area cannot be read.
+  std::size_t reap_temp(std::chrono::seconds older_than);
+
   // Makes the store read-only from now on, for every thread.
   void set_read_only();
   bool read_only() const;
@@ -136,6 +149,7 @@ class Store {
   void check_writable(const char* operation, std::string_view hash) const;
   std::string make_temp(int* fd);
   int link_temp(int fd, const std::string& rel);
+  std::string temp_display(const std::string& temp) const;
   void verify_source(std::string_view hash, const std::string& path, int fd);
   void check_content(std::string_view hash, const std::string& path, int fd);
   void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep);
@@ -153,6 +167,8 @@ class Store {
   // Whether this filesystem supports anonymous temp files (O_TMPFILE + linkat through
   // /proc/self/fd): 0 unknown, 1 yes, 2 no. Probed by the first write.
   std::atomic<int> tmpfile_support_{0};
+  // Set by the first write, which then reaps stale temp files (options_.reap_temp_older_than).
+  std::atomic<bool> temp_reaped_{false};
 };
 
 }  // namespace cas

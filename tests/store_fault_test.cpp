@@ -1,0 +1,409 @@
+// Faults while publishing: real ones where the kernel can make them (ENOSPC on a small tmpfs,
+// EXDEV from another filesystem; these need root to mount and skip otherwise), injected ones
+// through the FileSystem seam (EIO, EINTR, short writes, failing fsync/close, no O_TMPFILE),
+// and the optional content checks (verify_on_insert, verify_on_open). After every failure the
+// store holds nothing partial and keeps working.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cas/errors.hpp"
+#include "cas/hash.hpp"
+#include "cas/store.hpp"
+#include "test_util.hpp"
+
+namespace cas {
+namespace {
+
+namespace fs = boost::filesystem;
+
+// Every regular file under `dir` (temp and quarantine areas included), relative, sorted.
+std::vector<std::string> all_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
+    if (fs::is_regular_file(it->symlink_status())) {
+      out.push_back(fs::relative(it->path(), dir).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string sha256(const std::string& data) { return hash_bytes(data, HashAlgorithm::sha256); }
+
+// Injects faults into chosen calls; everything else reaches the real filesystem.
+class FaultFs : public FileSystemWrapper {
+ public:
+  FaultFs() : FileSystemWrapper(FileSystem::posix()) {}
+
+  std::function<int(int fd, std::size_t size, std::size_t* done, const void* buf)> on_write;
+  std::function<int(int fd)> on_read;
+  std::function<int(int fd)> on_fsync;
+  std::function<int(int fd)> on_close;
+  bool no_tmpfile = false;
+  bool no_link_fd = false;
+  std::atomic<int> fsyncs{0};
+
+  int open(const char* path, int flags, mode_t mode, int* fd) override {
+    if (no_tmpfile && (flags & O_TMPFILE) == O_TMPFILE) return EOPNOTSUPP;
+    return FileSystemWrapper::open(path, flags, mode, fd);
+  }
+  int write(int fd, const void* buf, std::size_t size, std::size_t* done) override {
+    if (on_write) {
+      if (int err = on_write(fd, size, done, buf); err >= 0) return err;
+    }
+    return FileSystemWrapper::write(fd, buf, size, done);
+  }
+  int read(int fd, void* buf, std::size_t size, std::size_t* done) override {
+    if (on_read) {
+      if (int err = on_read(fd); err != 0) return err;
+    }
+    return FileSystemWrapper::read(fd, buf, size, done);
+  }
+  int fsync(int fd) override {
+    ++fsyncs;
+    if (on_fsync) {
+      if (int err = on_fsync(fd); err != 0) return err;
+    }
+    return FileSystemWrapper::fsync(fd);
+  }
+  int close(int fd) override {
+    if (on_close) {
+      if (int err = on_close(fd); err != 0) {
+        FileSystemWrapper::close(fd);
+        return err;
+      }
+    }
+    return FileSystemWrapper::close(fd);
+  }
+  int link_fd(int fd, const char* to) override {
+    if (no_link_fd) return ENOENT;
+    return FileSystemWrapper::link_fd(fd, to);
+  }
+};
+
+class StoreFaultTest : public ::testing::Test {
+ protected:
+  fs::path root() const { return tmp_ / "store"; }
+  Store store(Durability d = Durability::file) {
+    return Store(root(), StoreOptions{.durability = d, .file_system = faults_});
+  }
+  // Expects the store to hold exactly `hashes`, each with the content that names it, and no
+  // temp file.
+  void expect_only(const std::vector<std::string>& hashes) {
+    Store check(root(), StoreOptions{.read_only = true});
+    std::vector<std::string> seen;
+    check.walk([&](const std::string& h) { seen.push_back(h); });
+    std::sort(seen.begin(), seen.end());
+    auto want = hashes;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(seen, want);
+    for (const auto& h : seen) EXPECT_EQ(sha256(test::read_file(*check.lookup(h))), h);
+    for (const auto& f : all_files(root())) {
+      EXPECT_NE(f.rfind(".cas-tmp/", 0), 0u) << "temp file left: " << f;
+    }
+  }
+
+  test::TempDir tmp_;
+  std::shared_ptr<FaultFs> faults_ = std::make_shared<FaultFs>();
+};
+
+const std::string kData(300 * 1024, 'x');  // more than one copy chunk
+
+TEST_F(StoreFaultTest, EioOnWriteFailsPutNamingTheTempAndLeavesNothing) {
+  test::write_file(tmp_ / "src", kData);
+  std::atomic<int> writes{0};
+  faults_->on_write = [&](int, std::size_t, std::size_t*, const void*) {
+    return ++writes == 2 ? EIO : -1;
+  };
+  Store s = store();
+  try {
+    s.put(tmp_ / "src");
+    FAIL() << "put succeeded despite EIO";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.code(), EIO);
+    EXPECT_NE(e.path().find(".cas-tmp"), std::string::npos) << e.path();
+    EXPECT_NE(std::string(e.what()).find("write"), std::string::npos) << e.what();
+  }
+  expect_only({});
+  faults_->on_write = nullptr;
+  EXPECT_EQ(s.put(tmp_ / "src"), sha256(kData));
+  expect_only({sha256(kData)});
+  EXPECT_EQ(test::read_file(tmp_ / "src"), kData);
+}
+
+TEST_F(StoreFaultTest, EioOnReadOfTheSourceFailsCopyNamingTheSource) {
+  test::write_file(tmp_ / "src", kData);
+  std::atomic<int> reads{0};
+  faults_->on_read = [&](int) { return ++reads == 1 ? EIO : 0; };
+  Store s = store();
+  try {
+    s.copy(sha256(kData), tmp_ / "src");
+    FAIL() << "copy succeeded despite EIO";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.code(), EIO);
+    EXPECT_EQ(e.path(), (tmp_ / "src").string());
+  }
+  expect_only({});
+}
+
+TEST_F(StoreFaultTest, EintrAndShortWritesStillPublishTheWholeContent) {
+  std::string data;
+  for (int i = 0; i < 700000; ++i) data.push_back(static_cast<char>('a' + i % 23));
+  test::write_file(tmp_ / "src", data);
+  std::atomic<int> calls{0};
+  std::atomic<int> reads{0};
+  faults_->on_read = [&](int) { return ++reads % 3 == 1 ? EINTR : 0; };
+  faults_->on_write = [&](int fd, std::size_t size, std::size_t* done, const void* buf) -> int {
+    int n = ++calls;
+    if (n % 4 == 1) return EINTR;
+    // A short write: at most 1000 bytes reach the file.
+    std::size_t part = std::min<std::size_t>(size, 1000);
+    return FileSystem::posix()->write(fd, buf, part, done);
+  };
+  Store s = store();
+  EXPECT_EQ(s.put(tmp_ / "src"), sha256(data));
+  EXPECT_GT(calls.load(), 700);
+  expect_only({sha256(data)});
+}
+
+TEST_F(StoreFaultTest, FailingFsyncPublishesNothing) {
+  test::write_file(tmp_ / "src", kData);
+  faults_->on_fsync = [](int) { return EIO; };
+  Store s = store(Durability::file);
+  EXPECT_THROW(s.put(tmp_ / "src"), IoError);
+  EXPECT_THROW(s.copy(sha256(kData), tmp_ / "src"), IoError);
+  expect_only({});
+  EXPECT_EQ(test::read_file(tmp_ / "src"), kData);
+}
+
+TEST_F(StoreFaultTest, LateCloseErrorTakesThePublishedNameBack) {
+  // NFS reports write-back errors at close; the content is then not trustworthy.
+  test::write_file(tmp_ / "src", kData);
+  Store s = store();
+  s.put(tmp_ / "src");  // the first write probes O_TMPFILE support
+  s.remove(sha256(kData));
+  faults_->on_close = [](int) { return EIO; };
+  EXPECT_THROW(s.put(tmp_ / "src"), IoError);
+  faults_->on_close = nullptr;
+  expect_only({});
+}
+
+TEST_F(StoreFaultTest, DirectoryFsyncRefusalIsToleratedWithFullDurability) {
+  // Some network filesystems answer EINVAL to fsync on a directory (restic tolerates it too).
+  test::write_file(tmp_ / "src", kData);
+  faults_->on_fsync = [](int fd) {
+    struct stat st;
+    return ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? EINVAL : 0;
+  };
+  Store s = store(Durability::full);
+  EXPECT_EQ(s.put(tmp_ / "src"), sha256(kData));
+  expect_only({sha256(kData)});
+}
+
+TEST_F(StoreFaultTest, WithoutOTmpfileOrProcANamedTempIsUsedAndRemoved) {
+  for (int variant = 0; variant < 2; ++variant) {
+    faults_ = std::make_shared<FaultFs>();
+    faults_->no_tmpfile = variant == 0;
+    faults_->no_link_fd = variant == 1;
+    for (int i = 0; i < 3; ++i) {
+      std::string data = kData + std::to_string(variant * 10 + i);
+      test::write_file(tmp_ / "src", data);
+      Store s = store();
+      EXPECT_EQ(s.put(tmp_ / "src"), sha256(data));
+    }
+  }
+  expect_only({sha256(kData + "0"), sha256(kData + "1"), sha256(kData + "2"), sha256(kData + "10"),
+               sha256(kData + "11"), sha256(kData + "12")});
+}
+
+TEST_F(StoreFaultTest, DurabilityModesCostTheExpectedFsyncs) {
+  auto count = [&](Durability d) {
+    faults_->fsyncs = 0;
+    Store s = store(d);
+    for (int i = 0; i < 10; ++i) {
+      test::write_file(tmp_ / "src",
+                       "content " + std::to_string(static_cast<int>(d)) + "/" + std::to_string(i));
+      s.put(tmp_ / "src");
+    }
+    s.flush();
+    return faults_->fsyncs.load();
+  };
+  EXPECT_EQ(count(Durability::none), 0);
+  EXPECT_EQ(count(Durability::batch), 0);  // one syncfs in flush() instead
+  EXPECT_EQ(count(Durability::file), 10);
+  EXPECT_EQ(count(Durability::full), 20);  // the file, then its directory
+  Store check(root());
+  int n = 0;
+  check.walk([&](const std::string&) { ++n; });
+  EXPECT_EQ(n, 40);
+}
+
+TEST_F(StoreFaultTest, FlushOfAMissingRootIsANoOp) {
+  Store s = store(Durability::batch);
+  EXPECT_NO_THROW(s.flush());
+  EXPECT_FALSE(fs::exists(root()));
+}
+
+TEST_F(StoreFaultTest, VerifyOnInsertRefusesWrongContentAndPublishesNothing) {
+  test::write_file(tmp_ / "src", "what was downloaded");
+  const std::string wrong = sha256("what was promised");
+  Store s(root(), StoreOptions{.verify_on_insert = true});
+  try {
+    s.insert(wrong, tmp_ / "src");
+    FAIL() << "insert accepted content that does not match";
+  } catch (const CorruptError& e) {
+    EXPECT_EQ(e.expected(), wrong);
+    EXPECT_EQ(e.actual(), sha256("what was downloaded"));
+    EXPECT_EQ(e.path(), (tmp_ / "src").string());
+  }
+  EXPECT_THROW(s.copy(wrong, tmp_ / "src"), CorruptError);
+  EXPECT_EQ(test::read_file(tmp_ / "src"), "what was downloaded");
+  expect_only({});
+  // The right hash goes in; sha1 and sha512 names are checked with their own algorithm.
+  const std::string right = sha256("what was downloaded");
+  EXPECT_EQ(s.insert(right, tmp_ / "src"), s.preferred_path(right));
+  test::write_file(tmp_ / "src", "sha1 content");
+  EXPECT_THROW(s.copy(sha256("sha1 content").substr(0, 40), tmp_ / "src"), CorruptError);
+  EXPECT_NO_THROW(s.copy(hash_bytes("sha1 content", HashAlgorithm::sha1), tmp_ / "src"));
+  // Off (the default): not checked.
+  Store fast(root());
+  EXPECT_NO_THROW(fast.copy(wrong, tmp_ / "src"));
+}
+
+TEST_F(StoreFaultTest, VerifyOnOpenQuarantinesACorruptFile) {
+  const std::string h = sha256("good bytes");
+  Store writer(root());
+  test::write_file(tmp_ / "src", "good bytes");
+  fs::path p = writer.insert(h, tmp_ / "src");
+  test::write_file(p, "bit rot!!!");  // same size, different bytes
+
+  // Read-only: reported, not moved.
+  Store ro(root(), StoreOptions{.read_only = true, .verify_on_open = true});
+  EXPECT_THROW(ro.open(h), CorruptError);
+  EXPECT_TRUE(fs::exists(p));
+
+  Store s(root(), StoreOptions{.verify_on_open = true});
+  try {
+    s.open(h);
+    FAIL() << "open served a corrupt file";
+  } catch (const CorruptError& e) {
+    EXPECT_EQ(e.path(), p.string());
+    EXPECT_EQ(e.actual(), sha256("bit rot!!!"));
+  }
+  EXPECT_FALSE(fs::exists(p));
+  EXPECT_EQ(test::read_file(root() / ".cas-quarantine" / h), "bit rot!!!");
+  EXPECT_EQ(s.open(h), nullptr);  // gone, so a caller downloads it again
+  // A good file opens and reads from its start.
+  test::write_file(tmp_ / "src", "good bytes");
+  s.insert(h, tmp_ / "src");
+  auto in = s.open(h);
+  ASSERT_TRUE(in);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(*in), {}), "good bytes");
+}
+
+TEST_F(StoreFaultTest, FirstWriteReapsStaleTempFilesOnly) {
+  fs::path temp = root() / ".cas-tmp";
+  test::write_file(temp / "tmp-crashed", "partial");
+  test::write_file(temp / "tmp-live", "being written");
+  struct timeval old[2] = {{::time(nullptr) - 7200, 0}, {::time(nullptr) - 7200, 0}};
+  ASSERT_EQ(::utimes((temp / "tmp-crashed").c_str(), old), 0);
+  test::write_file(tmp_ / "src", "x");
+  Store s(root());
+  s.put(tmp_ / "src");
+  EXPECT_FALSE(fs::exists(temp / "tmp-crashed"));
+  EXPECT_TRUE(fs::exists(temp / "tmp-live"));
+  // Explicitly, with a shorter age; and never in a read-only store.
+  ASSERT_EQ(::utimes((temp / "tmp-live").c_str(), old), 0);
+  EXPECT_THROW(Store(root(), StoreOptions{.read_only = true}).reap_temp(std::chrono::seconds(60)),
+               ReadOnlyError);
+  EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 1u);
+  EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 0u);
+}
+
+// --- Real faults on real filesystems (root only) ---
+
+// A tmpfs of `size` mounted on a fresh directory, unmounted on destruction.
+class Tmpfs {
+ public:
+  Tmpfs(const fs::path& where, const std::string& size) : path_(where) {
+    fs::create_directories(where);
+    std::string opts = "size=" + size;
+    ok_ = ::mount("tmpfs", where.c_str(), "tmpfs", 0, opts.c_str()) == 0;
+  }
+  ~Tmpfs() {
+    if (ok_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  fs::path path_;
+  bool ok_ = false;
+};
+
+TEST(StoreRealFaultTest, FullDiskFailsWithEnospcLeavesNothingAndRecovers) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  test::TempDir tmp;
+  Tmpfs small(tmp / "small", "1m");
+  ASSERT_TRUE(small.ok()) << "mount tmpfs: " << std::strerror(errno);
+  fs::path root = tmp / "small" / "store";
+  const std::string big(700 * 1024, 'b');
+  test::write_file(tmp / "big", big);
+  test::write_file(tmp / "small" / "filler", std::string(600 * 1024, 'f'));
+
+  for (int mode = 0; mode < 3; ++mode) {
+    Store s(root);
+    try {
+      if (mode == 0) s.put(tmp / "big");
+      if (mode == 1) s.copy(sha256(big), tmp / "big");
+      if (mode == 2) s.insert(sha256(big), tmp / "big");  // another filesystem: EXDEV, copy
+      FAIL() << "mode " << mode << ": wrote 700 KiB into 400 KiB of space";
+    } catch (const IoError& e) {
+      EXPECT_EQ(e.code(), ENOSPC) << e.what();
+      EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos)
+          << e.what();
+    }
+    // Nothing partial: no content, no temp file; the source is intact.
+    for (const auto& f : all_files(root)) ADD_FAILURE() << "left behind: " << f;
+    EXPECT_EQ(test::read_file(tmp / "big"), big);
+  }
+  struct statvfs sv;
+  ASSERT_EQ(::statvfs((tmp / "small").c_str(), &sv), 0);
+  EXPECT_GT(sv.f_bavail * sv.f_frsize, 350u * 1024) << "space was not given back";
+
+  // Space freed: the same store works again.
+  fs::remove(tmp / "small" / "filler");
+  Store s(root);
+  EXPECT_EQ(s.put(tmp / "big"), sha256(big));
+  EXPECT_EQ(test::read_file(*s.lookup(sha256(big))), big);
+}
+
+TEST(StoreRealFaultTest, InsertFromAnotherFilesystemCopiesThenRemovesTheSource) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  test::TempDir tmp;
+  Tmpfs other(tmp / "other", "4m");
+  ASSERT_TRUE(other.ok()) << "mount tmpfs: " << std::strerror(errno);
+  const std::string data(200 * 1024, 'd');
+  test::write_file(tmp / "other" / "download", data);
+  Store s(tmp / "store");
+  fs::path p = s.insert(sha256(data), tmp / "other" / "download");
+  EXPECT_EQ(p, s.preferred_path(sha256(data)));
+  EXPECT_EQ(test::read_file(p), data);
+  EXPECT_FALSE(fs::exists(tmp / "other" / "download"));
+  for (const auto& f : all_files(tmp / "store")) {
+    EXPECT_NE(f.rfind(".cas-tmp/", 0), 0u) << "temp file left: " << f;
+  }
+}
+
+}  // namespace
+}  // namespace cas
