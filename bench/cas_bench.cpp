@@ -44,7 +44,8 @@ struct Config {
   bool no_chart = false;
 };
 
-const char* const kOperations[] = {"insert", "insert_fsync", "remove", "open_hit", "open_miss"};
+const char* const kOperations[] = {"insert", "insert_fsync", "insert_full", "insert_batch",
+                                   "remove", "open_hit",     "open_miss"};
 
 struct Cell {
   double us = 0;
@@ -96,6 +97,14 @@ std::map<std::string, Cell> measure(const Config& cfg,
   cold();
   t = bench::time_insert(durable, size, cfg.fsync_ops, cfg.file_size);
   out["insert_fsync"] = {t.us_per_op, t.ops};
+  cas::Store full(dir, bench::bench_options(layout, cas::Durability::full));
+  cold();
+  t = bench::time_insert(full, size, cfg.fsync_ops, cfg.file_size);
+  out["insert_full"] = {t.us_per_op, t.ops};
+  cas::Store batch(dir, bench::bench_options(layout, cas::Durability::batch));
+  cold();
+  t = bench::time_insert(batch, size, cfg.ops, cfg.file_size);
+  out["insert_batch"] = {t.us_per_op, t.ops};
   cold();
   t = bench::time_remove(fast, size, cfg.ops, cfg.file_size);
   out["remove"] = {t.us_per_op, t.ops};
@@ -111,6 +120,8 @@ void print_tables(const Config& cfg, const Results& results,
   static const std::map<std::string, std::string> kTitles = {
       {"insert", "insert (rename into place, no fsync)"},
       {"insert_fsync", "insert with Durability::file (fsync, then rename)"},
+      {"insert_full", "insert with Durability::full (fsync, rename, fsync the directory)"},
+      {"insert_batch", "insert with Durability::batch (all inserts, then one Store::flush)"},
       {"remove", "remove (unlink, prune)"},
       {"open_hit", "random open + read + close of a present file"},
       {"open_miss", "random lookup of an absent hash (probes every configured layout)"}};
@@ -190,13 +201,13 @@ bool write_chart(const Config& cfg, const Results& results, const std::string& p
   data.close();
   const std::string script_path = cfg.out + "/chart.gp";
   std::ofstream gp(script_path);
-  gp << "set terminal pngcairo size 1500,900 noenhanced font ',10'\n"
+  gp << "set terminal pngcairo size 2000,900 noenhanced font ',10'\n"
      << "set output '" << png << "'\n"
      << "set datafile missing '?'\n"
      << "set logscale x 10\nset logscale y 10\n"
      << "set xlabel 'files in the store'\nset ylabel 'µs per operation'\n"
      << "set key top left\nset grid\n"
-     << "set multiplot layout 2,3 title 'cas layout benchmark (" << (cfg.cold ? "cold" : "warm")
+     << "set multiplot layout 2,4 title 'cas layout benchmark (" << (cfg.cold ? "cold" : "warm")
      << " cache)'\n";
   for (std::size_t k = 0; k < ops.size(); ++k) {
     gp << "set title '" << ops[k] << "'\nplot ";
