@@ -64,7 +64,9 @@ std::string FanoutLayout::path_to_hash(std::string_view rel_path) const {
   std::string_view file = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
   std::string_view dir =
       slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash);
-  if (!contains(dir, file)) {
+  // Exactly lookup(file): contains() tolerates "58/" for a directory, but "58//<hash>" is
+  // not a path this layout produces.
+  if (!is_valid_hash(file, prefix_) || directory_of(file) != dir) {
     throw InvalidHashError(std::string(rel_path), "not a path of the " + name_ + " layout");
   }
   return std::string(file);
