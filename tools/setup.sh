@@ -27,9 +27,10 @@ build_dir="${build_dir:-$src_dir/build}"
 # Tools used by tests and benchmarks: fd-find and findutils (walker comparisons),
 # gnuplot-nox (the benchmark chart), util-linux (runuser, mount), coreutils (sha256sum).
 # The Python module and its tests: pybind11-dev, python3-dev, python3-pytest.
+# The fuzz step of tools/test.sh: clang (its resource directory ships libFuzzer).
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev fd-find findutils gnuplot-nox util-linux coreutils python3
-  pybind11-dev python3-dev python3-pytest)
+  pybind11-dev python3-dev python3-pytest clang)
 
 missing=()
 for p in "${packages[@]}"; do
