@@ -338,7 +338,7 @@ int main(int argc, char** argv) {
       if (temp_bench_dir) {
         // Stores of a temporary run are not reused: free their inodes for the next size.
         for (const auto& layout : fitting) {
-          fs::remove_all(bench::store_dir(cfg.bench_dir, *layout, size));
+          bench::remove_store_dir(bench::store_dir(cfg.bench_dir, *layout, size));
         }
       }
     }

@@ -13,6 +13,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
+#include "cas/operations.hpp"
 #include "tree_generator.hpp"
 
 namespace cas::bench {
@@ -76,6 +77,15 @@ std::string store_dir(const std::string& bench_dir, const Layout& layout, std::u
   return bench_dir + "/" + sanitize(layout.name()) + "-" + std::to_string(size);
 }
 
+void remove_store_dir(const std::string& dir) {
+  if (!boost::filesystem::exists(dir)) return;
+  // The library's parallel purge (a V0 store has a directory per file; remove_all would take
+  // minutes), then the emptied root and temp area.
+  Store store(dir);
+  purge(store);
+  boost::filesystem::remove_all(dir);
+}
+
 bool ensure_store(const std::string& bench_dir, const Layout& layout, std::uint64_t size,
                   std::size_t file_size, unsigned threads) {
   const std::string dir = store_dir(bench_dir, layout, size);
@@ -87,7 +97,7 @@ bool ensure_store(const std::string& bench_dir, const Layout& layout, std::uint6
     if (in && std::getline(in, line) && line == expected) return false;
   }
   boost::filesystem::create_directories(bench_dir);
-  boost::filesystem::remove_all(dir);
+  remove_store_dir(dir);
   populate(dir, layout, 0, size, file_size, threads);
   ::sync();
   std::ofstream(marker) << expected << "\n";

@@ -50,6 +50,10 @@ struct OpTiming {
   std::uint64_t ops = 0;
 };
 
+// Removes a benchmark store directory and everything in it, quickly (cas::purge's parallel
+// unlinks). A missing directory is fine.
+void remove_store_dir(const std::string& dir);
+
 // Inserts `count` new files (sources prepared beforehand in the store's temp area, on the
 // same filesystem, so each insert is the rename the library does), then removes them
 // (untimed).

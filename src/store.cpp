@@ -40,7 +40,11 @@ Store::Store(boost::filesystem::path root, StoreOptions options)
   // absolute() consults only the working directory, never the root itself.
   root_ = boost::filesystem::absolute(root).lexically_normal();
   root_str_ = root_.string();
-  while (root_str_.size() > 1 && root_str_.back() == '/') root_str_.pop_back();
+  // Boost 1.74 normalizes "dir/" to "dir/.": drop that and trailing slashes so every spelling
+  // of one directory gives the same root (and the same paths).
+  while (root_str_.size() > 1 && (root_str_.back() == '/' || root_str_.ends_with("/."))) {
+    root_str_.pop_back();
+  }
   root_ = root_str_;
   fs_ = options_.file_system ? options_.file_system : FileSystem::posix();
 }

@@ -65,6 +65,12 @@ TEST_F(StoreTest, RelativeRootIsMadeAbsolute) {
   Store store("store");
   fs::current_path(old);
   EXPECT_EQ(store.root(), root());
+  // Every spelling of one directory gives the same root and the same paths.
+  for (const std::string spelling : {"/", "//", "/.", "/./", "/../store/"}) {
+    Store same(root().string() + spelling);
+    EXPECT_EQ(same.root(), root()) << spelling;
+    EXPECT_EQ(same.preferred_path(kHashA), root() / "58" / kHashA) << spelling;
+  }
 }
 
 TEST_F(StoreTest, PreferredPathNeedsNoDisk) {
@@ -385,12 +391,14 @@ TEST_F(StoreTest, CopyRemovesOtherOldCopies) {
 TEST_F(StoreTest, PutHashesPublishesAndLeavesSource) {
   test::write_file(tmp_ / "src", "abc");
   Store store(root());
-  EXPECT_EQ(store.put(tmp_ / "src"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(store.put(tmp_ / "src"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(test::read_file(store.preferred_path(
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")),
             "abc");
   EXPECT_EQ(test::read_file(tmp_ / "src"), "abc");
-  EXPECT_EQ(store.put(tmp_ / "src", HashAlgorithm::sha1), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(store.put(tmp_ / "src", HashAlgorithm::sha1),
+            "a9993e364706816aba3e25717850c26c9cd0d89d");
   EXPECT_TRUE(store.lookup("a9993e364706816aba3e25717850c26c9cd0d89d"));
   // Nothing left in the temp area.
   EXPECT_TRUE(fs::is_empty(root() / std::string(Store::kTempDirName)));
@@ -425,9 +433,16 @@ TEST_F(StoreTest, ShortHashesAreValidForV1ButNeverProbedInV0) {
 TEST_F(StoreTest, HostileHashesThrowFromEveryOperationAndWriteNothing) {
   test::write_file(tmp_ / "src", "x");
   Store store(root());
-  const std::string hostile[] = {"..",         "../x",    "aa/../../x", "/etc/passwd",
-                                 "ABCDEF0123", "",        std::string("abcdef01\0/../x", 14),
-                                 std::string(129, 'a'), "ab cd", "."};
+  const std::string hostile[] = {"..",
+                                 "../x",
+                                 "aa/../../x",
+                                 "/etc/passwd",
+                                 "ABCDEF0123",
+                                 "",
+                                 std::string("abcdef01\0/../x", 14),
+                                 std::string(129, 'a'),
+                                 "ab cd",
+                                 "."};
   for (const auto& h : hostile) {
     EXPECT_THROW(store.lookup(h), InvalidHashError) << h;
     EXPECT_THROW(store.open(h), InvalidHashError) << h;
