@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <random>
+#include <stdexcept>
 
 #include <benchmark/benchmark.h>
 #include <boost/filesystem.hpp>
@@ -115,28 +117,53 @@ void BM_Layout_RandomOpen(benchmark::State& state, std::shared_ptr<const cas::La
   }
 }
 
-bool take_flag(const char* arg, const char* name, std::string& value) {
+// Matches `--name=value` or `--name value` (advancing i); false for any other argument.
+bool take_flag(int argc, char** argv, int& i, const char* name, std::string& value) {
   std::size_t n = std::strlen(name);
-  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
-  value = arg + n + 1;
+  if (std::strncmp(argv[i], name, n) != 0) return false;
+  if (argv[i][n] == '=') {
+    value = argv[i] + n + 1;
+    return true;
+  }
+  if (argv[i][n] != '\0') return false;
+  if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
+  value = argv[++i];
   return true;
 }
+
+const char kUsage[] =
+    "cas-benchmarks: Google Benchmark suites BM_Layout_Insert/<layout>/<size>/"
+    "{nosync,fsync,fsync_dir,batch64},\n"
+    "BM_Layout_Remove/<layout>/<size> and BM_Layout_RandomOpen/<layout>/<size>/{hit,miss}.\n\n"
+    "  --bench-dir DIR   where the stores are built and kept between runs (default "
+    "/var/tmp/cas-bm)\n"
+    "  --max-size N      largest store size of 1, 10, ..., 10M (default 10000)\n"
+    "  --layouts LIST    layouts to measure (default v0,v1,fanout:2,2)\n"
+    "  plus every --benchmark_* flag of Google Benchmark (--benchmark_filter=REGEX, ...)\n\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<char*> rest{argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    std::string v;
-    if (take_flag(argv[i], "--bench-dir", v)) {
-      g_bench_dir = v;
-    } else if (take_flag(argv[i], "--max-size", v)) {
-      g_max_size = std::stoull(v);
-    } else if (take_flag(argv[i], "--layouts", v)) {
-      g_layouts = v;
-    } else {
-      rest.push_back(argv[i]);
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string v;
+      if (take_flag(argc, argv, i, "--bench-dir", v)) {
+        g_bench_dir = v;
+      } else if (take_flag(argc, argv, i, "--max-size", v)) {
+        g_max_size = std::stoull(v);
+      } else if (take_flag(argc, argv, i, "--layouts", v)) {
+        g_layouts = v;
+      } else {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+          std::fputs(kUsage, stdout);
+        }
+        rest.push_back(argv[i]);
+      }
     }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cas-benchmarks: %s\n%s", e.what(), kUsage);
+    return 2;
   }
   int rest_argc = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_argc, rest.data());
