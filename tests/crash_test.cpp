@@ -158,7 +158,9 @@ TEST_F(CrashTest, SigkillAtRandomInstantsLeavesOnlyCompleteFilesAndRerunsComplet
     } else {
       for (const auto& h : after) ASSERT_TRUE(done.count(h)) << "re-run lost " << h;
     }
-    if (op == Op::put || op == Op::insert) ASSERT_EQ(done.size(), static_cast<std::size_t>(kFiles));
+    if (op == Op::put || op == Op::insert) {
+      ASSERT_EQ(done.size(), static_cast<std::size_t>(kFiles));
+    }
     if (op == Op::migrate) {
       for (int i = 0; i < kFiles; ++i) {
         ASSERT_FALSE(fs::exists(root() / v0.lookup(hash_of(i)))) << "left in V0: " << i;
