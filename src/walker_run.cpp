@@ -35,7 +35,6 @@ WalkRun::WalkRun(const WalkOptions& options, unsigned workers, unsigned max_open
                  const struct stat& root_st, std::string root_display, const WalkVisitor& visit)
     : options_(options),
       visit_(visit),
-      workers_(workers),
       root_display_(std::move(root_display)),
       root_(new DirNode),
       root_fd_(root_fd),

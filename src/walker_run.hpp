@@ -62,7 +62,6 @@ class WalkRun {
 
   const WalkOptions& options_;
   const WalkVisitor& visit_;
-  const unsigned workers_;
   const std::string root_display_;
   DirNode* root_;
   const int root_fd_;  // pinned until the root completes
