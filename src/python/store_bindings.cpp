@@ -18,15 +18,11 @@
 namespace cas::python {
 namespace {
 
-// Durability::batch is recent: accepted where the library has it.
-template <typename D = Durability>
-D parse_durability(std::string_view name) {
-  if (name == "none") return D::none;
-  if (name == "file") return D::file;
-  if (name == "full") return D::full;
-  if constexpr (requires { D::batch; }) {
-    if (name == "batch") return D::batch;
-  }
+Durability parse_durability(std::string_view name) {
+  if (name == "none") return Durability::none;
+  if (name == "file") return Durability::file;
+  if (name == "full") return Durability::full;
+  if (name == "batch") return Durability::batch;
   throw std::invalid_argument("invalid durability '" + std::string(name) +
                               "' (one of 'none', 'file', 'full', 'batch')");
 }
@@ -48,30 +44,9 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const py::object& layou
   return out;
 }
 
-// StoreOptions::verify_on_open/verify_on_insert and Store::flush are recent: used where the
-// library has them.
-template <typename Options>
-void set_verify(Options& options, bool on_open, bool on_insert) {
-  if constexpr (requires { options.verify_on_open; }) {
-    options.verify_on_open = on_open;
-  } else if (on_open) {
-    throw std::invalid_argument("verify_on_open is not supported by this build of cas");
-  }
-  if constexpr (requires { options.verify_on_insert; }) {
-    options.verify_on_insert = on_insert;
-  } else if (on_insert) {
-    throw std::invalid_argument("verify_on_insert is not supported by this build of cas");
-  }
-}
-
-template <typename S>
-void flush(S& store) {
-  if constexpr (requires { store.flush(); }) {
-    py::gil_scoped_release release;
-    store.flush();
-  } else {
-    throw std::invalid_argument("flush is not supported by this build of cas");
-  }
+void flush(Store& store) {
+  py::gil_scoped_release release;
+  store.flush();
 }
 
 std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts, bool read_only,
@@ -81,7 +56,8 @@ std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts,
   options.layouts = parse_layouts(layouts);
   options.read_only = read_only;
   options.durability = parse_durability(durability);
-  set_verify(options, verify_on_open, verify_on_insert);
+  options.verify_on_open = verify_on_open;
+  options.verify_on_insert = verify_on_insert;
   // The constructor resolves a relative root against the current directory (no other I/O).
   py::gil_scoped_release release;
   return std::make_shared<Store>(root.value, std::move(options));
@@ -258,7 +234,7 @@ subclasses of directory.Error, for the store's own.)")
 visit, visit(hash) is called for each (it may call lookup, insert, remove) and None returned.
 Afterwards raises UnrecognizedPathsError (attribute paths) if files no layout recognizes
 were found. A missing root is an empty store. Raises OSError when a directory cannot be read.)")
-      .def("flush", &flush<Store>,
+      .def("flush", &flush,
            "Makes every file published so far durable (one syncfs): the commit point of "
            "durability='batch'. Raises OSError.")
       .def("__repr__", &repr);
