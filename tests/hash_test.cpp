@@ -23,7 +23,8 @@ TEST(HashTest, KnownAnswersForEmptyInput) {
   EXPECT_EQ(hash_bytes("", HashAlgorithm::sha1), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
   EXPECT_EQ(hash_bytes("", HashAlgorithm::sha256),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(hash_bytes("", HashAlgorithm::sha512).substr(0, 32), "cf83e1357eefb8bdf1542850d66d8007");
+  EXPECT_EQ(hash_bytes("", HashAlgorithm::sha512).substr(0, 32),
+            "cf83e1357eefb8bdf1542850d66d8007");
 }
 
 TEST(HashTest, MillionAsMatchesFipsVector) {

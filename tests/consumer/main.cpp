@@ -8,8 +8,8 @@ int main(int argc, char** argv) {
   if (argc != 2) return 2;
   boost::filesystem::path dir = argv[1];
   std::ofstream(dir / "f") << "abc";
-  cas::Store store(dir / "store", cas::StoreOptions{.read_only = false,
-                                                    .layouts = cas::default_layouts()});
+  cas::Store store(dir / "store",
+                   cas::StoreOptions{.read_only = false, .layouts = cas::default_layouts()});
   std::string hash = store.put(dir / "f", cas::HashAlgorithm::sha256);
   std::shared_ptr<const cas::Layout> v1 = cas::preferred_layout();
   bool ok = hash == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" &&

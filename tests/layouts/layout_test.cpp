@@ -82,8 +82,8 @@ TEST(LayoutTest, RejectsEveryHostileHash) {
                              "abcdefg1",
                              std::string(129, 'a'),
                              "a"};
-  for (const auto& layout : {layout_by_name("v0"), layout_by_name("v1"),
-                             layout_by_name("fanout:2,2")}) {
+  for (const auto& layout :
+       {layout_by_name("v0"), layout_by_name("v1"), layout_by_name("fanout:2,2")}) {
     for (const auto& hash : bad) {
       EXPECT_THROW(layout->lookup(hash), InvalidHashError) << layout->name() << " " << hash;
       EXPECT_FALSE(layout->contains("", hash));
