@@ -11,6 +11,7 @@
 #include <atomic>
 #include <ctime>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "cas/errors.hpp"
@@ -92,10 +93,13 @@ std::size_t read_some(FileSystem& fs, int fd, char* buf, std::size_t size,
 // fsyncs a directory so a rename in it survives a power loss. Some network filesystems refuse
 // fsync on a directory (EINVAL/ENOTSUP); the rename is then as durable as that filesystem
 // makes it, which is all anyone can do (restic tolerates the same).
+// A directory that is gone was pruned by a concurrent remove, with the file: nothing to sync.
 void sync_directory(FileSystem& fs, const std::string& dir) {
   int dfd = -1;
-  if (fs.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd) != 0) return;
-  int err = fs.fsync(dfd);
+  int err = fs.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0, &dfd);
+  if (err == ENOENT) return;
+  if (err != 0) throw_errno(err, "open", dir);
+  err = fs.fsync(dfd);
   fs.close(dfd);
   if (err != 0 && err != EINVAL && err != ENOTSUP) throw_errno(err, "fsync", dir);
 }
@@ -103,6 +107,7 @@ void sync_directory(FileSystem& fs, const std::string& dir) {
 }  // namespace
 
 std::size_t Store::reap_temp(std::chrono::seconds older_than) {
+  if (older_than.count() < 0) throw std::invalid_argument("reap_temp: negative age");
   if (read_only()) throw ReadOnlyError("reap", root_str_);
   const std::string dir = abs(std::string(kTempDirName));
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -110,8 +115,12 @@ std::size_t Store::reap_temp(std::chrono::seconds older_than) {
     if (errno == ENOENT) return 0;
     throw_last_error("open", dir);
   }
-  DIR* d = ::fdopendir(::dup(dfd.get()));
+  // readdir needs a DIR of its own; dfd stays open for the fstatat/unlinkat below.
+  UniqueFd dir_fd(::fcntl(dfd.get(), F_DUPFD_CLOEXEC, 0));
+  if (dir_fd.get() < 0) throw_last_error("dup", dir);
+  DIR* d = ::fdopendir(dir_fd.get());
   if (d == nullptr) throw_last_error("open", dir);
+  dir_fd.release();  // owned by d now
   std::vector<std::string> names;
   errno = 0;
   while (const dirent* e = ::readdir(d)) {
@@ -148,7 +157,7 @@ std::string Store::make_temp(int* fd) {
     } catch (const Error&) {
     }
   }
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
     int err = 0;
     if (tmpfile_support_.load(std::memory_order_relaxed) != 2) {
       // An anonymous temp file: if the writer dies before it is linked, the kernel frees it,
@@ -156,31 +165,61 @@ std::string Store::make_temp(int* fd) {
       err = fs_->open(dir.c_str(), O_TMPFILE | O_WRONLY, 0666, fd);
       if (err == 0) {
         if (tmpfile_support_.load(std::memory_order_relaxed) == 1) return {};
-        // First use: make sure it can be given a name (needs /proc); else fall back for good.
-        // The kernel lets an anonymous file be linked only once, so this file keeps the
-        // probe's name and is published as a named temp.
-        std::string probe = dir + "/" + temp_name();
-        if (fs_->link_fd(*fd, probe.c_str()) == 0) {
-          tmpfile_support_.store(1);
-          return probe;
-        }
-        fs_->close(*fd);
-        tmpfile_support_.store(2);
+        std::string probe = probe_tmpfile(dir, *fd);
+        if (!probe.empty()) return probe;
+        // The probe closed the file and turned anonymous temps off: use a named one.
+      } else if (err == EOPNOTSUPP || err == EISDIR || err == EINVAL) {
+        tmpfile_support_.store(2);  // this filesystem or kernel has no O_TMPFILE
       } else if (err != ENOENT) {
-        // EOPNOTSUPP, EISDIR, EINVAL: this filesystem or kernel has no O_TMPFILE.
-        tmpfile_support_.store(2);
+        throw_errno(err, "create", dir);  // EACCES, ENOSPC, EMFILE...: a named one fails too
       }
     }
     if (err != ENOENT) {
       std::string path = dir + "/" + temp_name();
       err = fs_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
       if (err == 0) return path;
+      if (err == EEXIST) continue;  // a leftover of a process with our pid and salt: next name
       if (err != ENOENT) throw_errno(err, "create", path);
     }
     // First write into this root: create it and its temp area.
     create_parents(std::string(kTempDirName) + "/x");
   }
   throw_errno(ENOENT, "create", dir);
+}
+
+std::string Store::probe_tmpfile(const std::string& dir, int fd) {
+  // The kernel lets an anonymous file be linked only once, so the probe's file keeps the name
+  // it is linked to and is published as a named temp.
+  std::string probe = dir + "/" + temp_name();
+  int err = fs_->link_fd(fd, probe.c_str());
+  if (err == ENOSPC || err == EDQUOT || err == EMFILE || err == ENFILE || err == ENOMEM ||
+      err == EIO) {
+    fs_->close(fd);
+    throw_errno(err, "link", probe);  // a failure of the moment, not a missing feature
+  }
+  if (err != 0) {  // no /proc, or this filesystem cannot name an anonymous file
+    fs_->close(fd);
+    tmpfile_support_.store(2);
+    return {};
+  }
+  // Kernels before 6.0 skipped the umask for O_TMPFILE on filesystems without POSIX ACLs, so
+  // published files would be world-writable: compare with a named file's mode. Where they
+  // differ, this file takes the named mode and every later temp is a named one.
+  std::string reference = dir + "/" + temp_name();
+  int ref_fd = -1;
+  struct stat anon {};
+  struct stat named {};
+  bool same = false;
+  if (fs_->open(reference.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, &ref_fd) == 0) {
+    if (fs_->fstat(ref_fd, &named) == 0 && fs_->fstat(fd, &anon) == 0) {
+      same = (anon.st_mode & 07777) == (named.st_mode & 07777);
+      if (!same) ::fchmod(fd, named.st_mode & 07777);
+    }
+    fs_->close(ref_fd);
+    fs_->unlink(reference.c_str());
+  }
+  tmpfile_support_.store(same ? 1 : 2);
+  return probe;
 }
 
 std::string Store::temp_display(const std::string& temp) const {
@@ -198,12 +237,32 @@ int Store::link_temp(int fd, const std::string& rel) {
   return ENOENT;
 }
 
+void Store::take_back(const std::string& rel, const struct stat& ours) {
+  // Moved aside first, so that the file checked is the file removed: a concurrent writer may
+  // rename its own (good) copy over the name at any instant.
+  const std::string path = abs(rel);
+  const std::string aside = abs(std::string(kTempDirName)) + "/" + temp_name();
+  int err = fs_->rename(path.c_str(), aside.c_str());
+  if (err == ENOENT && exists(path)) {  // the temp area was removed meanwhile
+    create_parents(std::string(kTempDirName) + "/x");
+    err = fs_->rename(path.c_str(), aside.c_str());
+  }
+  if (err != 0) return;  // gone already, or cannot be moved: nothing more to do safely
+  struct stat st;
+  if (fs_->lstat(aside.c_str(), &st) != 0 || st.st_dev != ours.st_dev || st.st_ino != ours.st_ino) {
+    // Another writer's copy: back under its name, unless a third has published there since
+    // (link does not replace).
+    fs_->link(aside.c_str(), path.c_str());
+  }
+  fs_->unlink(aside.c_str());
+}
+
 void Store::publish_fd(int fd, const std::string& named_temp, std::string_view hash,
-                       const struct stat* keep) {
+                       const struct stat* keep, Durability durability) {
   std::string temp = named_temp;
   const std::string display = temp_display(temp);
   TempGuard guard(*fs_, temp, fd);
-  if (options_.durability == Durability::file || options_.durability == Durability::full) {
+  if (durability == Durability::file || durability == Durability::full) {
     int err = fs_->fsync(fd);
     if (err != 0) throw_errno(err, "fsync", display);
   }
@@ -217,6 +276,10 @@ void Store::publish_fd(int fd, const std::string& named_temp, std::string_view h
       // Content is already there: replace it atomically through a named temp and a rename.
       temp = abs(std::string(kTempDirName)) + "/" + temp_name();
       err = fs_->link_fd(fd, temp.c_str());
+      if (err == ENOENT) {  // the temp area was removed while this file was written
+        create_parents(std::string(kTempDirName) + "/x");
+        err = fs_->link_fd(fd, temp.c_str());
+      }
       if (err != 0) throw_errno(err, "link", temp);
       guard.set_path(temp);
     } else if (err != 0) {
@@ -226,19 +289,20 @@ void Store::publish_fd(int fd, const std::string& named_temp, std::string_view h
   if (int err = guard.close(); err != 0) {
     // A late write-back error (NFS reports them at close): the content we just linked may not
     // be what was written, so take our name back unless someone replaced it meanwhile.
-    struct stat now;
-    if (linked.st_nlink != 0 && fs_->lstat(abs(rel).c_str(), &now) == 0 &&
-        now.st_dev == linked.st_dev && now.st_ino == linked.st_ino) {
-      fs_->unlink(abs(rel).c_str());
+    if (linked.st_nlink != 0) {
+      take_back(rel, linked);
+      throw_errno(err, "close", abs(rel));
     }
     throw_errno(err, "close", display);
   }
   if (!temp.empty()) {
     int err = rename_into(temp, rel);
-    if (err != 0) throw_errno(err, "rename", temp + " -> " + abs(rel));
+    // ENOENT: the temp itself is gone (removed by hand, or by a reap_temp with a short age).
+    if (err == ENOENT) throw_errno(err, "rename", temp);
+    if (err != 0) throw_errno(err, "rename", abs(rel));
   }
   guard.release();
-  if (options_.durability == Durability::full) sync_directory(*fs_, parent_of(abs(rel)));
+  if (durability == Durability::full) sync_directory(*fs_, parent_of(abs(rel)));
   remove_other_copies(hash, keep);
 }
 
@@ -294,7 +358,7 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
   if (err == ENOENT) throw InsertionError(from, "no such file");
   if (err == EXDEV) {
     // Another filesystem: copy into the store, publish, then let go of the source.
-    copy(hash, src);
+    copy_in(hash, from, /*moving=*/true);
     err = fs_->unlink(from.c_str());
     if (err != 0 && err != ENOENT) throw_errno(err, "unlink", from);
     return abs(rel);
@@ -313,7 +377,11 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
 boost::filesystem::path Store::copy(std::string_view hash, const boost::filesystem::path& src) {
   auto layouts = layouts_for(hash);
   check_writable("create", hash);
-  const std::string from = src.string();
+  copy_in(hash, src.string(), /*moving=*/false);
+  return abs(layouts.front()->lookup(hash));
+}
+
+void Store::copy_in(std::string_view hash, const std::string& from, bool moving) {
   int in = -1;
   int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &in);
   if (err == ENOENT || err == ENOTDIR) throw InsertionError(from, "no such file");
@@ -322,7 +390,7 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
   struct stat st;
   if ((err = fs_->fstat(in, &st)) != 0) throw_errno(err, "stat", from);
   if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
-  verify_source(hash, from, in);
+  if (!moving) verify_source(hash, from, in);  // insert has checked it already
 
   int out = -1;
   std::string temp = make_temp(&out);
@@ -332,11 +400,18 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
     while (std::size_t got = read_some(*fs_, in, buf.data(), buf.size(), from)) {
       write_all(*fs_, out, buf.data(), got, temp_display(temp));
     }
+    // A move keeps the file's mode, as mv does across filesystems.
+    if (moving && ::fchmod(out, st.st_mode & 0777) != 0) {
+      throw_last_error("chmod", temp_display(temp));
+    }
     out_guard.release();
   }
+  // Moving, the source is unlinked next, on a filesystem whose journal does not order that
+  // after this one's writes: the copy must be durable first, whatever the durability (bar none).
+  Durability durability = options_.durability;
+  if (moving && durability != Durability::none) durability = Durability::full;
   // publish_fd owns `out` and the temp from here; `st` keeps src alive if it is an old copy.
-  publish_fd(out, temp, hash, &st);
-  return abs(layouts.front()->lookup(hash));
+  publish_fd(out, temp, hash, &st, durability);
 }
 
 std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorithm) {
@@ -364,7 +439,8 @@ std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorit
     out_guard.release();
   }
   std::string hash = hasher.finish();
-  publish_fd(out, temp, hash, nullptr);
+  // `st` keeps src alive if it is an old-layout copy of the content: put never touches src.
+  publish_fd(out, temp, hash, &st, options_.durability);
   return hash;
 }
 

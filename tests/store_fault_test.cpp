@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -41,6 +42,11 @@ std::vector<std::string> all_files(const fs::path& dir) {
 
 std::string sha256(const std::string& data) { return hash_bytes(data, HashAlgorithm::sha256); }
 
+ino_t inode_of(const fs::path& p) {
+  struct stat st;
+  return ::lstat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
 // Injects faults into chosen calls; everything else reaches the real filesystem.
 class FaultFs : public FileSystemWrapper {
  public:
@@ -52,11 +58,16 @@ class FaultFs : public FileSystemWrapper {
   std::function<int(int fd)> on_close;
   bool no_tmpfile = false;
   bool no_link_fd = false;
+  // As kernels before 6.0 did on filesystems without POSIX ACLs: O_TMPFILE ignores the umask.
+  bool tmpfile_ignores_umask = false;
   std::atomic<int> fsyncs{0};
 
   int open(const char* path, int flags, mode_t mode, int* fd) override {
-    if (no_tmpfile && (flags & O_TMPFILE) == O_TMPFILE) return EOPNOTSUPP;
-    return FileSystemWrapper::open(path, flags, mode, fd);
+    const bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+    if (no_tmpfile && tmpfile) return EOPNOTSUPP;
+    int err = FileSystemWrapper::open(path, flags, mode, fd);
+    if (err == 0 && tmpfile && tmpfile_ignores_umask) ::fchmod(*fd, mode & 07777);
+    return err;
   }
   int write(int fd, const void* buf, std::size_t size, std::size_t* done) override {
     if (on_write) {
@@ -199,6 +210,64 @@ TEST_F(StoreFaultTest, LateCloseErrorTakesThePublishedNameBack) {
   expect_only({});
 }
 
+TEST_F(StoreFaultTest, LateCloseErrorNeverRemovesAnotherWritersCopy) {
+  // Between our link and our close error, another writer publishes the same hash: its copy is
+  // good and its put succeeded, so taking our name back must leave its file in place.
+  test::write_file(tmp_ / "src", kData);
+  Store s = store();
+  const std::string h = s.put(tmp_ / "src");
+  s.remove(h);
+  ino_t theirs = 0;
+  faults_->on_close = [&](int) {
+    if (theirs != 0) return 0;  // the first close is that of our temp
+    test::write_file(tmp_ / "theirs", kData);
+    theirs = inode_of(tmp_ / "theirs");
+    fs::rename(tmp_ / "theirs", s.preferred_path(h));
+    return EIO;
+  };
+  try {
+    s.put(tmp_ / "src");
+    FAIL() << "put succeeded despite a close error";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.code(), EIO);
+    EXPECT_EQ(e.path(), s.preferred_path(h).string());
+  }
+  ASSERT_TRUE(fs::exists(s.preferred_path(h)));
+  EXPECT_EQ(inode_of(s.preferred_path(h)), theirs);
+  expect_only({h});
+}
+
+TEST_F(StoreFaultTest, TempAreaRemovedWhileWritingAnExistingHashIsRecreated) {
+  // Replacing an existing file goes through a named temp; the temp area may have been removed
+  // (by hand, or by a tool) while the anonymous temp was being written.
+  test::write_file(tmp_ / "src", kData);
+  Store s = store();
+  const std::string h = s.put(tmp_ / "src");
+  bool removed = false;
+  faults_->on_write = [&](int, std::size_t, std::size_t*, const void*) {
+    if (!std::exchange(removed, true)) fs::remove_all(root() / ".cas-tmp");
+    return -1;
+  };
+  EXPECT_EQ(s.put(tmp_ / "src"), h);
+  expect_only({h});
+}
+
+TEST_F(StoreFaultTest, PublishedFilesGetTheUmaskEvenWhereOTmpfileSkipsIt) {
+  const mode_t saved = ::umask(022);
+  for (bool old_kernel : {false, true}) {
+    faults_ = std::make_shared<FaultFs>();
+    faults_->tmpfile_ignores_umask = old_kernel;
+    Store s = store();
+    for (int i = 0; i < 3; ++i) {
+      test::write_file(tmp_ / "src", kData + std::to_string(old_kernel) + std::to_string(i));
+      const std::string h = s.put(tmp_ / "src");
+      EXPECT_EQ(fs::status(s.preferred_path(h)).permissions(), fs::perms(0644))
+          << (old_kernel ? "O_TMPFILE ignoring the umask" : "O_TMPFILE") << ", file " << i;
+    }
+  }
+  ::umask(saved);
+}
+
 TEST_F(StoreFaultTest, DirectoryFsyncRefusalIsToleratedWithFullDurability) {
   // Some network filesystems answer EINVAL to fsync on a directory (restic tolerates it too).
   test::write_file(tmp_ / "src", kData);
@@ -329,6 +398,7 @@ TEST_F(StoreFaultTest, FirstWriteReapsStaleTempFilesOnly) {
                ReadOnlyError);
   EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 1u);
   EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 0u);
+  EXPECT_THROW(s.reap_temp(std::chrono::seconds(-1)), std::invalid_argument);
 }
 
 // --- Real faults on real filesystems (root only) ---
@@ -395,10 +465,16 @@ TEST(StoreRealFaultTest, InsertFromAnotherFilesystemCopiesThenRemovesTheSource) 
   ASSERT_TRUE(other.ok()) << "mount tmpfs: " << std::strerror(errno);
   const std::string data(200 * 1024, 'd');
   test::write_file(tmp / "other" / "download", data);
-  Store s(tmp / "store");
+  fs::permissions(tmp / "other" / "download", fs::perms(0640));
+  // Batch durability syncs nothing per file, but a move across filesystems must: the source
+  // is unlinked on a filesystem whose journal does not wait for the store's.
+  auto faults = std::make_shared<FaultFs>();
+  Store s(tmp / "store", StoreOptions{.durability = Durability::batch, .file_system = faults});
   fs::path p = s.insert(sha256(data), tmp / "other" / "download");
   EXPECT_EQ(p, s.preferred_path(sha256(data)));
   EXPECT_EQ(test::read_file(p), data);
+  EXPECT_EQ(fs::status(p).permissions(), fs::perms(0640));  // as mv keeps it
+  EXPECT_EQ(faults->fsyncs.load(), 2);                      // the file, then its directory
   EXPECT_FALSE(fs::exists(tmp / "other" / "download"));
   for (const auto& f : all_files(tmp / "store")) {
     EXPECT_NE(f.rfind(".cas-tmp/", 0), 0u) << "temp file left: " << f;

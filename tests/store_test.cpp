@@ -407,6 +407,15 @@ TEST_F(StoreTest, PutHashesPublishesAndLeavesSource) {
   EXPECT_EQ(hashes.size(), 2u);
 }
 
+TEST_F(StoreTest, PutNeverTouchesSourceEvenWhenItIsTheOldCopy) {
+  const std::string h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  fs::path v0 = place(kV0, h, "abc");
+  Store store(root());
+  EXPECT_EQ(store.put(v0), h);
+  EXPECT_EQ(test::read_file(v0), "abc");
+  EXPECT_EQ(test::read_file(store.preferred_path(h)), "abc");
+}
+
 TEST_F(StoreTest, DurabilityModesAllPublish) {
   for (auto d : {Durability::none, Durability::file, Durability::full}) {
     test::write_file(tmp_ / "src", "durable");

@@ -33,7 +33,8 @@ class InvalidHashError : public Error {
 };
 
 // A mutating operation was called on a read-only store. operation() is "create" for
-// insert/copy/put and "remove" for remove; nothing on disk was changed.
+// insert/copy/put, "remove" for remove and "reap" for reap_temp; hash() is the hash (put:
+// the source path, reap_temp: the root, since neither has a hash). Nothing on disk changed.
 class ReadOnlyError : public Error {
  public:
   ReadOnlyError(std::string operation, std::string hash);

@@ -92,7 +92,8 @@ class Store {
   // Moves `src` to the preferred path of `hash`, atomically replacing anything there, removes
   // copies under the other layouts and returns the preferred path. `src` may be anywhere: an
   // old-layout path of the same hash, a temp file inside root, or another filesystem (then it
-  // is copied to a temp file in the store, renamed into place, and unlinked). The content is
+  // is copied to a temp file in the store keeping its mode, renamed into place, made durable
+  // (file and directory fsynced, unless Durability::none) and only then unlinked). The content is
   // not checked against the hash. Throws InvalidHashError; ReadOnlyError ("create");
   // InsertionError when `src` does not exist or is not a regular file (nothing is left
   // behind); CorruptError with verify_on_insert when the content does not match (nothing
@@ -129,7 +130,9 @@ class Store {
 
   // Removes files in root/.cas-tmp whose mtime is older than `older_than` (each re-stated just
   // before it goes, so a writer that touched its file meanwhile keeps it) and returns how many
-  // went. A missing temp area reaps nothing. Throws ReadOnlyError ("reap");
+  // went. A missing temp area reaps nothing. Zero reaps every temp file, which is safe only
+  // when no writer is active (a live writer's temp would be lost and its write fail).
+  // Throws std::invalid_argument for a negative age; ReadOnlyError ("reap");
   // PermissionError/IoError when the temp area cannot be read.
   std::size_t reap_temp(std::chrono::seconds older_than);
 
@@ -147,12 +150,22 @@ class Store {
   std::string abs(const std::string& rel) const;
   std::vector<const Layout*> layouts_for(std::string_view hash) const;
   void check_writable(const char* operation, std::string_view hash) const;
+  // Opens a new temp file in the temp area: returns its path, or "" for an anonymous
+  // (O_TMPFILE) one. Reaps stale temps on the first call.
   std::string make_temp(int* fd);
+  // The first anonymous temp: checks it can be named and gets the mode a named file would;
+  // returns the name it now has, or "" (fd closed) when anonymous temps are off for good.
+  std::string probe_tmpfile(const std::string& dir, int fd);
   int link_temp(int fd, const std::string& rel);
   std::string temp_display(const std::string& temp) const;
   void verify_source(std::string_view hash, const std::string& path, int fd);
   void check_content(std::string_view hash, const std::string& path, int fd);
-  void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep);
+  void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep,
+                  Durability durability);
+  // Removes the file at `rel` if it is still `ours` (late close error), never another's.
+  void take_back(const std::string& rel, const struct stat& ours);
+  // copy's body; `moving` is insert's cross-filesystem case (mode kept, durable before return).
+  void copy_in(std::string_view hash, const std::string& from, bool moving);
   void remove_other_copies(std::string_view hash, const struct stat* keep);
   int rename_into(const std::string& from, const std::string& rel_to);
   void create_parents(const std::string& rel);
