@@ -30,6 +30,10 @@ struct DirNode {
   bool identity_known = false;
   bool via_symlink = false;  // reached through a followed symlink: reopen without O_NOFOLLOW
   bool opened = false;       // the worker holding it has opened it (a continuation)
+  // Its descriptor between open and the end of its first read, before it enters the cache
+  // (leaves never do). Owned by the worker reading it.
+  int unshared_fd = -1;
+  bool cached = false;  // its descriptor went into the FdCache (set before the node is shared)
   // 1 for the node's own reading (held by its queue item or the worker reading it) plus 1 per
   // live child node. The node completes (on_directory_exit) when it drops to 0.
   std::atomic<std::uint32_t> refs{1};
