@@ -57,7 +57,8 @@ class InsertionError : public Error {
   std::string source_;
 };
 
-// An OS call failed. code() is the errno value; path() the path that actually failed.
+// An OS call failed. code() is the errno value; path() the path that actually failed (for the
+// rename of a lookup's migration, where either side may be at fault: "from -> to").
 class IoError : public Error {
  public:
   IoError(int code, const std::string& operation, std::string path);
