@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/filesystem.hpp>
+
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
 
@@ -58,7 +60,10 @@ std::string file_hash(std::uint64_t i, std::size_t size) {
 void populate(const std::string& root, const Layout& layout, std::uint64_t first,
               std::uint64_t count, std::size_t size, unsigned threads,
               const std::function<void(std::uint64_t)>& progress) {
-  if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) throw IoError(errno, "mkdir", root);
+  // Parents included, as `mkdir -p` would: the README's examples name fresh directories.
+  boost::system::error_code ec;
+  boost::filesystem::create_directories(root, ec);
+  if (ec) throw IoError(ec.value(), "mkdir", root);
   if (threads == 0) threads = 1;
   std::atomic<std::uint64_t> next{first}, done{0};
   std::mutex error_mu;
