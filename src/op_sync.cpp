@@ -17,15 +17,19 @@ namespace {
 using detail::StoreEngine;
 using detail::StoreFile;
 
-// True when `hash` exists under any layout of the store whose root is open as `root_fd`.
-bool has_hash(int root_fd, const Store& store, std::string_view hash) {
+// Whether `hash` exists under any layout of the store whose root is open as `root_fd`: 1 yes,
+// 0 no, or -errno when a probe failed otherwise than with "no such file" (EACCES, EIO...), so
+// the answer is unknown.
+int probe_hash(int root_fd, const Store& store, std::string_view hash) {
+  int unknown = 0;
   for (const auto& layout : store.layouts()) {
     if (hash.size() < layout->min_hash_length()) continue;
     if (::faccessat(root_fd, layout->lookup(hash).c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-      return true;
+      return 1;
     }
+    if (errno != ENOENT && errno != ENOTDIR) unknown = -errno;
   }
-  return false;
+  return unknown;
 }
 
 }  // namespace
@@ -42,6 +46,10 @@ SyncResult sync(Store& store, const Store& source, const SyncOptions& options) {
   if (!dest_fd && !(options.dry_run && errno == ENOENT)) {
     throw_last_error("open", store.root().string());
   }
+  // A missing or unreadable source is an error, never an empty store (with delete_extras it
+  // would empty the destination).
+  UniqueFd source_fd(::open(source.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!source_fd) throw_last_error("open", source.root().string());
   const Layout& preferred = *store.layouts().front();
   std::atomic<std::uint64_t> linked{0}, copied{0}, present{0}, bytes{0}, deleted{0};
 
@@ -49,7 +57,8 @@ SyncResult sync(Store& store, const Store& source, const SyncOptions& options) {
   engine.stat_entries = true;  // sizes for the byte count
   engine.on_file = [&](const StoreFile& f) {
     if (!f.layout || f.hash.size() < preferred.min_hash_length()) return;
-    if (dest_fd && has_hash(dest_fd.get(), store, f.hash)) {
+    // Unknown counts as absent here: the link below then answers (EEXIST when present).
+    if (dest_fd && probe_hash(dest_fd.get(), store, f.hash) == 1) {
       present.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -104,12 +113,24 @@ SyncResult sync(Store& store, const Store& source, const SyncOptions& options) {
   engine.run();
   engine.take_errors(result);
 
-  if (options.delete_extras && dest_fd) {
-    UniqueFd source_fd(::open(source.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (options.delete_extras && dest_fd && result.failed > 0) {
+    // As rsync does after an I/O error: a source that could not be read completely must not
+    // decide what the destination loses.
+    result.failed += 1;
+    if (result.errors.size() < OperationErrors::kMaxErrors) {
+      result.errors.push_back(store.root().string() +
+                              ": extras not deleted: copying from the source had failures");
+    }
+  } else if (options.delete_extras && dest_fd) {
     StoreEngine extras(store, options);
     extras.on_file = [&](const StoreFile& f) {
       if (!f.layout) return;
-      if (source_fd && has_hash(source_fd.get(), source, f.hash)) return;
+      const int in_source = probe_hash(source_fd.get(), source, f.hash);
+      if (in_source == 1) return;
+      if (in_source < 0) {  // cannot tell: keep it
+        extras.fail(f.entry.rel_path, "look up in " + source.root().string(), -in_source);
+        return;
+      }
       if (options.dry_run) {
         deleted.fetch_add(1, std::memory_order_relaxed);
         return;

@@ -20,10 +20,11 @@ using detail::StoreEngine;
 using detail::StoreFile;
 
 // Moves a corrupt file to .cas-quarantine/<hash>[.N] without replacing an earlier one.
-bool quarantine_file(StoreEngine& engine, const WalkEntry& e) {
+// `checked` is the fstat of the descriptor that was hashed.
+bool quarantine_file(StoreEngine& engine, const WalkEntry& e, const struct stat& checked) {
   int err = detail::quarantine_file(e.parent_fd, std::string(e.name), e.root_fd,
-                                    std::string(detail::kQuarantineArea), e.name);
-  if (err != 0) engine.fail(e.rel_path, "quarantine", err);
+                                    std::string(detail::kQuarantineArea), e.name, checked);
+  if (err > 0) engine.fail(e.rel_path, "quarantine", err);
   return err == 0;
 }
 
@@ -45,7 +46,9 @@ VerifyResult verify(Store& store, const VerifyOptions& options) {
       unrecognized.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    auto algorithm = options.algorithm ? options.algorithm : algorithm_for_length(f.hash.size());
+    auto algorithm = algorithm_for_length(f.hash.size());
+    // A name of another digest's length is not this algorithm's to judge: it would never match.
+    if (options.algorithm && algorithm != options.algorithm) algorithm.reset();
     if (!algorithm) {
       unknown.fetch_add(1, std::memory_order_relaxed);
       return;
@@ -65,10 +68,12 @@ VerifyResult verify(Store& store, const VerifyOptions& options) {
       return;
     }
     struct stat st;
-    if (::fstat(fd.get(), &st) == 0) {
-      bytes.fetch_add(static_cast<std::uint64_t>(st.st_size), std::memory_order_relaxed);
-      engine.add_bytes(static_cast<std::uint64_t>(st.st_size));
+    if (::fstat(fd.get(), &st) != 0) {
+      engine.fail(f.entry.rel_path, "stat", errno);
+      return;
     }
+    bytes.fetch_add(static_cast<std::uint64_t>(st.st_size), std::memory_order_relaxed);
+    engine.add_bytes(static_cast<std::uint64_t>(st.st_size));
     if (actual == f.hash) {
       ok.fetch_add(1, std::memory_order_relaxed);
       return;
@@ -78,7 +83,7 @@ VerifyResult verify(Store& store, const VerifyOptions& options) {
       std::lock_guard<std::mutex> lock(corrupt_mu);
       corrupt_paths.emplace_back(f.entry.rel_path);
     }
-    if (options.quarantine && quarantine_file(engine, f.entry)) {
+    if (options.quarantine && quarantine_file(engine, f.entry, st)) {
       quarantined.fetch_add(1, std::memory_order_relaxed);
     }
   };

@@ -181,7 +181,10 @@ void Store::check_content(std::string_view hash, const std::string& path, int fd
   if (actual == hash) return;
   // Never serve it again: move it aside (a read-only store only reports it).
   if (!read_only()) {
-    detail::quarantine_file(AT_FDCWD, path, AT_FDCWD, abs(".cas-quarantine"), hash);
+    struct stat checked;
+    if (::fstat(fd, &checked) == 0) {
+      detail::quarantine_file(AT_FDCWD, path, AT_FDCWD, abs(".cas-quarantine"), hash, checked);
+    }
   }
   throw CorruptError(path, std::string(hash), actual);
 }
@@ -189,7 +192,10 @@ void Store::check_content(std::string_view hash, const std::string& path, int fd
 void Store::remove(std::string_view hash) {
   auto layouts = layouts_for(hash);
   check_writable("remove", hash);
-  for (const Layout* layout : layouts) {
+  // The preferred copy goes last: a concurrent migration (a lookup, or migrate) links an old
+  // copy to the preferred name, and removing that name first would let it come back.
+  for (auto it = layouts.rbegin(); it != layouts.rend(); ++it) {
+    const Layout* layout = *it;
     std::string rel = layout->lookup(hash);
     std::string path = abs(rel);
     int err = fs_->unlink(path.c_str());

@@ -13,6 +13,7 @@
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
+#include "quarantine.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -285,6 +286,20 @@ TEST_F(OperationsTest, PurgeDoesNotCrossAMountPointInsideRoot) {
   EXPECT_EQ(r.files_removed, 10u);
 }
 
+TEST_F(OperationsTest, PurgeDoesNotCrossABindMountOfTheSameFilesystemInsideRoot) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root for a bind mount";
+  populate(root(), kV1, 10);
+  test::write_file(tmp_ / "outside" / "precious", "keep");
+  fs::path mnt = root() / "mnt";
+  fs::create_directories(mnt);
+  ASSERT_EQ(::mount((tmp_ / "outside").c_str(), mnt.c_str(), nullptr, MS_BIND, nullptr), 0);
+  Store store(root());
+  PurgeResult r = purge(store);
+  ::umount2(mnt.c_str(), MNT_DETACH);
+  EXPECT_EQ(test::read_file(tmp_ / "outside" / "precious"), "keep");
+  EXPECT_EQ(r.files_removed, 10u);
+}
+
 TEST_F(OperationsTest, PurgeSurvivesSigkillAndRerunCompletes) {
   test::write_file(tmp_ / "outside", "keep");
   std::mt19937 rng(99);
@@ -369,6 +384,18 @@ TEST_F(OperationsTest, SyncLinksMissingFilesAndDeletesExtras) {
   EXPECT_EQ(files_under(mirror).size(), 40u);
 }
 
+TEST_F(OperationsTest, SyncFromAMissingSourceThrowsAndDeletesNothing) {
+  // An unmounted or mistyped mirror is not an empty one: with delete_extras it would empty
+  // the destination.
+  populate(root(), kV1, 5);
+  Store source(tmp_ / "no-such-mirror", StoreOptions{.read_only = true});
+  Store store(root());
+  SyncOptions del;
+  del.delete_extras = true;
+  EXPECT_THROW(sync(store, source, del), IoError);
+  EXPECT_EQ(files_under(root()).size(), 5u);
+}
+
 TEST_F(OperationsTest, SyncAcrossFilesystemsCopies) {
   if (!test::is_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
   fs::path mnt = tmp_ / "other-fs";
@@ -417,6 +444,45 @@ TEST_F(OperationsTest, VerifyCatchesFlippedByteAndQuarantines) {
   EXPECT_EQ(test::read_file(root() / ".cas-quarantine" / hash_of(7)), bytes);
   EXPECT_FALSE(store.lookup(hash_of(7)));
   EXPECT_EQ(verify(store).corrupt, 0u);
+}
+
+TEST_F(OperationsTest, VerifyWithAnAlgorithmLeavesOtherDigestLengthsAlone) {
+  populate(root(), kV1, 5);  // sha256 names
+  std::string sha1 = hash_bytes("sha1 content", HashAlgorithm::sha1);
+  test::write_file(root() / kV1.lookup(sha1), "sha1 content");
+  Store store(root());
+  VerifyOptions o;
+  o.algorithm = HashAlgorithm::sha256;
+  o.quarantine = true;
+  VerifyResult r = verify(store, o);
+  EXPECT_EQ(r.ok, 5u);
+  EXPECT_EQ(r.corrupt, 0u);
+  EXPECT_EQ(r.unknown_algorithm, 1u);
+  EXPECT_TRUE(fs::exists(root() / kV1.lookup(sha1)));
+}
+
+TEST_F(OperationsTest, QuarantineNeverMovesAFileThatReplacedTheCheckedOne) {
+  // verify hashes through a descriptor but quarantines by name: a writer may publish a good
+  // copy under that name in between. The good copy must stay where it is.
+  const std::string h = hash_of(1);
+  fs::path path = root() / kV1.lookup(h);
+  test::write_file(path, "corrupt");
+  struct stat checked;
+  ASSERT_EQ(::stat(path.c_str(), &checked), 0);
+  test::write_file(tmp_ / "good", content_of(1));
+  fs::rename(tmp_ / "good", path);  // the repair, after the check
+  int err = detail::quarantine_file(AT_FDCWD, path.string(), AT_FDCWD,
+                                    (root() / ".cas-quarantine").string(), h, checked);
+  EXPECT_EQ(err, detail::kReplacedMeanwhile);
+  EXPECT_EQ(test::read_file(path), content_of(1));
+  EXPECT_TRUE(fs::is_empty(root() / ".cas-quarantine"));
+  // The file that was checked is quarantined as before.
+  ASSERT_EQ(::stat(path.c_str(), &checked), 0);
+  EXPECT_EQ(detail::quarantine_file(AT_FDCWD, path.string(), AT_FDCWD,
+                                    (root() / ".cas-quarantine").string(), h, checked),
+            0);
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(test::read_file(root() / ".cas-quarantine" / h), content_of(1));
 }
 
 TEST_F(OperationsTest, VerifyReapsOnlyStaleTempFiles) {

@@ -511,6 +511,30 @@ TEST(WalkerTest, XdevDoesNotEnterOtherFilesystems) {
   }
 }
 
+TEST(WalkerTest, XdevDoesNotEnterABindMountOfTheSameFilesystem) {
+  // A bind mount has the root's st_dev: only statx's mount-root attribute tells it apart.
+  if (!test::is_root()) GTEST_SKIP() << "bind mounts need root";
+  TempDir dir;
+  TempDir elsewhere;
+  write_file(elsewhere / "outside", "");
+  fs::create_directory(dir / "mnt");
+  ASSERT_EQ(::mount(elsewhere.path().c_str(), (dir / "mnt").c_str(), nullptr, MS_BIND, nullptr), 0);
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{dir / "mnt"};
+  for (bool xdev : {false, true}) {
+    Seen seen;
+    WalkOptions o = with_threads(2);
+    o.xdev = xdev;
+    o.report_directories = true;
+    Walker(o).walk(dir.path(), [&](const WalkEntry& e) { return seen.add(e); });
+    std::multiset<std::string> expected = {"mnt"};
+    if (!xdev) expected.insert("mnt/outside");
+    EXPECT_EQ(seen.rel_paths, expected) << "xdev " << xdev;
+  }
+}
+
 TEST(WalkerTest, ListsEveryEntryOfWideDirectoriesOnTmpfsLikeFind) {
   // The walker skips the getdents64 call that would return 0 only when the filesystem marks
   // the end of the directory (ext4, where the other tests run). tmpfs numbers its entries

@@ -127,12 +127,17 @@ struct SyncResult : OperationErrors {
 
 // Makes `store` hold every hash of `source` (a resync with a mirror): each missing file is
 // hard-linked into its preferred place when both stores are on one filesystem, else copied
-// and published atomically. `source` is only read. Throws ReadOnlyError (unless dry_run).
+// and published atomically. `source` is only read. With delete_extras, hashes of `store`
+// that `source` lacks are removed afterwards, unless copying had failures (then none is, and
+// that is one more failure) or the source could not be asked (that file is kept, a failure).
+// Throws ReadOnlyError (unless dry_run); IoError/PermissionError when the source root cannot
+// be opened.
 SyncResult sync(Store& store, const Store& source, const SyncOptions& options = {});
 
 struct VerifyOptions : OperationOptions {
   // nullopt: the algorithm follows the hash length (40 hex = sha1, 64 = sha256,
-  // 128 = sha512); files of another length are counted in `unknown_algorithm`.
+  // 128 = sha512); files of another length are counted in `unknown_algorithm`. Set: only
+  // names of that algorithm's length are checked, the others counted in `unknown_algorithm`.
   std::optional<HashAlgorithm> algorithm;
   // Move mismatching files to root/.cas-quarantine/ (needs a writable store).
   bool quarantine = false;

@@ -83,7 +83,9 @@ struct WalkOptions {
   unsigned threads = 0;
   // As find -maxdepth: -1 unlimited, 0 visits nothing, 1 only the root's children, ...
   int max_depth = -1;
-  // Do not descend into directories on another device than the root (they are still visited).
+  // Do not descend into mount points: directories on another device than the root, or where a
+  // mount of the root's own filesystem starts (a bind mount; Linux 5.8+). They are still
+  // visited.
   bool xdev = false;
   // Follow symlinks to directories (and report symlinks with their target's type). A symlink
   // leading to one of its own ancestors is reported to on_error (ELOOP, "follow") and not

@@ -84,7 +84,8 @@ void add_check_commands(CommandRegistry& registry) {
       [verify_args](Context& context) { return run_verify(context, *verify_args); });
   command
       ->add_option("--algo", verify_args->algorithm,
-                   "Hash algorithm: sha1, sha256 or sha512 (default: by hash length, 40/64/128)")
+                   "Check only names of this algorithm (sha1, sha256 or sha512); default: "
+                   "each by its length, 40/64/128")
       ->type_name("ALGO")
       ->check(algorithm_name_check());
   command->add_flag("--quarantine", verify_args->quarantine,
