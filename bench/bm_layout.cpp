@@ -25,6 +25,7 @@
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
 #include "layout_bench.hpp"
+#include "parse_number.hpp"
 #include "tree_generator.hpp"
 
 namespace {
@@ -145,13 +146,14 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   std::vector<char*> rest{argv[0]};
+  std::vector<std::shared_ptr<const cas::Layout>> layouts;
   try {
     for (int i = 1; i < argc; ++i) {
       std::string v;
       if (take_flag(argc, argv, i, "--bench-dir", v)) {
         g_bench_dir = v;
       } else if (take_flag(argc, argv, i, "--max-size", v)) {
-        g_max_size = std::stoull(v);
+        g_max_size = cas::bench::parse_count("--max-size", v);
       } else if (take_flag(argc, argv, i, "--layouts", v)) {
         g_layouts = v;
       } else {
@@ -161,6 +163,7 @@ int main(int argc, char** argv) {
         rest.push_back(argv[i]);
       }
     }
+    layouts = cas::layouts_by_names(g_layouts);  // an unknown name is a usage error
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cas-benchmarks: %s\n%s", e.what(), kUsage);
     return 2;
@@ -169,7 +172,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&rest_argc, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
 
-  for (const auto& layout : cas::layouts_by_names(g_layouts)) {
+  for (const auto& layout : layouts) {
     std::string l(layout->name());
     for (std::uint64_t size = 1; size <= g_max_size && size <= 10000000; size *= 10) {
       std::string s = std::to_string(size);

@@ -241,8 +241,8 @@ int main(int argc, char** argv) {
       "cas-bench: measure insert, remove and random open for each layout across store sizes,\n"
       "side by side, and write a table, a CSV and a PNG chart."};
   app.add_flag("--quick", cfg.quick,
-               "the default matrix: sizes 1 to 100k, layouts v0, v1, fanout:2,2, in a temporary "
-               "directory (about two minutes)");
+               "the Quick start's matrix: sizes 1 to 100k, layouts v0, v1, fanout:2,2, in a "
+               "temporary directory (a few minutes)");
   app.add_option("--out", cfg.out, "directory for results.csv, chart.png and table.md")
       ->capture_default_str();
   app.add_option("--bench-dir", cfg.bench_dir,

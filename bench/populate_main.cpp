@@ -1,10 +1,13 @@
 // cas-populate: create a benchmark store of N files (named by their sha256) in a layout.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "cas/errors.hpp"
 #include "cas/layout.hpp"
+#include "parse_number.hpp"
 #include "tree_generator.hpp"
 
 namespace {
@@ -22,6 +25,7 @@ int main(int argc, char** argv) {
   std::uint64_t files = 10000, first = 0;
   std::size_t size = 100;
   unsigned threads = 16;
+  std::shared_ptr<const cas::Layout> layout;
   try {
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
@@ -35,13 +39,14 @@ int main(int argc, char** argv) {
       } else if (a == "--layout") {
         layout_name = value();
       } else if (a == "--files") {
-        files = std::stoull(value());
+        files = cas::bench::parse_count(a, value());
       } else if (a == "--first") {
-        first = std::stoull(value());
+        first = cas::bench::parse_count(a, value());
       } else if (a == "--size") {
-        size = std::stoull(value());
+        size = cas::bench::parse_count(a, value());
       } else if (a == "--threads") {
-        threads = static_cast<unsigned>(std::stoul(value()));
+        threads = static_cast<unsigned>(
+            std::min<std::uint64_t>(cas::bench::parse_count(a, value()), 4096));
       } else if (!a.empty() && a[0] == '-') {
         throw std::invalid_argument("unknown option " + a);
       } else if (dir.empty()) {
@@ -51,12 +56,12 @@ int main(int argc, char** argv) {
       }
     }
     if (dir.empty()) throw std::invalid_argument("no DIR given");
+    layout = cas::layout_by_name(layout_name);  // an unknown name is a usage error
   } catch (const std::exception& e) {
     std::cerr << "cas-populate: " << e.what() << "\n" << kUsage;
     return 2;
   }
   try {
-    auto layout = cas::layout_by_name(layout_name);
     cas::bench::populate(dir, *layout, first, files, size, threads);
   } catch (const std::exception& e) {
     std::cerr << "cas-populate: " << e.what() << "\n";

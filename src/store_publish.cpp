@@ -383,14 +383,16 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
 
 void Store::copy_in(std::string_view hash, const std::string& from, bool moving) {
   int in = -1;
-  int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &in);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+  int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, &in);
   if (err == ENOENT || err == ENOTDIR) throw InsertionError(from, "no such file");
   if (err != 0) throw_errno(err, "open", from);
   TempGuard in_guard(*fs_, std::string(), in);
   struct stat st;
   if ((err = fs_->fstat(in, &st)) != 0) throw_errno(err, "stat", from);
   if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
-  if (!moving) verify_source(hash, from, in);  // insert has checked it already
+  ::fcntl(in, F_SETFL, ::fcntl(in, F_GETFL) & ~O_NONBLOCK);  // a regular file: block as usual
+  if (!moving) verify_source(hash, from, in);                // insert has checked it already
 
   int out = -1;
   std::string temp = make_temp(&out);
@@ -418,13 +420,15 @@ std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorit
   const std::string from = src.string();
   if (read_only()) throw ReadOnlyError("create", from);
   int in = -1;
-  int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY, 0, &in);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+  int err = fs_->open(from.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, &in);
   if (err == ENOENT || err == ENOTDIR) throw InsertionError(from, "no such file");
   if (err != 0) throw_errno(err, "open", from);
   TempGuard in_guard(*fs_, std::string(), in);
   struct stat st;
   if ((err = fs_->fstat(in, &st)) != 0) throw_errno(err, "stat", from);
   if (!S_ISREG(st.st_mode)) throw InsertionError(from, "not a regular file");
+  ::fcntl(in, F_SETFL, ::fcntl(in, F_GETFL) & ~O_NONBLOCK);  // a regular file: block as usual
 
   int out = -1;
   std::string temp = make_temp(&out);

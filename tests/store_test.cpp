@@ -407,6 +407,15 @@ TEST_F(StoreTest, PutHashesPublishesAndLeavesSource) {
   EXPECT_EQ(hashes.size(), 2u);
 }
 
+TEST_F(StoreTest, PutAndCopyRefuseAFifoWithoutWaitingForAWriter) {
+  ASSERT_EQ(::mkfifo((tmp_ / "fifo").c_str(), 0644), 0);
+  Store store(root());
+  EXPECT_THROW(store.put(tmp_ / "fifo"), InsertionError);
+  EXPECT_THROW(store.copy(kHashA, tmp_ / "fifo"), InsertionError);
+  EXPECT_THROW(store.insert(kHashA, tmp_ / "fifo"), InsertionError);
+  EXPECT_FALSE(store.lookup(kHashA));
+}
+
 TEST_F(StoreTest, PutNeverTouchesSourceEvenWhenItIsTheOldCopy) {
   const std::string h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
   fs::path v0 = place(kV0, h, "abc");

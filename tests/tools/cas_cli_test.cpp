@@ -317,7 +317,9 @@ TEST_F(CasCliTest, GlobalOptionsMayFollowTheCommand) {
 TEST_F(CasCliTest, PutPrintsHashTwoSpacesAndNameLikeSha256sum) {
   write_file(dir_ / "a", "alpha\n");
   write_file(dir_ / "b b", "beta\n");
-  const std::vector<std::string> files = {(dir_ / "a").string(), (dir_ / "b b").string()};
+  write_file(dir_ / "c\nd\\e", "gamma\n");  // escaped as sha256sum does: "\<hash>  c\nd\\e"
+  const std::vector<std::string> files = {(dir_ / "a").string(), (dir_ / "b b").string(),
+                                          (dir_ / "c\nd\\e").string()};
   for (const auto& [algo, tool] :
        std::vector<std::pair<std::string, std::string>>{{"", "sha256sum"},
                                                         {"sha1", "sha1sum"},
@@ -333,8 +335,10 @@ TEST_F(CasCliTest, PutPrintsHashTwoSpacesAndNameLikeSha256sum) {
     std::vector<std::string> sum = {tool};
     sum.insert(sum.end(), files.begin(), files.end());
     EXPECT_EQ(r.out, test::run(sum).out);
+    EXPECT_EQ(lines_of(r.out).size(), 3u);
     for (const auto& line : lines_of(r.out)) {
-      const std::string hash = line.substr(0, line.find(' '));
+      const std::size_t start = line[0] == '\\' ? 1 : 0;
+      const std::string hash = line.substr(start, line.find(' ') - start);
       EXPECT_TRUE(fs::exists(v1_path(hash))) << hash;
     }
   }
@@ -654,6 +658,20 @@ TEST_F(CasCliTest, GcKeepsOnlyTheListedHashes) {
   EXPECT_EQ(summary["failed"], "0");
   EXPECT_EQ(line_set(cas({"ls"}).out), (std::set<std::string>{a, b, d}));
   EXPECT_FALSE(fs::exists(v1_path(c)));
+}
+
+TEST_F(CasCliTest, GcKeepsWhatPutPrintedEvenForNamesWithNewlines) {
+  write_file(dir_ / "plain", "plain");
+  write_file(dir_ / "new\nline", "odd name");
+  RunResult put = cas({"put", (dir_ / "plain").string(), (dir_ / "new\nline").string()});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  write_file(dir_ / "keep", put.out);
+  put_v1("not listed");
+  RunResult gc = cas({"gc", "--keep", (dir_ / "keep").string()});
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_TRUE(fs::exists(v1_path(sha256("plain"))));
+  EXPECT_TRUE(fs::exists(v1_path(sha256("odd name"))));
+  EXPECT_FALSE(fs::exists(v1_path(sha256("not listed"))));
 }
 
 TEST_F(CasCliTest, GcReadsListsFromStdinAndFromSeveralFiles) {

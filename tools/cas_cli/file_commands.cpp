@@ -30,6 +30,26 @@ struct PutArgs {
   std::string algorithm = "sha256";
 };
 
+// "<hash>  <file>" as sha256sum prints it: a name holding a backslash, newline or carriage
+// return is escaped (\\, \n, \r) and the line starts with a backslash, so that every
+// line stays one line and `gc --keep` can read the output back.
+std::string checksum_line(const std::string& hash, const std::string& file) {
+  if (file.find_first_of("\\\n\r") == std::string::npos) return hash + "  " + file;
+  std::string line = "\\" + hash + "  ";
+  for (char c : file) {
+    if (c == '\\') {
+      line += "\\\\";
+    } else if (c == '\n') {
+      line += "\\n";
+    } else if (c == '\r') {
+      line += "\\r";
+    } else {
+      line += c;
+    }
+  }
+  return line;
+}
+
 int run_put(Context& context, const PutArgs& args) {
   context.require_writable("put");
   const HashAlgorithm algorithm = parse_hash_algorithm(args.algorithm);
@@ -38,7 +58,7 @@ int run_put(Context& context, const PutArgs& args) {
   for (const auto& file : args.files) {
     try {
       std::string hash = context.store().put(file, algorithm);
-      std::cout << hash << "  " << file << '\n';
+      std::cout << checksum_line(hash, file) << '\n';
     } catch (const std::exception& e) {
       code = std::max(code, report("put", file, e));
     }

@@ -91,7 +91,13 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0; CLI11 prints them.
     if (e.get_exit_code() == 0) return app.exit(e);
-    print_error("usage", e.what());
+    // A mistyped command is left over as an extra word: name it rather than say none was given.
+    const auto rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty() && !rest.front().starts_with('-')) {
+      print_error("usage", "unknown command '" + rest.front() + "'");
+    } else {
+      print_error("usage", e.what());
+    }
     std::cerr << "Run 'cas --help' for usage.\n";
     return kExitUsage;
   }
