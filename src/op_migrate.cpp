@@ -7,6 +7,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "quarantine.hpp"
 #include "store_engine.hpp"
 
 namespace cas {
@@ -51,7 +52,26 @@ Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& ta
     }
     if (err == EEXIST) {
       // The preferred copy exists (inserted, migrated by a lookup, or left by a crashed run
-      // between link and unlink): the old name is a duplicate.
+      // between link and unlink): the old name is a duplicate. Unless the two are different
+      // files of different sizes: then one is damaged (say, an empty file a crash left under
+      // Durability::none), and deleting the old copy on that guess could delete the good one.
+      struct stat old_st, new_st;
+      if (::fstatat(e.parent_fd, name.c_str(), &old_st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          ::fstatat(e.root_fd, target.c_str(), &new_st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          (old_st.st_ino != new_st.st_ino || old_st.st_dev != new_st.st_dev) &&
+          old_st.st_size != new_st.st_size) {
+        int q = detail::quarantine_file(e.parent_fd, name, e.root_fd,
+                                        std::string(detail::kQuarantineArea), e.name, old_st);
+        if (q > 0) {
+          engine.fail(e.rel_path, "quarantine", q);
+        } else if (q == 0) {
+          engine.fail(e.rel_path, "differs in size from " + target +
+                                      " (one of them is damaged); "
+                                      "moved to " +
+                                      std::string(detail::kQuarantineArea) + ", run verify");
+        }
+        return Outcome::failed;
+      }
       if (::unlinkat(e.parent_fd, name.c_str(), 0) != 0 && errno != ENOENT) {
         engine.fail(e.rel_path, "unlink", errno);
         return Outcome::failed;

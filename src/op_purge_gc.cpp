@@ -12,10 +12,19 @@ namespace {
 using detail::StoreEngine;
 using detail::StoreFile;
 
-void remove_if_empty(const WalkEntry& e, std::atomic<std::uint64_t>& removed) {
-  // Failure means in use (ENOTEMPTY/EEXIST), gone (ENOENT) or a mount point (EBUSY): skip.
+// `must_empty` (purge): every directory should go, so a refusal is a failure. gc keeps
+// directories that hold kept files, where rmdir may answer EACCES before ENOTEMPTY.
+void remove_if_empty(StoreEngine& engine, const WalkEntry& e, std::atomic<std::uint64_t>& removed,
+                     bool must_empty) {
   if (::unlinkat(e.parent_fd, std::string(e.name).c_str(), AT_REMOVEDIR) == 0) {
     removed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // In use (ENOTEMPTY/EEXIST: something kept, or a concurrent insert), gone (ENOENT) or a
+  // mount point (EBUSY) are expected; anything else (EACCES, EROFS, EIO) left content behind.
+  const int err = errno;
+  if (must_empty && err != ENOTEMPTY && err != EEXIST && err != ENOENT && err != EBUSY) {
+    engine.fail(e.rel_path, "rmdir", err);
   }
 }
 
@@ -43,7 +52,7 @@ PurgeResult purge(Store& store, const OperationOptions& options) {
   // temp files are reaped by verify).
   engine.on_quarantine_file = remove_file;
   if (!options.dry_run) {
-    engine.on_directory_exit = [&](const WalkEntry& e) { remove_if_empty(e, dirs); };
+    engine.on_directory_exit = [&](const WalkEntry& e) { remove_if_empty(engine, e, dirs, true); };
   }
   engine.run();
   if (!options.dry_run) {
@@ -73,7 +82,7 @@ GcResult gc(Store& store, const std::unordered_set<std::string>& keep,
     }
   };
   if (!options.dry_run) {
-    engine.on_directory_exit = [&](const WalkEntry& e) { remove_if_empty(e, dirs); };
+    engine.on_directory_exit = [&](const WalkEntry& e) { remove_if_empty(engine, e, dirs, false); };
   }
   engine.run();
   GcResult result;

@@ -446,6 +446,24 @@ TEST_F(OperationsTest, VerifyCatchesFlippedByteAndQuarantines) {
   EXPECT_EQ(verify(store).corrupt, 0u);
 }
 
+TEST_F(OperationsTest, MigrateNeverDeletesAnOldCopyThatDiffersInSizeFromThePreferredOne) {
+  // A crash under Durability::none can leave an empty preferred file: the good old copy must
+  // not be deleted on the guess that the preferred one is right.
+  populate(root(), kV0, 3);
+  const std::string h = hash_of(1);
+  test::write_file(root() / kV1.lookup(h), "");
+  populate(root(), kV1, 1, 2);  // hash 2 also present under V1, same content: a duplicate
+  Store store(root());
+  MigrateResult r = migrate(store);
+  EXPECT_EQ(r.moved, 1u);
+  EXPECT_EQ(r.duplicates_removed, 1u);
+  EXPECT_EQ(r.failed, 1u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("differs in size"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(test::read_file(root() / ".cas-quarantine" / h), content_of(1));
+  EXPECT_FALSE(fs::exists(root() / kV0.lookup(h)));
+}
+
 TEST_F(OperationsTest, VerifyWithAnAlgorithmLeavesOtherDigestLengthsAlone) {
   populate(root(), kV1, 5);  // sha256 names
   std::string sha1 = hash_bytes("sha1 content", HashAlgorithm::sha1);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "cas/errors.hpp"
+#include "cas/operations.hpp"
 #include "cas/store.hpp"
 #include "test_util.hpp"
 
@@ -93,6 +94,26 @@ TEST(StorePermissionTest, LookupAsNobodyReturnsV0FileWhenMigrationIsRefused) {
   });
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(fs::exists(v0));
+}
+
+TEST(StorePermissionTest, PurgeAsNobodyCountsADirectoryItCannotRemove) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
+  test::TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms(0755));
+  fs::path root = tmp / "store";
+  test::write_file(root / "58" / kHash, "x");
+  fs::permissions(root, fs::perms(0755));         // nobody may not remove "58" from the root
+  fs::permissions(root / "58", fs::perms(0777));  // but may empty it
+  int rc = as_nobody([&] {
+    Store store(root);
+    PurgeResult r = purge(store);
+    if (r.files_removed != 1) return 1;
+    if (r.failed != 1 || r.errors.empty()) return 2;  // the content left behind is reported
+    if (r.errors[0].find("rmdir") == std::string::npos) return 3;
+    return 0;
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_TRUE(fs::is_directory(root / "58"));
 }
 
 TEST(StorePermissionTest, ReadOnlyMountRefusesWithEroFsAndChangesNothing) {

@@ -86,7 +86,10 @@ struct MigrateResult : OperationErrors {
 };
 
 // Moves every file found under a non-preferred layout to the preferred one, removing the
-// emptied old directories. Idempotent. Throws ReadOnlyError on a read-only store (unless
+// emptied old directories. Idempotent. An old copy whose preferred copy already exists is
+// removed (duplicates_removed), unless the two are different files of different sizes: one
+// is then damaged, so the old copy goes to root/.cas-quarantine and counts as failed (the
+// error says so; `verify` tells which is right). Throws ReadOnlyError on a read-only store (unless
 // dry_run), IoError/PermissionError when the root cannot be opened.
 MigrateResult migrate(Store& store, const MigrateOptions& options = {});
 
