@@ -46,7 +46,10 @@ using ProgressCallback = std::function<void(const Progress&)>;
 struct OperationOptions {
   // Walker threads (and so file operations in flight); 0 picks the walker's measured default.
   unsigned threads = 0;
-  // Report what would be done without changing anything (migrate, purge, gc, sync).
+  // Report what would be done without changing anything (migrate, purge, gc, sync). The
+  // file counts are what would be acted on (migrate counts each old copy as moved, sync each
+  // missing file as copied); directories_removed stays 0, since which directories empty
+  // depends on the removals not made.
   bool dry_run = false;
   // Called about every progress_interval, and once at the end.
   ProgressCallback progress;
