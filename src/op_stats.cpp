@@ -77,11 +77,13 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
     per_layout[f.layout_index].files.fetch_add(1, std::memory_order_relaxed);
     per_layout[f.layout_index].bytes.fetch_add(size, std::memory_order_relaxed);
     engine.add_bytes(size);
-    // Count each hash once: an old-layout copy counts only when no preferred copy exists.
-    bool counted = f.layout_index == 0;
-    if (!counted) {
-      const std::string preferred = layouts.front()->lookup(f.hash);
-      counted = ::faccessat(f.entry.root_fd, preferred.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0;
+    // Count each hash once: a copy counts only when no layout earlier in the lookup order
+    // holds one (with three or more layouts, two old copies may exist without a preferred one).
+    bool counted = true;
+    for (std::size_t i = 0; counted && i < f.layout_index; ++i) {
+      if (f.hash.size() < layouts[i]->min_hash_length()) continue;
+      const std::string earlier = layouts[i]->lookup(f.hash);
+      counted = ::faccessat(f.entry.root_fd, earlier.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0;
     }
     if (counted) hashes.fetch_add(1, std::memory_order_relaxed);
   };

@@ -536,5 +536,18 @@ TEST_F(OperationsTest, StatsCountsPerLayoutUnrecognizedAndEmptyDirectories) {
   EXPECT_EQ(s.temp_files, 1u);
 }
 
+TEST_F(OperationsTest, StatsCountsAHashOnceWhenOnlyOldLayoutsHoldIt) {
+  // Three layouts: a hash under the second and the third, none under the preferred.
+  auto fanout = layout_by_name("fanout:2,2");
+  populate(root(), kV1, 3);
+  populate(root(), kV0, 3);
+  Store store(root(),
+              StoreOptions{.layouts = {fanout, layout_by_name("v1"), layout_by_name("v0")}});
+  StoreStats s = stats(store);
+  EXPECT_EQ(s.layouts["v1"].files, 3u);
+  EXPECT_EQ(s.layouts["v0"].files, 3u);
+  EXPECT_EQ(s.hashes, 3u);
+}
+
 }  // namespace
 }  // namespace cas

@@ -148,6 +148,7 @@ struct VerifyOptions : OperationOptions {
   // Move mismatching files to root/.cas-quarantine/ (needs a writable store).
   bool quarantine = false;
   // Remove files in root/.cas-tmp older than this (writers that crashed); zero disables.
+  // Housekeeping only: a refusal (EACCES, EPERM, EROFS) is skipped, not counted as failed.
   std::chrono::seconds reap_temp_older_than{std::chrono::hours(1)};
 };
 
