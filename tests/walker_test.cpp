@@ -64,6 +64,22 @@ std::multiset<std::string> find_rel(const fs::path& root, std::vector<std::strin
   return test::find_records(root, predicates, format);
 }
 
+// Detaches the mount at `path` when the test ends, whatever its outcome.
+struct Unmount {
+  fs::path path;
+  ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+};
+
+// The root-relative paths a 2-thread walk of `root` reports, directories included.
+std::multiset<std::string> walk_listing(const fs::path& root, bool xdev) {
+  Seen seen;
+  WalkOptions o = with_threads(2);
+  o.xdev = xdev;
+  o.report_directories = true;
+  Walker(o).walk(root, [&](const WalkEntry& e) { return seen.add(e); });
+  return seen.rel_paths;
+}
+
 class WalkerThreadsTest : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(WalkerThreadsTest, VisitsEveryNonDirectoryWithItsInodeLikeFind) {
@@ -494,20 +510,12 @@ TEST(WalkerTest, XdevDoesNotEnterOtherFilesystems) {
   write_file(dir / "here", "");
   fs::create_directory(dir / "mnt");
   ASSERT_EQ(::mount("tmpfs", (dir / "mnt").c_str(), "tmpfs", 0, "size=1m"), 0);
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{dir / "mnt"};
+  Unmount unmount{dir / "mnt"};
   write_file(dir / "mnt/there", "");
   for (bool xdev : {false, true}) {
-    Seen seen;
-    WalkOptions o = with_threads(2);
-    o.xdev = xdev;
-    o.report_directories = true;
-    Walker(o).walk(dir.path(), [&](const WalkEntry& e) { return seen.add(e); });
     std::multiset<std::string> expected = {"here", "mnt"};
     if (!xdev) expected.insert("mnt/there");
-    EXPECT_EQ(seen.rel_paths, expected) << "xdev " << xdev;
+    EXPECT_EQ(walk_listing(dir.path(), xdev), expected) << "xdev " << xdev;
   }
 }
 
@@ -519,19 +527,11 @@ TEST(WalkerTest, XdevDoesNotEnterABindMountOfTheSameFilesystem) {
   write_file(elsewhere / "outside", "");
   fs::create_directory(dir / "mnt");
   ASSERT_EQ(::mount(elsewhere.path().c_str(), (dir / "mnt").c_str(), nullptr, MS_BIND, nullptr), 0);
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{dir / "mnt"};
+  Unmount unmount{dir / "mnt"};
   for (bool xdev : {false, true}) {
-    Seen seen;
-    WalkOptions o = with_threads(2);
-    o.xdev = xdev;
-    o.report_directories = true;
-    Walker(o).walk(dir.path(), [&](const WalkEntry& e) { return seen.add(e); });
     std::multiset<std::string> expected = {"mnt"};
     if (!xdev) expected.insert("mnt/outside");
-    EXPECT_EQ(seen.rel_paths, expected) << "xdev " << xdev;
+    EXPECT_EQ(walk_listing(dir.path(), xdev), expected) << "xdev " << xdev;
   }
 }
 
@@ -542,10 +542,7 @@ TEST(WalkerTest, ListsEveryEntryOfWideDirectoriesOnTmpfsLikeFind) {
   if (!test::is_root()) GTEST_SKIP() << "mounting a tmpfs needs root";
   TempDir dir;
   ASSERT_EQ(::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=16m"), 0);
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{dir.path()};
+  Unmount unmount{dir.path()};
   for (int d = 0; d < 3; ++d) {
     fs::path sub = dir / ("d" + std::to_string(d));
     fs::create_directory(sub);
