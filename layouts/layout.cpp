@@ -10,10 +10,14 @@ std::string Layout::directory_of(std::string_view hash) const {
 
 bool Layout::contains(std::string_view rel_path, std::string_view file_name) const {
   if (!is_valid_hash(file_name, min_hash_length())) return false;
-  // Trailing slashes on the directory are tolerated; the root is "" (or ".").
-  while (!rel_path.empty() && rel_path.back() == '/') rel_path.remove_suffix(1);
-  if (rel_path == ".") rel_path = {};
-  return directory_of(file_name) == rel_path;
+  // lookup(file_name) == rel_path without building the whole path: the walker classifies every
+  // file of a store with this call.
+  if (!rel_path.ends_with(file_name)) return false;
+  std::string_view dir = rel_path.substr(0, rel_path.size() - file_name.size());
+  if (dir.empty()) return directory_of(file_name).empty();
+  if (dir.back() != '/') return false;
+  dir.remove_suffix(1);
+  return !dir.empty() && directory_of(file_name) == dir;
 }
 
 }  // namespace cas

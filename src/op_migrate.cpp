@@ -61,14 +61,14 @@ Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& ta
           (old_st.st_ino != new_st.st_ino || old_st.st_dev != new_st.st_dev) &&
           old_st.st_size != new_st.st_size) {
         int q = detail::quarantine_file(e.parent_fd, name, e.root_fd,
-                                        std::string(detail::kQuarantineArea), e.name, old_st);
+                                        std::string(Store::kQuarantineDirName), e.name, old_st);
         if (q > 0) {
           engine.fail(e.rel_path, "quarantine", q);
         } else if (q == 0) {
           engine.fail(e.rel_path, "differs in size from " + target +
                                       " (one of them is damaged); "
                                       "moved to " +
-                                      std::string(detail::kQuarantineArea) + ", run verify");
+                                      std::string(Store::kQuarantineDirName) + ", run verify");
         }
         return Outcome::failed;
       }

@@ -57,7 +57,7 @@ PurgeResult purge(Store& store, const OperationOptions& options) {
   engine.run();
   if (!options.dry_run) {
     // The quarantine directory itself, if it is now empty.
-    std::string q = engine.absolute(detail::kQuarantineArea);
+    std::string q = engine.absolute(Store::kQuarantineDirName);
     if (::rmdir(q.c_str()) == 0) dirs.fetch_add(1);
   }
   PurgeResult result;

@@ -23,7 +23,7 @@ using detail::StoreFile;
 // `checked` is the fstat of the descriptor that was hashed.
 bool quarantine_file(StoreEngine& engine, const WalkEntry& e, const struct stat& checked) {
   int err = detail::quarantine_file(e.parent_fd, std::string(e.name), e.root_fd,
-                                    std::string(detail::kQuarantineArea), e.name, checked);
+                                    std::string(Store::kQuarantineDirName), e.name, checked);
   if (err > 0) engine.fail(e.rel_path, "quarantine", err);
   return err == 0;
 }

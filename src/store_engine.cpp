@@ -10,26 +10,19 @@
 namespace cas::detail {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-// Where a root-relative path lies.
-enum class Area { content, temp, quarantine, other_reserved };
-
-Area area_of(std::string_view rel_path) {
-  if (!starts_with(rel_path, ".cas-")) return Area::content;
-  std::string_view top = rel_path.substr(0, rel_path.find('/'));
-  if (top == kTempArea) return Area::temp;
-  if (top == kQuarantineArea) return Area::quarantine;
-  return Area::other_reserved;
+// Whether a top-level directory is one of the store's hidden areas (never content).
+bool is_reserved_top(const WalkEntry& e) {
+  return e.depth == 1 && e.name.starts_with(Store::kReservedPrefix);
 }
 
 }  // namespace
 
-std::string_view parent_of(std::string_view rel_path) {
-  auto slash = rel_path.rfind('/');
-  return slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash);
+Area area_of(std::string_view rel_path) {
+  if (!rel_path.starts_with(Store::kReservedPrefix)) return Area::content;
+  std::string_view top = rel_path.substr(0, rel_path.find('/'));
+  if (top == Store::kTempDirName) return Area::temp;
+  if (top == Store::kQuarantineDirName) return Area::quarantine;
+  return Area::other_reserved;
 }
 
 int make_parents_at(int root_fd, std::string_view rel_path) {
@@ -111,7 +104,7 @@ void StoreEngine::count_files() {
   WalkOptions wo;
   wo.threads = options_.threads;
   wo.xdev = one_file_system;
-  wo.prune = [](const WalkEntry& e) { return e.depth == 1 && starts_with(e.name, ".cas-"); };
+  wo.prune = is_reserved_top;
   Walker walker(wo);
   std::atomic<std::uint64_t> files{0};
   struct stat st;
@@ -137,11 +130,15 @@ void StoreEngine::run() {
   wo.stat_entries = stat_entries;
   wo.report_directories = true;
   wo.prune = [&](const WalkEntry& e) {
-    if (e.depth != 1 || !starts_with(e.name, ".cas-")) return false;
+    if (!is_reserved_top(e)) return false;
     Area a = area_of(e.rel_path);
     return !((a == Area::temp && on_temp_file) || (a == Area::quarantine && on_quarantine_file));
   };
   wo.on_error = [&](const WalkError& err) {
+    if (on_walk_error) {
+      on_walk_error(err);
+      return ErrorAction::proceed;
+    }
     std::string root = store_.root().string();
     std::string rel = err.path.size() > root.size() ? err.path.substr(root.size() + 1) : "";
     fail(rel, err.operation, err.code);
@@ -173,9 +170,8 @@ void StoreEngine::run() {
     }
     StoreFile file{e, nullptr, 0, {}};
     if (e.type == DT_REG) {
-      std::string_view dir = parent_of(e.rel_path);
       for (std::size_t i = 0; i < layouts.size(); ++i) {
-        if (layouts[i]->contains(dir, e.name)) {
+        if (layouts[i]->contains(e.rel_path, e.name)) {
           file.layout = layouts[i].get();
           file.layout_index = i;
           file.hash = e.name;

@@ -17,12 +17,16 @@
 #include "cas/operations.hpp"
 #include "cas/store.hpp"
 #include "cas/walker.hpp"
+#include "rel_path.hpp"
 
 namespace cas::detail {
 
-// The store's reserved top-level directories.
-inline constexpr std::string_view kTempArea = ".cas-tmp";
-inline constexpr std::string_view kQuarantineArea = ".cas-quarantine";
+// Where a root-relative path lies: content, or one of the store's hidden areas (the names
+// are Store::kTempDirName, kQuarantineDirName and kReservedPrefix).
+enum class Area { content, temp, quarantine, other_reserved };
+
+// The one classifier of root-relative paths by area.
+Area area_of(std::string_view rel_path);
 
 // A non-directory entry of the content area, classified.
 struct StoreFile {
@@ -42,6 +46,9 @@ class StoreEngine {
   std::function<void(const WalkEntry&)> on_directory_exit;   // content directories (post-order)
   std::function<void(const WalkEntry&)> on_temp_file;        // files in .cas-tmp
   std::function<void(const WalkEntry&)> on_quarantine_file;  // files in .cas-quarantine
+
+  // Called for every entry the walker cannot read; unset, each is counted by fail().
+  std::function<void(const WalkError&)> on_walk_error;
 
   bool stat_entries = false;  // fill WalkEntry::st for every entry
   bool one_file_system = true;
@@ -85,8 +92,5 @@ class StoreEngine {
 // mkdir -p of the directories of `rel_path` (not its last component) relative to `root_fd`.
 // Returns 0 or the errno of the mkdirat that failed (EEXIST is success).
 int make_parents_at(int root_fd, std::string_view rel_path);
-
-// The directory part of a root-relative path ("" for a top-level name).
-std::string_view parent_of(std::string_view rel_path);
 
 }  // namespace cas::detail

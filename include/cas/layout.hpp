@@ -53,14 +53,15 @@ class Layout {
   // Throws InvalidHashError when `rel_path` is not a path this layout produces.
   virtual std::string path_to_hash(std::string_view rel_path) const = 0;
 
-  // Returns true iff lookup(file_name) would return `rel_path`, that is iff a file called
-  // `file_name` in the directory `rel_path` (root-relative, '/'-separated, "" for the root)
-  // belongs where it is under this layout. Never throws: an invalid name yields false.
+  // Returns true iff lookup(file_name) == rel_path, as IPS file_layout's contains(): `rel_path`
+  // is the file's whole root-relative path, so a file found at `rel_path` is where this layout
+  // puts it. For V1, contains("58/584b6ab7...", "584b6ab7...") is true, while the directory
+  // alone, contains("58", "584b6ab7..."), is false. Never throws: an invalid name yields false.
   bool contains(std::string_view rel_path, std::string_view file_name) const;
 
  protected:
-  // The parent directory of lookup(hash) without the file name, for contains(). Called only
-  // with a hash valid for this layout.
+  // The directory part of lookup(hash) (without "/" and the file name), for contains().
+  // Called only with a hash valid for this layout.
   virtual std::string directory_of(std::string_view hash) const;
 };
 
@@ -104,8 +105,9 @@ std::vector<std::shared_ptr<const Layout>> default_layouts();
 // Returns V1.
 std::shared_ptr<const Layout> preferred_layout();
 
-// Returns the layout called `name`: "v0", "v1", or "fanout:W[,W...]" (e.g. "fanout:2,2", as
-// git uses "fanout:2"). Throws std::invalid_argument naming the input for anything else.
+// Returns the layout called `name`: "v0", "v1", or "fanout:W[,W...]" (e.g. "fanout:2,2";
+// "fanout:2" places files as "v1" does). Throws std::invalid_argument naming the input for anything
+// else.
 std::shared_ptr<const Layout> layout_by_name(std::string_view name);
 
 // Parses a comma-separated list such as "v1,v0" (the CLI's --layouts). Throws

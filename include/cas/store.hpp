@@ -12,7 +12,6 @@
 // Thread-safety: a Store may be used from many threads at once; set_read_only() is atomic.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -30,6 +29,10 @@
 #include "cas/layout.hpp"
 
 namespace cas {
+
+namespace detail {
+class StoreImpl;
+}  // namespace detail
 
 // When a published file reaches stable storage.
 enum class Durability {
@@ -63,13 +66,20 @@ struct StoreOptions {
 
 class Store {
  public:
-  // The directory, inside root, holding files being written. Hidden from walk.
+  // The store's hidden areas inside root: files being written, and corrupt files moved aside.
+  // Every name starting with kReservedPrefix at the top of the root is reserved for the store
+  // (never content, never reported by walk or the store-wide operations).
   static constexpr std::string_view kTempDirName = ".cas-tmp";
+  static constexpr std::string_view kQuarantineDirName = ".cas-quarantine";
+  static constexpr std::string_view kReservedPrefix = ".cas-";
 
   // Touches nothing on disk; `root` need not exist yet (it is created by the first insert).
   // A relative root is made absolute against the current directory now.
   // Throws std::invalid_argument for an empty root or an empty list of layouts.
   explicit Store(boost::filesystem::path root, StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   // Returns the absolute path of `hash` under the first layout that has it, or nullopt.
   // If the store is writable and the file is found only under a non-preferred layout, it is
@@ -141,47 +151,12 @@ class Store {
   bool read_only() const;
 
   const boost::filesystem::path& root() const;
-  const std::vector<std::shared_ptr<const Layout>>& layouts() const { return options_.layouts; }
-  const StoreOptions& options() const { return options_; }
+  const std::vector<std::shared_ptr<const Layout>>& layouts() const;
+  const StoreOptions& options() const;
 
  private:
-  friend class StoreInternals;
-
-  std::string abs(const std::string& rel) const;
-  std::vector<const Layout*> layouts_for(std::string_view hash) const;
-  void check_writable(const char* operation, std::string_view hash) const;
-  // Opens a new temp file in the temp area: returns its path, or "" for an anonymous
-  // (O_TMPFILE) one. Reaps stale temps on the first call.
-  std::string make_temp(int* fd);
-  // The first anonymous temp: checks it can be named and gets the mode a named file would;
-  // returns the name it now has, or "" (fd closed) when anonymous temps are off for good.
-  std::string probe_tmpfile(const std::string& dir, int fd);
-  int link_temp(int fd, const std::string& rel);
-  std::string temp_display(const std::string& temp) const;
-  void verify_source(std::string_view hash, const std::string& path, int fd);
-  void check_content(std::string_view hash, const std::string& path, int fd);
-  void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep,
-                  Durability durability);
-  // Removes the file at `rel` if it is still `ours` (late close error), never another's.
-  void take_back(const std::string& rel, const struct stat& ours);
-  // copy's body; `moving` is insert's cross-filesystem case (mode kept, durable before return).
-  void copy_in(std::string_view hash, const std::string& from, bool moving);
-  void remove_other_copies(std::string_view hash, const struct stat* keep);
-  int rename_into(const std::string& from, const std::string& rel_to);
-  void create_parents(const std::string& rel);
-  void prune(std::string rel_dir);
-  bool exists(const std::string& path) const;
-
-  boost::filesystem::path root_;
-  std::string root_str_;
-  StoreOptions options_;
-  std::shared_ptr<FileSystem> fs_;
-  std::atomic<bool> read_only_;
-  // Whether this filesystem supports anonymous temp files (O_TMPFILE + linkat through
-  // /proc/self/fd): 0 unknown, 1 yes, 2 no. Probed by the first write.
-  std::atomic<int> tmpfile_support_{0};
-  // Set by the first write, which then reaps stale temp files (options_.reap_temp_older_than).
-  std::atomic<bool> temp_reaped_{false};
+  // The root, options and every helper behind the public calls (src/store_impl.hpp).
+  std::unique_ptr<detail::StoreImpl> impl_;
 };
 
 }  // namespace cas

@@ -86,7 +86,7 @@ TEST(LayoutTest, RejectsEveryHostileHash) {
        {layout_by_name("v0"), layout_by_name("v1"), layout_by_name("fanout:2,2")}) {
     for (const auto& hash : bad) {
       EXPECT_THROW(layout->lookup(hash), InvalidHashError) << layout->name() << " " << hash;
-      EXPECT_FALSE(layout->contains("", hash));
+      EXPECT_FALSE(layout->contains(hash, hash));
     }
   }
 }
@@ -130,19 +130,44 @@ TEST(LayoutTest, PathToHashRejectsForeignPaths) {
   EXPECT_THROW(v1.path_to_hash(""), InvalidHashError);
 }
 
-TEST(LayoutTest, ContainsIsTrueOnlyForTheLayoutsOwnPlacement) {
-  V1Layout v1;
-  V0Layout v0;
-  EXPECT_TRUE(v1.contains("58", kHash));
-  EXPECT_TRUE(v1.contains("58/", kHash));
-  EXPECT_FALSE(v1.contains("58/4b6ab7", kHash));
-  EXPECT_TRUE(v0.contains("58/4b6ab7", kHash));
-  EXPECT_FALSE(v0.contains("58", kHash));
-  EXPECT_FALSE(v1.contains("59", kHash));
-  EXPECT_FALSE(v1.contains("", kHash));
-  EXPECT_FALSE(v1.contains("58", "tmp-file"));
-  EXPECT_FALSE(v1.contains("58", "58" + std::string(200, '0')));
-  EXPECT_FALSE(v0.contains("58/4b6ab7", "584b6ab"));  // too short for V0
+// contains(rel_path, name) is IPS's lookup(name) == rel_path: rel_path is the file's whole
+// root-relative path, never its directory alone.
+TEST(LayoutTest, ContainsIsTrueExactlyWhenLookupGivesTheWholePath) {
+  struct Row {
+    const char* layout;
+    std::string rel_path;
+    std::string name;
+    bool expected;
+  };
+  const std::string v0_dir = "58/4b6ab7";
+  const Row rows[] = {
+      {"v1", "58/" + kHash, kHash, true},
+      {"v1", "58", kHash, false},  // the directory-only spelling
+      {"v1", "58/", kHash, false},
+      {"v1", kHash, kHash, false},
+      {"v1", "/58/" + kHash, kHash, false},
+      {"v1", "58//" + kHash, kHash, false},
+      {"v1", "./58/" + kHash, kHash, false},
+      {"v1", "59/" + kHash, kHash, false},
+      {"v1", v0_dir + "/" + kHash, kHash, false},
+      {"v1", "58/" + kHash + "x", kHash, false},
+      {"v1", "58/tmp-file", "tmp-file", false},
+      {"v1", "58/" + kHash, "58" + std::string(200, '0'), false},            // too long: invalid
+      {"v1", "58/584B" + kHash.substr(4), "584B" + kHash.substr(4), false},  // uppercase
+      {"v0", v0_dir + "/" + kHash, kHash, true},
+      {"v0", v0_dir, kHash, false},
+      {"v0", "58/" + kHash, kHash, false},
+      {"v0", v0_dir + "/584b6ab", "584b6ab", false},  // too short for V0
+      {"fanout:2,2", "58/4b/" + kHash, kHash, true},
+      {"fanout:2,2", "58/4b", kHash, false},
+      {"fanout:2", "58/" + kHash, kHash, true},
+  };
+  for (const auto& row : rows) {
+    auto layout = layout_by_name(row.layout);
+    EXPECT_EQ(layout->contains(row.rel_path, row.name), row.expected)
+        << row.layout << " contains(\"" << row.rel_path << "\", \"" << row.name << "\")";
+  }
+  EXPECT_TRUE(V1Layout().contains(V1Layout().lookup(kHash), kHash));
 }
 
 // The union of the default layouts is a bijection: every path of any layout names exactly
@@ -163,8 +188,7 @@ TEST(LayoutTest, DefaultLayoutsFormABijection) {
       std::string p = layout->lookup(h);
       paths.insert(p);
       for (const auto& other : layouts) {
-        auto slash = p.rfind('/');
-        bool holds = other->contains(p.substr(0, slash), p.substr(slash + 1));
+        bool holds = other->contains(p, p.substr(p.rfind('/') + 1));
         EXPECT_EQ(holds, other == layout) << p << " claimed by " << other->name();
       }
     }

@@ -1,0 +1,94 @@
+// Internal: what stands behind cas::Store's public calls — the root, the options, the
+// FileSystem seam, the temp area, and the path and directory helpers every mutation shares.
+//
+// Where each part lives:
+//   store.cpp          construction, lookup (with migrate-on-lookup), open, remove, flush
+//   store_paths.cpp    path joining, hash checks, mkdir -p, rename with retry, prune
+//   store_publish.cpp  publishing an open temp file under its hash (durability, late errors)
+//   store_insert.cpp   insert (move), copy and put: getting the bytes into a temp file
+//   temp_area.cpp      the temp area: anonymous/named temp files, reaping crashed writers'
+//   store_walk.cpp     Store::walk on the store engine
+//
+// Thread-safety: as Store's; every member is immutable after construction or atomic.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/filesystem/path.hpp>
+
+#include "cas/store.hpp"
+#include "temp_area.hpp"
+
+namespace cas::detail {
+
+class StoreImpl {
+ public:
+  StoreImpl(boost::filesystem::path root, StoreOptions options);
+
+  // --- store_paths.cpp
+  // The root joined with a root-relative path.
+  std::string abs(std::string_view rel) const;
+  // The layouts that can hold `hash` (the first is the preferred one). Throws
+  // InvalidHashError when the preferred layout rejects it.
+  std::vector<const Layout*> layouts_for(std::string_view hash) const;
+  // Throws ReadOnlyError(operation, hash) on a read-only store.
+  void check_writable(const char* operation, std::string_view hash) const;
+  // Whether something is at `path` (lstat). Throws for errors other than ENOENT/ENOTDIR.
+  bool exists(const std::string& path) const;
+  // mkdir -p of the directories of root-relative `rel` (not its last component), the root
+  // included. Throws PermissionError/IoError.
+  void create_parents(std::string_view rel);
+  // rename(from, root/rel_to), recreating the target's directories when they are missing or
+  // pruned meanwhile. Returns 0 or the errno of the last attempt (ENOENT: `from` is gone).
+  int rename_into(const std::string& from, const std::string& rel_to);
+  // Removes the directory root/rel_dir and its emptied parents, never the root. Best effort.
+  void prune(std::string rel_dir);
+  // Removes the copies of `hash` under every non-preferred layout (except the file `keep`, when
+  // given) and prunes their directories. Throws PermissionError/IoError.
+  void remove_other_copies(std::string_view hash, const struct stat* keep);
+
+  // --- store.cpp
+  // Hashes the open file `fd` (at `path`); a mismatch with `hash` quarantines it (writable
+  // store) and throws CorruptError. Hashes of unknown length are not checked.
+  void check_content(std::string_view hash, const std::string& path, int fd);
+
+  // --- store_publish.cpp
+  // Publishes the temp file `fd` (named `temp`, or "" when anonymous) under `hash`: fsync as
+  // `durability` asks, link or rename it to its preferred path, then remove the other layouts'
+  // copies (but `keep`). Owns `fd` and the temp from the call on: both are gone after it.
+  void publish_fd(int fd, const std::string& temp, std::string_view hash, const struct stat* keep,
+                  Durability durability);
+
+  // --- store_insert.cpp
+  // Throws CorruptError when verify_on_insert is set and `path` (or `fd` when >= 0) does not
+  // hash to `hash`.
+  void verify_source(std::string_view hash, const std::string& path, int fd);
+  // Copies `from` into a temp file and publishes it; `moving` is insert's cross-filesystem
+  // case (the mode is kept and the copy is durable before the call returns).
+  void copy_in(std::string_view hash, const std::string& from, bool moving);
+
+  boost::filesystem::path root_;
+  std::string root_str_;
+  StoreOptions options_;
+  std::shared_ptr<FileSystem> fs_;
+  std::atomic<bool> read_only_;
+  TempArea temp_;
+
+ private:
+  // Gives `fd` the name root/rel, creating missing directories; returns 0 or an errno.
+  int link_temp(int fd, const std::string& rel);
+  // Removes the file at `rel` if it is still `ours` (late close error), never another's.
+  void take_back(const std::string& rel, const struct stat& ours);
+};
+
+// fsyncs the directory holding the absolute `path` so a new name in it survives a power loss
+// (filesystems that refuse directory fsync are tolerated). Throws PermissionError/IoError.
+void sync_parent_directory(FileSystem& fs, const std::string& path);
+
+}  // namespace cas::detail
