@@ -60,13 +60,11 @@ std::string FanoutLayout::lookup(std::string_view hash) const {
 }
 
 std::string FanoutLayout::path_to_hash(std::string_view rel_path) const {
+  // Exactly the inverse of lookup(): "58//<hash>" or "./58/<hash>" are not paths this layout
+  // produces.
   auto slash = rel_path.rfind('/');
   std::string_view file = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
-  std::string_view dir =
-      slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash);
-  // Exactly lookup(file): contains() tolerates "58/" for a directory, but "58//<hash>" is
-  // not a path this layout produces.
-  if (!is_valid_hash(file, prefix_) || directory_of(file) != dir) {
+  if (!contains(rel_path, file)) {
     throw InvalidHashError(std::string(rel_path), "not a path of the " + name_ + " layout");
   }
   return std::string(file);

@@ -1,20 +1,27 @@
 #include "cas/directory.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
+#include "dirent_reader.hpp"
 #include "posix_error.hpp"
+#include "unique_fd.hpp"
 
 namespace cas {
+namespace {
+
+// As glibc's readdir buffer: a few hundred entries per getdents64 call.
+constexpr std::size_t kBufferSize = 32 * 1024;
+
+}  // namespace
 
 struct Directory::Handle {
-  DIR* dir = nullptr;
-  ~Handle() {
-    if (dir) ::closedir(dir);
-  }
+  UniqueFd fd;
+  std::unique_ptr<char[]> buffer{new char[kBufferSize]};
+  detail::DirentReader reader{buffer.get(), kBufferSize};
 };
 
 std::optional<Directory> Entry::directory() const {
@@ -24,51 +31,46 @@ std::optional<Directory> Entry::directory() const {
 
 Directory::Directory(const boost::filesystem::path& path)
     : path_(path), handle_(std::make_unique<Handle>()) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_last_error("opendir", path.string());
-  handle_->dir = ::fdopendir(fd);
-  if (!handle_->dir) {
-    int err = errno;
-    ::close(fd);
-    throw_errno(err, "opendir", path.string());
-  }
+  handle_->fd.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!handle_->fd) throw_last_error("opendir", path.string());
 }
 
 Directory::Directory(Directory&& other) noexcept = default;
 Directory& Directory::operator=(Directory&& other) noexcept = default;
 Directory::~Directory() = default;
 
-int Directory::fd() const noexcept { return handle_ ? ::dirfd(handle_->dir) : -1; }
+int Directory::fd() const noexcept { return handle_ ? handle_->fd.get() : -1; }
 
 Directory::iterator Directory::begin() {
-  ::rewinddir(handle_->dir);
+  if (::lseek(handle_->fd.get(), 0, SEEK_SET) != 0) throw_last_error("seek", path_.string());
+  handle_->reader.reset();
   iterator it(this);
   ++it;
   return it;
 }
 
 Directory::iterator& Directory::iterator::operator++() {
-  DIR* dir = dir_->handle_->dir;
-  // readdir returns null both at the end and on error; only errno tells them apart.
-  errno = 0;
-  const struct dirent* d = ::readdir(dir);
-  if (!d) {
-    int err = errno;
-    if (err != 0) throw_errno(err, "readdir", dir_->path_.string());
+  Handle& h = *dir_->handle_;
+  detail::RawDirent d;
+  while (!h.reader.next(&d)) {
+    if (!h.reader.at_end()) {
+      if (int err = h.reader.fill(h.fd.get()); err != 0) {
+        throw_errno(err, "getdents64", dir_->path_.string());
+      }
+      continue;
+    }
     dir_ = nullptr;
     entry_ = Entry();
     return *this;
   }
-  unsigned char type = d->d_type;
+  unsigned char type = d.type;
   if (type == DT_UNKNOWN) {
     // Some filesystems (older xfs, some network ones) do not fill d_type. An entry that vanished
-    // before the lstat keeps DT_UNKNOWN: it is still what readdir returned.
+    // before the lstat keeps DT_UNKNOWN: it is still what the directory listed.
     struct stat st;
-    if (::fstatat(::dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      type = IFTODT(st.st_mode);
-    }
+    if (::fstatat(h.fd.get(), d.name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = IFTODT(st.st_mode);
   }
-  entry_ = Entry(dir_->path_, d->d_name, d->d_ino, type);
+  entry_ = Entry(dir_->path_, d.name, d.ino, type);
   return *this;
 }
 

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <utility>
+
+#include "dirent_reader.hpp"
 
 namespace cas::detail {
 namespace {
@@ -24,23 +25,8 @@ constexpr std::size_t kBufferSize = 32 * 1024;
 // even with every one of 64 workers holding a full slice this stays near 10 MiB.
 constexpr std::size_t kSliceDirs = 1024;
 
-// The position a filesystem gives after the last entry when it says "nothing follows": ext4's
-// hashed directories (EXT4_HTREE_EOF_64BIT, every directory of one block included), btrfs past
-// INT_MAX. No entry can sit there, so a read whose last d_off is this saw the end of the
-// directory and the getdents64 call that would return 0 can be skipped (one syscall per
-// directory: 5-7% of a warm V0 walk). Other filesystems just take that extra call.
-constexpr std::int64_t kEndOfDirectory = INT64_MAX;
-
 // STATX_ATTR_MOUNT_ROOT (Linux 5.8), spelled out for older headers.
 constexpr std::uint64_t kStatxMountRoot = 0x2000;
-
-struct LinuxDirent64 {
-  ino64_t d_ino;
-  off64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[1];
-};
 
 }  // namespace
 
@@ -212,28 +198,20 @@ bool WalkRun::read_slice(unsigned w, DirNode* node) {
   ws.path.assign(node->rel_path);
   if (node != root_) ws.path.push_back('/');
   const std::size_t prefix_len = ws.path.size();
-  char* buffer = ws.buffer.get();
+  DirentReader reader(ws.buffer.get(), kBufferSize);
   for (;;) {
     if (stopping()) return true;
-    long n = ::syscall(SYS_getdents64, fd, buffer, kBufferSize);
-    if (n == 0) return true;
-    if (n < 0) {
-      int err = errno;
-      if (err == EINTR) continue;
+    if (int err = reader.fill(fd); err != 0) {
       // ENOENT: the directory was removed while being read (getdents on a deleted directory).
       if (err != ENOENT) report(node->rel_path, "getdents64", err);
       return true;
     }
-    std::int64_t last_off = 0;
-    for (long offset = 0; offset < n;) {
-      const auto* d = reinterpret_cast<const LinuxDirent64*>(buffer + offset);
-      offset += d->d_reclen;
-      last_off = d->d_off;
-      const char* name = d->d_name;
-      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-      if (!on_entry(w, node, fd, prefix_len, name, d->d_type, d->d_ino)) return true;
+    RawDirent d;
+    while (reader.next(&d)) {
+      if (is_dot_or_dotdot(d.name)) continue;
+      if (!on_entry(w, node, fd, prefix_len, d.name, d.type, d.ino)) return true;
     }
-    if (last_off == kEndOfDirectory) return true;
+    if (reader.at_end()) return true;
     if (ws.subdirs.size() >= kSliceDirs) return false;
   }
 }

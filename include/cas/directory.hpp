@@ -1,8 +1,10 @@
-// A directory listing, entry by entry, as readdir returns it.
+// A directory listing, entry by entry, as the directory itself lists them.
 //
-// Directory is the C++ form of the seed's `directory` reader: iterating it yields every entry
-// readdir returns, "." and ".." included, in the order the filesystem returns them, without a
-// stat per entry (the type comes from d_type; only DT_UNKNOWN costs an lstat).
+// Directory is the C++ form of the reader of the Peloton `directory` Python extension (the
+// module whose parallel `pfind` cas's Walker grew from): iterating it yields every entry
+// readdir would return, "." and ".." included, in the order the filesystem returns them,
+// without a stat per entry (the type comes from d_type; only DT_UNKNOWN costs an lstat). It
+// reads with getdents64 into a buffer of its own, as the Walker does.
 //
 //   for (const cas::Entry& e : cas::Directory("/var/cache/store")) {
 //     if (auto sub = e.directory()) { ... }   // recurse
@@ -36,7 +38,7 @@ class Entry {
   Entry(boost::filesystem::path directory, std::string name, ino_t ino, unsigned char type)
       : directory_(std::move(directory)), name_(std::move(name)), ino_(ino), type_(type) {}
 
-  // The inode number readdir reported.
+  // The inode number the directory listed (d_ino).
   ino_t d_ino() const noexcept { return ino_; }
   // The DT_* type. DT_UNKNOWN from the filesystem has been resolved with lstat (so a symlink is
   // DT_LNK, never its target's type); it stays DT_UNKNOWN only if the entry vanished first.
