@@ -1,4 +1,5 @@
-// directory.Directory and directory.Entry: the seed's reader on cas::Directory.
+// directory.Directory and directory.Entry: the reader of the Peloton `directory` Python
+// extension, on cas::Directory.
 //
 //   from directory import Directory, DT_DIR
 //   for entry in Directory('.'):
@@ -178,7 +179,7 @@ void register_directory(py::module_& m) {
           "returns None (also for symlinks to directories). Raises OSError when it cannot be "
           "opened.")
       .def("__repr__", [](const Entry& e) {
-        // As the seed printed it: path is the directory the entry was found in.
+        // As the Peloton extension printed it: path is the directory the entry was found in.
         const char* type = type_name(e.d_type());
         return "<Entry(path=" +
                py::repr(fs_decode(e.path().parent_path().string())).cast<std::string>() +

@@ -47,6 +47,36 @@ std::string operation_of(const IoError& e) {
   return at == std::string_view::npos ? std::string() : std::string(what.substr(0, at));
 }
 
+// The exception translator: raises the Python exception for a C++ one from the library.
+void translate(std::exception_ptr p) {
+  try {
+    std::rethrow_exception(p);
+  } catch (const PermissionError& e) {
+    py::object exc = make_os_error(e.code(), e.path(), operation_of(e), true);
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  } catch (const IoError& e) {
+    py::object exc = make_os_error(e.code(), e.path(), operation_of(e));
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  } catch (const InvalidHashError& e) {
+    // The rejected input may hold any bytes: keep them, decoded like a path.
+    raise(g_invalid_hash, e.what(), std::pair{"hash", fs_decode(e.hash())});
+  } catch (const ReadOnlyError& e) {
+    raise(g_read_only, e.what(), std::pair{"operation", py::str(e.operation())},
+          std::pair{"hash", py::str(e.hash())});
+  } catch (const InsertionError& e) {
+    raise(g_insertion, e.what(), std::pair{"source", fs_decode(e.source())});
+  } catch (const UnrecognizedPathsError& e) {
+    py::list paths;
+    for (const auto& path : e.paths()) paths.append(fs_decode(path));
+    raise(g_unrecognized, e.what(), std::pair{"paths", paths});
+  } catch (const CorruptError& e) {
+    raise(g_corrupt, e.what(), std::pair{"path", fs_decode(e.path())},
+          std::pair{"expected", py::str(e.expected())}, std::pair{"actual", py::str(e.actual())});
+  } catch (const Error& e) {
+    raise(g_error, e.what());
+  }
+}
+
 }  // namespace
 
 py::object make_os_error(int code, std::string_view path, std::string_view operation,
@@ -68,48 +98,28 @@ void register_errors(py::module_& m) {
       m, "InvalidHashError", py::make_tuple(error, py::handle(PyExc_ValueError)),
       "A string given as a hash is not one (not lowercase hex, too short or too long). "
       "Attribute: hash.");
-  g_read_only = new_exception(
-      m, "ReadOnlyError", py::make_tuple(error),
-      "A mutating call on a read-only store. Attributes: operation ('create' or 'remove'), hash.");
-  g_insertion = new_exception(
-      m, "InsertionError", py::make_tuple(error),
-      "insert/copy/put could not publish a file: the source is missing or not a regular file. "
-      "Attribute: source.");
-  g_unrecognized = new_exception(
-      m, "UnrecognizedPathsError", py::make_tuple(error),
-      "Store.walk found files no layout recognizes. Attribute: paths (root-relative, sorted).");
-  g_corrupt = new_exception(
-      m, "CorruptError", py::make_tuple(error),
-      "A file's content does not hash to its name. Attributes: path, expected, actual.");
+  // The others derive from Error alone.
+  const struct {
+    PyObject** type;
+    const char* name;
+    const char* doc;
+  } kinds[] = {
+      {&g_read_only, "ReadOnlyError",
+       "A mutating call on a read-only store. Attributes: operation ('create' or 'remove'), "
+       "hash."},
+      {&g_insertion, "InsertionError",
+       "insert/copy/put could not publish a file: the source is missing or not a regular file. "
+       "Attribute: source."},
+      {&g_unrecognized, "UnrecognizedPathsError",
+       "Store.walk found files no layout recognizes. Attribute: paths (root-relative, sorted)."},
+      {&g_corrupt, "CorruptError",
+       "A file's content does not hash to its name. Attributes: path, expected, actual."},
+  };
+  for (const auto& kind : kinds) {
+    *kind.type = new_exception(m, kind.name, py::make_tuple(error), kind.doc);
+  }
 
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      std::rethrow_exception(p);
-    } catch (const PermissionError& e) {
-      py::object exc = make_os_error(e.code(), e.path(), operation_of(e), true);
-      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
-    } catch (const IoError& e) {
-      py::object exc = make_os_error(e.code(), e.path(), operation_of(e));
-      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
-    } catch (const InvalidHashError& e) {
-      // The rejected input may hold any bytes: keep them, decoded like a path.
-      raise(g_invalid_hash, e.what(), std::pair{"hash", fs_decode(e.hash())});
-    } catch (const ReadOnlyError& e) {
-      raise(g_read_only, e.what(), std::pair{"operation", py::str(e.operation())},
-            std::pair{"hash", py::str(e.hash())});
-    } catch (const InsertionError& e) {
-      raise(g_insertion, e.what(), std::pair{"source", fs_decode(e.source())});
-    } catch (const UnrecognizedPathsError& e) {
-      py::list paths;
-      for (const auto& path : e.paths()) paths.append(fs_decode(path));
-      raise(g_unrecognized, e.what(), std::pair{"paths", paths});
-    } catch (const CorruptError& e) {
-      raise(g_corrupt, e.what(), std::pair{"path", fs_decode(e.path())},
-            std::pair{"expected", py::str(e.expected())}, std::pair{"actual", py::str(e.actual())});
-    } catch (const Error& e) {
-      raise(g_error, e.what());
-    }
-  });
+  py::register_exception_translator(&translate);
 }
 
 }  // namespace cas::python

@@ -39,9 +39,10 @@ void register_layouts(py::module_& m) {
            "The root-relative path of hash. Raises InvalidHashError.")
       .def("path_to_hash", &Layout::path_to_hash, py::arg("rel_path"),
            "The hash stored at the root-relative path. Raises InvalidHashError.")
-      .def("contains", &Layout::contains, py::arg("rel_dir"), py::arg("file_name"),
-           "True iff a file called file_name in rel_dir ('' for the root) is where this layout "
-           "puts it.")
+      .def("contains", &Layout::contains, py::arg("rel_path"), py::arg("file_name"),
+           "True iff lookup(file_name) == rel_path: rel_path is the file's whole root-relative "
+           "path ('58/584b...' under V1), not its directory. False (never an exception) when "
+           "file_name is not a valid hash for this layout.")
       .def("__eq__", [](const Layout& a, const Layout& b) { return a.name() == b.name(); })
       .def("__hash__", [](const Layout& l) { return py::hash(py::str(std::string(l.name()))); })
       .def("__repr__", [](const Layout& l) { return "<Layout " + std::string(l.name()) + ">"; });

@@ -1,10 +1,11 @@
-// The Python module `directory`: the seed's Directory/Entry reader and parallel pfind, backed by
-// cas::Directory and cas::Walker, and the content-addressed store (cas::Store).
+// The Python module `directory`: the Directory/Entry reader and the parallel pfind of the
+// Peloton `directory` Python extension, rebuilt on cas::Directory and cas::Walker, and the
+// content-addressed store (cas::Store).
 //
 //   from directory import Directory, pfind, Store
 //
-// Build: CMake with -DCAS_PYTHON=ON (the default when pybind11 is found); the module lands in
-// <build>/python. See src/python/README-section.md.
+// Build: CMake option CAS_PYTHON (ON when cas is the top-level project) builds it when Python's
+// headers and pybind11 are found; the module lands in <build>/python. See src/python/README.md.
 #include "bindings.hpp"
 #include "cas/walker.hpp"
 

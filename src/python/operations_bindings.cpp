@@ -51,47 +51,58 @@ class ProgressRelay {
   std::exception_ptr error_;
 };
 
-// The arguments every operation takes (OperationOptions).
+// The keyword arguments every operation takes after its own (OperationOptions).
 struct Common {
   unsigned threads;
   bool dry_run;
   py::object progress;
   double progress_interval;
   bool count_first;
-
-  void apply(OperationOptions& o, ProgressRelay& relay) const {
-    o.threads = threads;
-    o.dry_run = dry_run;
-    o.progress = relay.callback();
-    o.progress_interval =
-        std::chrono::milliseconds(static_cast<long long>(progress_interval * 1000));
-    o.count_first = count_first;
-  }
 };
 
-// Runs `op` (which fills the options with `common` and calls the operation) without the GIL,
-// then raises a progress callback's exception if there was one.
-template <typename Op>
-auto run(const Common& common, Op&& op) {
-  ProgressRelay relay(common.progress);
-  auto result = [&] {
-    py::gil_scoped_release release;
-    return op(relay);
-  }();
-  relay.rethrow();
-  return result;
-}
-
-// The keyword arguments of Common, after the operation's own.
 #define CAS_COMMON_ARGS                                                                 \
   py::kw_only(), py::arg("threads") = 0u, py::arg("dry_run") = false,                   \
                  py::arg("progress") = py::none(), py::arg("progress_interval") = 0.25, \
                  py::arg("count_first") = false
 
-constexpr const char* kCommonDoc =
-    "\n\nCommon keywords: threads (0: the walker's default), dry_run (report only), "
-    "progress (called with a Progress about every progress_interval seconds and at the end), "
-    "count_first (count files first so Progress.total is known).";
+// An operation's docstring: its own text, then the common keywords'.
+std::string with_common_doc(const char* doc) {
+  return std::string(doc) +
+         "\n\nCommon keywords: threads (0: the walker's default), dry_run (report only), "
+         "progress (called with a Progress about every progress_interval seconds and at the "
+         "end), count_first (count files first so Progress.total is known).";
+}
+
+// The method bound for `f(self, own..., const Common&)`: it takes the operation's own
+// arguments (types Own...), then the common ones (CAS_COMMON_ARGS), which it gathers into a
+// Common for f.
+template <typename Self, typename... Own, typename F>
+auto with_common(F f) {
+  return [f](Self self, Own... own, unsigned threads, bool dry_run, py::object progress,
+             double progress_interval, bool count_first) {
+    return f(self, own...,
+             Common{threads, dry_run, std::move(progress), progress_interval, count_first});
+  };
+}
+
+// Completes `options` with `common` and returns op(options), called without the GIL; then
+// raises a progress callback's exception if there was one.
+template <typename Options, typename Op>
+auto run(const Common& common, Options options, Op&& op) {
+  ProgressRelay relay(common.progress);
+  options.threads = common.threads;
+  options.dry_run = common.dry_run;
+  options.progress = relay.callback();
+  options.progress_interval =
+      std::chrono::milliseconds(static_cast<long long>(common.progress_interval * 1000));
+  options.count_first = common.count_first;
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return op(options);
+  }();
+  relay.rethrow();
+  return result;
+}
 
 py::list decode_all(const std::vector<std::string>& strings) {
   py::list out;
@@ -113,7 +124,8 @@ void add_repr(Class& cls, std::vector<const char*> fields) {
   });
 }
 
-void register_results(py::module_& m) {
+// Progress, and OperationErrors: the base of the results.
+void register_progress(py::module_& m) {
   py::class_<Progress> progress(m, "Progress", "What a progress callback receives.");
   progress.def_readonly("done", &Progress::done)
       .def_readonly("total", &Progress::total)
@@ -127,7 +139,10 @@ void register_results(py::module_& m) {
       .def_readonly("failed", &OperationErrors::failed)
       .def_property_readonly("errors",
                              [](const OperationErrors& e) { return decode_all(e.errors); });
+}
 
+// The results of the operations that change a store: migrate, purge, gc, sync.
+void register_change_results(py::module_& m) {
   py::class_<MigrateResult, OperationErrors> migrate(m, "MigrateResult");
   migrate.def_readonly("moved", &MigrateResult::moved)
       .def_readonly("already_in_place", &MigrateResult::already_in_place)
@@ -156,7 +171,10 @@ void register_results(py::module_& m) {
       .def_readonly("deleted", &SyncResult::deleted)
       .def_readonly("bytes", &SyncResult::bytes);
   add_repr(sync, {"linked", "copied", "already_present", "deleted", "bytes", "failed", "errors"});
+}
 
+// The results of the operations that examine a store: verify, stats.
+void register_check_results(py::module_& m) {
   py::class_<VerifyResult, OperationErrors> verify(m, "VerifyResult");
   verify.def_readonly("ok", &VerifyResult::ok)
       .def_readonly("corrupt", &VerifyResult::corrupt)
@@ -198,126 +216,97 @@ MigrateMethod parse_method(std::string_view name) {
                               "' (one of 'link_unlink', 'rename')");
 }
 
+// migrate and sync: the operations that move or add files.
+void def_moving(StoreClass& store) {
+  auto migrate = [](Store& s, std::string_view method, const Common& c) {
+    MigrateOptions options;
+    options.method = parse_method(method);
+    return run(c, options, [&](const MigrateOptions& o) { return cas::migrate(s, o); });
+  };
+  store.def("migrate", with_common<Store&, std::string_view>(migrate),
+            py::arg("method") = "link_unlink", CAS_COMMON_ARGS,
+            with_common_doc(
+                "Moves every file found under a non-preferred layout to the preferred one "
+                "(method 'link_unlink' or 'rename') and removes emptied directories; returns a "
+                "MigrateResult. Raises ReadOnlyError (unless dry_run).")
+                .c_str());
+
+  auto sync = [](Store& s, const Store& source, bool delete_extras, const Common& c) {
+    SyncOptions options;
+    options.delete_extras = delete_extras;
+    return run(c, options, [&](const SyncOptions& o) { return cas::sync(s, source, o); });
+  };
+  store.def("sync", with_common<Store&, const Store&, bool>(sync), py::arg("source"),
+            py::arg("delete_extras") = false, CAS_COMMON_ARGS,
+            with_common_doc(
+                "Makes this store hold every hash of source (hard links on one filesystem, "
+                "copies otherwise); delete_extras also removes hashes source lacks. Returns a "
+                "SyncResult.")
+                .c_str());
+}
+
+// purge and gc: the operations that remove files.
+void def_removing(StoreClass& store) {
+  auto purge = [](Store& s, const Common& c) {
+    return run(c, OperationOptions(), [&](const OperationOptions& o) { return cas::purge(s, o); });
+  };
+  store.def(
+      "purge", with_common<Store&>(purge), CAS_COMMON_ARGS,
+      with_common_doc("Removes everything under the root (but the root and writers' temp files), "
+                      "never following symlinks or crossing filesystems; returns a PurgeResult.")
+          .c_str());
+
+  auto gc = [](Store& s, const py::iterable& keep, const Common& c) {
+    std::unordered_set<std::string> kept;
+    for (py::handle h : keep) kept.insert(h.cast<std::string>());
+    return run(c, OperationOptions(),
+               [&](const OperationOptions& o) { return cas::gc(s, kept, o); });
+  };
+  store.def("gc", with_common<Store&, const py::iterable&>(gc), py::arg("keep"), CAS_COMMON_ARGS,
+            with_common_doc("Removes every hash not in keep (an iterable of hashes), under every "
+                            "layout; returns a GcResult.")
+                .c_str());
+}
+
+// verify and stats: the operations that examine a store.
+void def_checking(StoreClass& store) {
+  auto verify = [](Store& s, std::optional<std::string> algorithm, bool quarantine,
+                   double reap_temp_older_than, const Common& c) {
+    VerifyOptions options;
+    if (algorithm) options.algorithm = parse_hash_algorithm(*algorithm);
+    options.quarantine = quarantine;
+    options.reap_temp_older_than =
+        std::chrono::seconds(static_cast<long long>(reap_temp_older_than));
+    return run(c, options, [&](const VerifyOptions& o) { return cas::verify(s, o); });
+  };
+  store.def("verify", with_common<Store&, std::optional<std::string>, bool, double>(verify),
+            py::arg("algorithm") = py::none(), py::arg("quarantine") = false,
+            py::arg("reap_temp_older_than") = 3600.0, CAS_COMMON_ARGS,
+            with_common_doc(
+                "Re-hashes every file (algorithm None: from the hash length) and reports "
+                "mismatches; quarantine moves them to .cas-quarantine; temp files older than "
+                "reap_temp_older_than seconds are removed (0: never). Returns a VerifyResult.")
+                .c_str());
+
+  auto stats = [](const Store& s, const Common& c) {
+    return run(c, OperationOptions(), [&](const OperationOptions& o) { return cas::stats(s, o); });
+  };
+  store.def("stats", with_common<const Store&>(stats), CAS_COMMON_ARGS,
+            with_common_doc("Counts files and bytes per layout, unrecognized files, "
+                            "directories; returns a StoreStats. Read-only.")
+                .c_str());
+}
+
 }  // namespace
 
 void register_operations(py::module_& m) {
-  register_results(m);
+  register_progress(m);
+  register_change_results(m);
+  register_check_results(m);
   auto store = py::reinterpret_borrow<StoreClass>(m.attr("Store"));
-
-  store.def(
-      "migrate",
-      [](Store& s, std::string_view method, unsigned threads, bool dry_run, py::object progress,
-         double interval, bool count_first) {
-        Common c{threads, dry_run, std::move(progress), interval, count_first};
-        MigrateOptions o;
-        o.method = parse_method(method);
-        return run(c, [&](ProgressRelay& relay) {
-          c.apply(o, relay);
-          return cas::migrate(s, o);
-        });
-      },
-      py::arg("method") = "link_unlink", CAS_COMMON_ARGS,
-      (std::string("Moves every file found under a non-preferred layout to the preferred one "
-                   "(method 'link_unlink' or 'rename') and removes emptied directories; "
-                   "returns a MigrateResult. Raises ReadOnlyError (unless dry_run).") +
-       kCommonDoc)
-          .c_str());
-
-  store.def(
-      "purge",
-      [](Store& s, unsigned threads, bool dry_run, py::object progress, double interval,
-         bool count_first) {
-        Common c{threads, dry_run, std::move(progress), interval, count_first};
-        OperationOptions o;
-        return run(c, [&](ProgressRelay& relay) {
-          c.apply(o, relay);
-          return cas::purge(s, o);
-        });
-      },
-      CAS_COMMON_ARGS,
-      (std::string("Removes everything under the root (but the root and writers' temp files), "
-                   "never following symlinks or crossing filesystems; returns a PurgeResult.") +
-       kCommonDoc)
-          .c_str());
-
-  store.def(
-      "gc",
-      [](Store& s, const py::iterable& keep, unsigned threads, bool dry_run, py::object progress,
-         double interval, bool count_first) {
-        std::unordered_set<std::string> kept;
-        for (py::handle h : keep) kept.insert(h.cast<std::string>());
-        Common c{threads, dry_run, std::move(progress), interval, count_first};
-        OperationOptions o;
-        return run(c, [&](ProgressRelay& relay) {
-          c.apply(o, relay);
-          return cas::gc(s, kept, o);
-        });
-      },
-      py::arg("keep"), CAS_COMMON_ARGS,
-      (std::string("Removes every hash not in keep (an iterable of hashes), under every layout; "
-                   "returns a GcResult.") +
-       kCommonDoc)
-          .c_str());
-
-  store.def(
-      "sync",
-      [](Store& s, const Store& source, bool delete_extras, unsigned threads, bool dry_run,
-         py::object progress, double interval, bool count_first) {
-        Common c{threads, dry_run, std::move(progress), interval, count_first};
-        SyncOptions o;
-        o.delete_extras = delete_extras;
-        return run(c, [&](ProgressRelay& relay) {
-          c.apply(o, relay);
-          return cas::sync(s, source, o);
-        });
-      },
-      py::arg("source"), py::arg("delete_extras") = false, CAS_COMMON_ARGS,
-      (std::string("Makes this store hold every hash of source (hard links on one filesystem, "
-                   "copies otherwise); delete_extras also removes hashes source lacks. Returns "
-                   "a SyncResult.") +
-       kCommonDoc)
-          .c_str());
-
-  store.def(
-      "verify",
-      [](Store& s, std::optional<std::string> algorithm, bool quarantine,
-         double reap_temp_older_than, unsigned threads, bool dry_run, py::object progress,
-         double interval, bool count_first) {
-        Common c{threads, dry_run, std::move(progress), interval, count_first};
-        VerifyOptions o;
-        if (algorithm) o.algorithm = parse_hash_algorithm(*algorithm);
-        o.quarantine = quarantine;
-        o.reap_temp_older_than = std::chrono::seconds(static_cast<long long>(reap_temp_older_than));
-        return run(c, [&](ProgressRelay& relay) {
-          c.apply(o, relay);
-          return cas::verify(s, o);
-        });
-      },
-      py::arg("algorithm") = py::none(), py::arg("quarantine") = false,
-      py::arg("reap_temp_older_than") = 3600.0, CAS_COMMON_ARGS,
-      (std::string("Re-hashes every file (algorithm None: from the hash length) and reports "
-                   "mismatches; quarantine moves them to .cas-quarantine; temp files older than "
-                   "reap_temp_older_than seconds are removed (0: never). Returns a "
-                   "VerifyResult.") +
-       kCommonDoc)
-          .c_str());
-
-  store.def(
-      "stats",
-      [](const Store& s, unsigned threads, bool dry_run, py::object progress, double interval,
-         bool count_first) {
-        Common c{threads, dry_run, std::move(progress), interval, count_first};
-        OperationOptions o;
-        return run(c, [&](ProgressRelay& relay) {
-          c.apply(o, relay);
-          return cas::stats(s, o);
-        });
-      },
-      CAS_COMMON_ARGS,
-      (std::string("Counts files and bytes per layout, unrecognized files, directories; "
-                   "returns a StoreStats. Read-only.") +
-       kCommonDoc)
-          .c_str());
+  def_moving(store);
+  def_removing(store);
+  def_checking(store);
 }
 
 }  // namespace cas::python

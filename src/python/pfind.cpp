@@ -28,8 +28,8 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "cas/errors.hpp"
 #include "cas/walker.hpp"
+#include "posix_error.hpp"
 
 namespace cas::python {
 namespace {
@@ -55,12 +55,6 @@ struct PfindOptions {
   std::size_t batch_size = 1024;
   std::optional<std::size_t> max_batches;
 };
-
-[[noreturn]] void throw_os_error(int code, const char* operation, const std::string& path) {
-  if (code == EACCES || code == EPERM || code == EROFS)
-    throw PermissionError(code, operation, path);
-  throw IoError(code, operation, path);
-}
 
 class Pfind {
  public:
@@ -89,12 +83,12 @@ class Pfind {
     struct stat st;
     int rc = options.follow_symlinks ? ::stat(root_.c_str(), &st) : ::lstat(root_.c_str(), &st);
     if (rc != 0 && options.follow_symlinks && errno == ENOENT) rc = ::lstat(root_.c_str(), &st);
-    if (rc != 0) throw_os_error(errno, options.follow_symlinks ? "stat" : "lstat", root_);
+    if (rc != 0) throw_last_error(options.follow_symlinks ? "stat" : "lstat", root_);
     if (S_ISDIR(st.st_mode)) {
       // Open it once here so that an unreadable root raises at the call too, not at the
       // first next() (the walker opens it again; a change in between still surfaces there).
       int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) throw_os_error(errno, "open", root_);
+      if (fd < 0) throw_last_error("open", root_);
       ::close(fd);
     } else {
       Batch only;

@@ -44,11 +44,6 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const py::object& layou
   return out;
 }
 
-void flush(Store& store) {
-  py::gil_scoped_release release;
-  store.flush();
-}
-
 std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts, bool read_only,
                                   std::string_view durability, bool verify_on_open,
                                   bool verify_on_insert) {
@@ -63,9 +58,10 @@ std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts,
   return std::make_shared<Store>(root.value, std::move(options));
 }
 
-py::object optional_path(const std::optional<boost::filesystem::path>& path) {
-  if (!path) return py::none();
-  return fs_decode(path->string());
+py::list layouts_of(const Store& s) {
+  py::list out;
+  for (const auto& l : s.layouts()) out.append(std::const_pointer_cast<Layout>(l));
+  return out;
 }
 
 std::string repr(const Store& s) {
@@ -76,10 +72,142 @@ std::string repr(const Store& s) {
          ", layouts='" + layouts + "', read_only=" + (s.read_only() ? "True" : "False") + ")>";
 }
 
+py::object lookup(Store& s, std::string_view hash) {
+  std::optional<boost::filesystem::path> path;
+  {
+    py::gil_scoped_release release;
+    path = s.lookup(hash);
+  }
+  if (!path) return py::none();
+  return fs_decode(path->string());
+}
+
+bool holds(Store& s, std::string_view hash) {
+  py::gil_scoped_release release;
+  return s.lookup(hash).has_value();
+}
+
+py::object open_file(Store& s, std::string_view hash) {
+  std::unique_ptr<std::istream> in;
+  {
+    py::gil_scoped_release release;
+    in = s.open(hash);
+  }
+  if (!in) return py::none();
+  return make_store_file(std::move(in), std::string(hash));
+}
+
+py::object read_bytes(Store& s, std::string_view hash) {
+  std::string data;
+  bool found = false;
+  {
+    py::gil_scoped_release release;
+    if (auto in = s.open(hash)) {
+      found = true;
+      data.assign(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
+      if (in->bad()) throw IoError(EIO, "read", std::string(hash));
+    }
+  }
+  if (!found) return py::none();
+  return py::bytes(data);
+}
+
+// Store::insert or Store::copy: publishes src under hash, returns the new path.
+using Publish = boost::filesystem::path (Store::*)(std::string_view,
+                                                   const boost::filesystem::path&);
+
+template <Publish publish>
+py::str publish_file(Store& s, std::string_view hash, const FsPath& src) {
+  boost::filesystem::path path;
+  {
+    py::gil_scoped_release release;
+    path = (s.*publish)(hash, src.value);
+  }
+  return fs_decode(path.string());
+}
+
+std::string put(Store& s, const FsPath& src, std::string_view algorithm) {
+  HashAlgorithm a = parse_hash_algorithm(algorithm);
+  py::gil_scoped_release release;
+  return s.put(src.value, a);
+}
+
+void remove_hash(Store& s, std::string_view hash) {
+  py::gil_scoped_release release;
+  s.remove(hash);
+}
+
+py::object walk(const Store& s, const py::object& visit) {
+  if (visit.is_none()) {
+    std::vector<std::string> hashes;
+    {
+      py::gil_scoped_release release;
+      s.walk([&](const std::string& hash) { hashes.push_back(hash); });
+    }
+    return py::cast(hashes);
+  }
+  // The store lists everything first, then calls visit from this thread: each call takes the
+  // GIL back, so visit may use the store (lookup, insert, remove).
+  py::gil_scoped_release release;
+  s.walk([&](const std::string& hash) {
+    py::gil_scoped_acquire acquire;
+    visit(hash);
+  });
+  return py::none();
+}
+
+void flush(Store& store) {
+  py::gil_scoped_release release;
+  store.flush();
+}
+
+using StoreClass = py::class_<Store, std::shared_ptr<Store>>;
+
+// lookup, in, preferred_path, open, read: finding and reading a hash.
+void def_reading(StoreClass& store) {
+  store
+      .def("lookup", &lookup, py::arg("hash"),
+           "The absolute path of hash, or None. A file found only under a non-preferred layout "
+           "is first moved to its preferred place (unless read-only). Raises InvalidHashError.")
+      .def("__contains__", &holds)
+      .def(
+          "preferred_path",
+          [](const Store& s, std::string_view hash) {
+            return fs_decode(s.preferred_path(hash).string());
+          },
+          py::arg("hash"),
+          "The absolute path hash has under the preferred layout (no disk access).")
+      .def("open", &open_file, py::arg("hash"),
+           "A binary file object (io.BufferedReader) reading hash, or None when absent. "
+           "Raises InvalidHashError, OSError, CorruptError (verify_on_open).")
+      .def("read", &read_bytes, py::arg("hash"),
+           "The content of hash as bytes, or None when absent.");
+}
+
+// insert, copy, put, remove, flush: changing the store.
+void def_writing(StoreClass& store) {
+  store
+      .def("insert", &publish_file<&Store::insert>, py::arg("hash"), py::arg("src"),
+           "Moves src to the preferred path of hash (atomically replacing it; copying across "
+           "filesystems), removes copies under other layouts, returns the new path. The content "
+           "is not checked. Raises InvalidHashError, ReadOnlyError, InsertionError, OSError.")
+      .def("copy", &publish_file<&Store::copy>, py::arg("hash"), py::arg("src"),
+           "Like insert, but copies src and leaves it untouched.")
+      .def("put", &put, py::arg("src"), py::arg("algorithm") = "sha256",
+           "Copies src into the store under its hash ('sha1', 'sha256', 'sha512') and returns "
+           "the hash. src is untouched. Raises ReadOnlyError, InsertionError, OSError.")
+      .def("remove", &remove_hash, py::arg("hash"),
+           "Deletes hash under every layout and prunes emptied directories; absent is a no-op. "
+           "Raises InvalidHashError, ReadOnlyError, OSError.")
+      .def("flush", &flush,
+           "Makes every file published so far durable (one syncfs): the commit point of "
+           "durability='batch'. Raises OSError.");
+}
+
 }  // namespace
 
 void register_store(py::module_& m) {
-  py::class_<Store, std::shared_ptr<Store>>(
+  StoreClass store(
       m, "Store",
       R"(A content-addressed file store under root: files named by their hash, placed by the first of
 `layouts` (None: [V1Layout(), V0Layout()]; or 'v1,v0', or a list of Layout objects or names).
@@ -93,151 +221,25 @@ Touches nothing on disk: root is created by the first insert. Safe to share betw
 
 Errors: OSError subclasses (with errno and filename) for OS failures; InvalidHashError (also a
 ValueError), ReadOnlyError, InsertionError, UnrecognizedPathsError, CorruptError, all
-subclasses of directory.Error, for the store's own.)")
+subclasses of directory.Error, for the store's own.)");
+  store
       .def(py::init(&make_store), py::arg("root"), py::arg("layouts") = py::none(),
            py::arg("read_only") = false, py::arg("durability") = "file",
            py::arg("verify_on_open") = false, py::arg("verify_on_insert") = false)
       .def_property_readonly("root", [](const Store& s) { return fs_decode(s.root().string()); })
-      .def_property_readonly("layouts",
-                             [](const Store& s) {
-                               py::list out;
-                               for (const auto& l : s.layouts()) {
-                                 out.append(std::const_pointer_cast<Layout>(l));
-                               }
-                               return out;
-                             })
+      .def_property_readonly("layouts", &layouts_of)
       .def_property_readonly("read_only", &Store::read_only)
       .def("set_read_only", &Store::set_read_only,
-           "Makes the store read-only from now on, for every thread.")
-      .def(
-          "lookup",
-          [](Store& s, std::string_view hash) {
-            std::optional<boost::filesystem::path> path;
-            {
-              py::gil_scoped_release release;
-              path = s.lookup(hash);
-            }
-            return optional_path(path);
-          },
-          py::arg("hash"),
-          "The absolute path of hash, or None. A file found only under a non-preferred layout "
-          "is first moved to its preferred place (unless read-only). Raises InvalidHashError.")
-      .def("__contains__",
-           [](Store& s, std::string_view hash) {
-             py::gil_scoped_release release;
-             return s.lookup(hash).has_value();
-           })
-      .def(
-          "preferred_path",
-          [](const Store& s, std::string_view hash) {
-            return fs_decode(s.preferred_path(hash).string());
-          },
-          py::arg("hash"),
-          "The absolute path hash has under the preferred layout (no disk access).")
-      .def(
-          "open",
-          [](Store& s, std::string_view hash) -> py::object {
-            std::unique_ptr<std::istream> in;
-            {
-              py::gil_scoped_release release;
-              in = s.open(hash);
-            }
-            if (!in) return py::none();
-            return make_store_file(std::move(in), std::string(hash));
-          },
-          py::arg("hash"),
-          "A binary file object (io.BufferedReader) reading hash, or None when absent. "
-          "Raises InvalidHashError, OSError, CorruptError (verify_on_open).")
-      .def(
-          "read",
-          [](Store& s, std::string_view hash) -> py::object {
-            std::string data;
-            bool found = false;
-            {
-              py::gil_scoped_release release;
-              if (auto in = s.open(hash)) {
-                found = true;
-                data.assign(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
-                if (in->bad()) throw IoError(EIO, "read", std::string(hash));
-              }
-            }
-            if (!found) return py::none();
-            return py::bytes(data);
-          },
-          py::arg("hash"), "The content of hash as bytes, or None when absent.")
-      .def(
-          "insert",
-          [](Store& s, std::string_view hash, const FsPath& src) {
-            boost::filesystem::path path;
-            {
-              py::gil_scoped_release release;
-              path = s.insert(hash, src.value);
-            }
-            return fs_decode(path.string());
-          },
-          py::arg("hash"), py::arg("src"),
-          "Moves src to the preferred path of hash (atomically replacing it; copying across "
-          "filesystems), removes copies under other layouts, returns the new path. The content "
-          "is not checked. Raises InvalidHashError, ReadOnlyError, InsertionError, OSError.")
-      .def(
-          "copy",
-          [](Store& s, std::string_view hash, const FsPath& src) {
-            boost::filesystem::path path;
-            {
-              py::gil_scoped_release release;
-              path = s.copy(hash, src.value);
-            }
-            return fs_decode(path.string());
-          },
-          py::arg("hash"), py::arg("src"), "Like insert, but copies src and leaves it untouched.")
-      .def(
-          "put",
-          [](Store& s, const FsPath& src, std::string_view algorithm) {
-            HashAlgorithm a = parse_hash_algorithm(algorithm);
-            py::gil_scoped_release release;
-            return s.put(src.value, a);
-          },
-          py::arg("src"), py::arg("algorithm") = "sha256",
-          "Copies src into the store under its hash ('sha1', 'sha256', 'sha512') and returns "
-          "the hash. src is untouched. Raises ReadOnlyError, InsertionError, OSError.")
-      .def(
-          "remove",
-          [](Store& s, std::string_view hash) {
-            py::gil_scoped_release release;
-            s.remove(hash);
-          },
-          py::arg("hash"),
-          "Deletes hash under every layout and prunes emptied directories; absent is a no-op. "
-          "Raises InvalidHashError, ReadOnlyError, OSError.")
-      .def(
-          "walk",
-          [](const Store& s, const py::object& visit) -> py::object {
-            if (visit.is_none()) {
-              std::vector<std::string> hashes;
-              {
-                py::gil_scoped_release release;
-                s.walk([&](const std::string& hash) { hashes.push_back(hash); });
-              }
-              return py::cast(hashes);
-            }
-            // The store lists everything first, then calls visit from this thread: each call
-            // takes the GIL back, so visit may use the store (lookup, insert, remove).
-            py::gil_scoped_release release;
-            s.walk([&](const std::string& hash) {
-              py::gil_scoped_acquire acquire;
-              visit(hash);
-            });
-            return py::none();
-          },
-          py::arg("visit") = py::none(),
-          R"(Every hash in the store, once each (across layouts): without visit, returned as a list; with
+           "Makes the store read-only from now on, for every thread.");
+  def_reading(store);
+  def_writing(store);
+  store.def(
+      "walk", &walk, py::arg("visit") = py::none(),
+      R"(Every hash in the store, once each (across layouts): without visit, returned as a list; with
 visit, visit(hash) is called for each (it may call lookup, insert, remove) and None returned.
 Afterwards raises UnrecognizedPathsError (attribute paths) if files no layout recognizes
-were found. A missing root is an empty store. Raises OSError when a directory cannot be read.)")
-      .def("flush", &flush,
-           "Makes every file published so far durable (one syncfs): the commit point of "
-           "durability='batch'. Raises OSError.")
-      .def("__repr__", &repr);
+were found. A missing root is an empty store. Raises OSError when a directory cannot be read.)");
+  store.def("__repr__", &repr);
 }
 
 }  // namespace cas::python

@@ -1,4 +1,5 @@
-"""directory.Directory and directory.Entry: the seed's API on cas::Directory."""
+"""directory.Directory and directory.Entry: the Peloton `directory` extension's API on
+cas::Directory."""
 import errno
 import os
 import pathlib
@@ -16,7 +17,7 @@ def test_constants_are_the_dirent_values():
     assert (directory.DT_BLK, directory.DT_REG, directory.DT_LNK, directory.DT_SOCK) == (6, 8, 10, 12)
 
 
-def test_seed_example_lists_every_entry_with_dot_and_dotdot(awkward_tree, monkeypatch):
+def test_peloton_example_lists_every_entry_with_dot_and_dotdot(awkward_tree, monkeypatch):
     monkeypatch.chdir(awkward_tree)
     entries = list(Directory("."))
     names = [e.d_name() for e in entries]
@@ -39,7 +40,7 @@ def test_entry_types_cover_every_kind(awkward_tree):
     assert {e.d_name(): e.d_type() for e in Directory("/dev")}["null"] == directory.DT_CHR
 
 
-def test_seed_example_recursion_through_entry_directory(awkward_tree):
+def test_peloton_example_recursion_through_entry_directory(awkward_tree):
     def walk(d, out):
         for entry in d:
             if entry.d_name() in (".", ".."):

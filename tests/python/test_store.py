@@ -242,7 +242,7 @@ def test_layouts(root):
     fan = directory.layout_by_name("fanout:2,2")
     assert isinstance(fan, directory.FanoutLayout) and fan.widths == [2, 2]
     assert fan.lookup(h) == "%s/%s/%s" % (h[0:2], h[2:4], h)
-    assert fan.contains("%s/%s" % (h[0:2], h[2:4]), h)
+    assert fan.contains("%s/%s/%s" % (h[0:2], h[2:4], h), h)
     assert [l.name for l in directory.default_layouts()] == ["v1", "v0"]
     with pytest.raises(ValueError):
         directory.layout_by_name("v9")
@@ -258,6 +258,21 @@ def test_layouts(root):
         Store(root, layouts=[])
     with pytest.raises(ValueError):
         Store(root, durability="sometimes")
+
+
+def test_layout_contains_takes_the_files_whole_relative_path():
+    h = "584b" + "0" * 60
+    v1, v0 = directory.V1Layout(), directory.V0Layout()
+    assert v1.contains("58/" + h, h)
+    assert v1.contains(rel_path="58/" + h, file_name=h)
+    assert not v1.contains("58", h)  # the directory alone is not the file's path
+    assert not v1.contains("58/", h)
+    assert not v1.contains("58/4b0000/" + h, h)  # where V0 puts it
+    assert v0.contains("58/4b0000/" + h, h)
+    assert not v0.contains("58/4b0000", h)
+    assert not v1.contains("58/" + h.upper(), h.upper())  # not a valid hash: False, no raise
+    with pytest.raises(TypeError):
+        v1.contains(rel_dir="58", file_name=h)
 
 
 def test_hash_helpers_agree_with_hashlib(tmp_path):
