@@ -134,8 +134,9 @@ void register_directory(py::module_& m) {
 
   py::class_<SharedDirectory, std::shared_ptr<SharedDirectory>>(
       m, "Directory",
-      "Directory(path): an open directory. Iterating it yields an Entry for every entry readdir\n"
-      "returns, '.' and '..' included, in the filesystem's order, with no stat per entry.\n"
+      "Directory(path): an open directory. Iterating it yields an Entry for every entry the\n"
+      "directory lists (os.listdir's, plus '.' and '..'), in the filesystem's order, with\n"
+      "no stat per entry.\n"
       "Each iteration starts the listing afresh (and invalidates older iterators).\n"
       "Raises FileNotFoundError, NotADirectoryError, PermissionError, ... (OSError with\n"
       "filename) when the directory cannot be opened. Follows a symlink.")
@@ -158,7 +159,7 @@ void register_directory(py::module_& m) {
       .def("__next__", &DirectoryIterator::next);
 
   py::class_<Entry>(m, "Entry", "One directory entry: the fields of a struct dirent, and its path.")
-      .def("d_ino", &Entry::d_ino, "The inode number readdir reported.")
+      .def("d_ino", &Entry::d_ino, "The inode number the directory listed (d_ino).")
       .def(
           "d_type", [](const Entry& e) { return static_cast<int>(e.d_type()); },
           "The DT_* type (DT_UNKNOWN from the filesystem is resolved with lstat; a symlink is "
