@@ -18,7 +18,7 @@ namespace cas::detail {
 
 // One directory entry as getdents64 returns it ("." and ".." included).
 struct RawDirent {
-  const char* name;    // valid until the next fill()
+  const char* name;  // valid until the next fill()
   ino_t ino;
   unsigned char type;  // DT_*; DT_UNKNOWN where the filesystem does not say
 };

@@ -13,16 +13,9 @@
 namespace cas {
 namespace {
 
+using detail::count;
 using detail::StoreEngine;
 using detail::StoreFile;
-
-// Removes an emptied directory as the walk leaves it; any failure means it is still in use
-// (ENOTEMPTY, EEXIST), already gone (ENOENT) or not ours to remove — never an error.
-void remove_if_empty(const WalkEntry& e, std::atomic<std::uint64_t>& removed) {
-  if (::unlinkat(e.parent_fd, std::string(e.name).c_str(), AT_REMOVEDIR) == 0) {
-    removed.fetch_add(1, std::memory_order_relaxed);
-  }
-}
 
 enum class Outcome { moved, duplicate, vanished, failed };
 
@@ -123,66 +116,59 @@ bool changed_since(const struct stat& st, const timespec& t) {
          (st.st_ctim.tv_sec == t.tv_sec && st.st_ctim.tv_nsec > t.tv_nsec);
 }
 
+// Whether the preferred copy `f` was there before the run began. The walk may reach a file
+// this run has just moved (into a directory it is still reading). Link and rename update the
+// inode's ctime, so once this run has moved anything, a preferred file changed since the start
+// is not counted as "in place". (Finishing a move that a killed run left half done changes the
+// ctime too.)
+bool was_in_place(const StoreFile& f, MigrateResult& result, const timespec& start) {
+  if (detail::current(result.moved) + detail::current(result.duplicates_removed) == 0) return true;
+  struct stat st;
+  return ::fstatat(f.entry.parent_fd, std::string(f.entry.name).c_str(), &st,
+                   AT_SYMLINK_NOFOLLOW) != 0 ||
+         !changed_since(st, start);
+}
+
 }  // namespace
 
 MigrateResult migrate(Store& store, const MigrateOptions& options) {
   if (store.read_only() && !options.dry_run) throw ReadOnlyError("migrate", store.root().string());
   const Layout& preferred = *store.layouts().front();
-  std::atomic<std::uint64_t> moved{0}, in_place{0}, duplicates{0}, unrecognized{0}, dirs{0};
   const timespec start = start_instant();
+  MigrateResult result;
 
   StoreEngine engine(store, options);
   engine.on_file = [&](const StoreFile& f) {
     if (!f.layout) {
-      unrecognized.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    if (f.layout_index == 0) {
-      // The walk may reach a file this run has just moved (into a directory it is still
-      // reading). Link and rename update the inode's ctime, so once this run has moved
-      // anything, a preferred file changed since the start is not counted as "in place".
-      // (Finishing a move that a killed run left half done changes the ctime too.)
-      if (moved.load(std::memory_order_relaxed) + duplicates.load(std::memory_order_relaxed) > 0) {
-        struct stat st;
-        if (::fstatat(f.entry.parent_fd, std::string(f.entry.name).c_str(), &st,
-                      AT_SYMLINK_NOFOLLOW) == 0 &&
-            changed_since(st, start)) {
-          return;
-        }
+      count(result.unrecognized);
+    } else if (f.layout_index == 0) {
+      if (was_in_place(f, result, start)) count(result.already_in_place);
+    } else if (options.dry_run) {
+      count(result.moved);
+    } else {
+      switch (move_file(engine, f.entry, preferred.lookup(f.hash), options.method)) {
+        case Outcome::moved:
+          count(result.moved);
+          break;
+        case Outcome::duplicate:
+          count(result.duplicates_removed);
+          break;
+        case Outcome::vanished:
+          count(result.already_in_place);
+          break;
+        case Outcome::failed:
+          break;
       }
-      in_place.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    if (options.dry_run) {
-      moved.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    switch (move_file(engine, f.entry, preferred.lookup(f.hash), options.method)) {
-      case Outcome::moved:
-        moved.fetch_add(1, std::memory_order_relaxed);
-        break;
-      case Outcome::duplicate:
-        duplicates.fetch_add(1, std::memory_order_relaxed);
-        break;
-      case Outcome::vanished:
-        in_place.fetch_add(1, std::memory_order_relaxed);
-        break;
-      case Outcome::failed:
-        break;
     }
   };
   if (!options.dry_run) {
-    engine.on_directory_exit = [&](const WalkEntry& e) { remove_if_empty(e, dirs); };
+    // Any failure means the directory is still in use (ENOTEMPTY, EEXIST), already gone
+    // (ENOENT) or not ours to remove: never an error.
+    engine.on_directory_exit = [&](const WalkEntry& e) {
+      if (detail::remove_directory(e) == 0) count(result.directories_removed);
+    };
   }
-  engine.run();
-
-  MigrateResult result;
-  result.moved = moved;
-  result.already_in_place = in_place;
-  result.duplicates_removed = duplicates;
-  result.unrecognized = unrecognized;
-  result.directories_removed = dirs;
-  engine.take_errors(result);
+  engine.run(result);
   return result;
 }
 

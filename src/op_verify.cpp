@@ -11,11 +11,13 @@
 #include "cas/operations.hpp"
 #include "quarantine.hpp"
 #include "store_engine.hpp"
+#include "temp_area.hpp"
 #include "unique_fd.hpp"
 
 namespace cas {
 namespace {
 
+using detail::count;
 using detail::StoreEngine;
 using detail::StoreFile;
 
@@ -28,96 +30,90 @@ bool quarantine_file(StoreEngine& engine, const WalkEntry& e, const struct stat&
   return err == 0;
 }
 
+// One run's shared state, for the handlers called from the walker's threads.
+struct Verification {
+  const VerifyOptions& options;
+  StoreEngine& engine;
+  VerifyResult& result;
+  std::mutex corrupt_mu;  // guards result.corrupt_paths
+};
+
+// The algorithm that judges `hash`, or nullopt when none does: a name of another digest's
+// length than the one asked for would never match.
+std::optional<HashAlgorithm> judge_of(std::string_view hash, const VerifyOptions& options) {
+  auto algorithm = algorithm_for_length(hash.size());
+  if (options.algorithm && algorithm != options.algorithm) return std::nullopt;
+  return algorithm;
+}
+
+// Hashes one content file and records the verdict (and quarantines a mismatch when asked).
+void check_file(Verification& v, const StoreFile& f, HashAlgorithm algorithm) {
+  const std::string name(f.entry.name);
+  UniqueFd fd(
+      ::openat(f.entry.parent_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
+  if (!fd) {
+    if (errno != ENOENT) v.engine.fail(f.entry.rel_path, "open", errno);
+    return;  // ENOENT: removed or migrated meanwhile
+  }
+  std::string actual;
+  try {
+    actual = hash_fd(fd.get(), algorithm, v.engine.absolute(f.entry.rel_path));
+  } catch (const Error& e) {
+    v.engine.fail(f.entry.rel_path, e.what());
+    return;
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) {
+    v.engine.fail(f.entry.rel_path, "stat", errno);
+    return;
+  }
+  count(v.result.bytes, static_cast<std::uint64_t>(st.st_size));
+  v.engine.add_bytes(static_cast<std::uint64_t>(st.st_size));
+  if (actual == f.hash) {
+    count(v.result.ok);
+    return;
+  }
+  count(v.result.corrupt);
+  {
+    std::lock_guard<std::mutex> lock(v.corrupt_mu);
+    v.result.corrupt_paths.emplace_back(f.entry.rel_path);
+  }
+  if (v.options.quarantine && quarantine_file(v.engine, f.entry, st)) count(v.result.quarantined);
+}
+
 }  // namespace
 
 VerifyResult verify(Store& store, const VerifyOptions& options) {
-  const bool writes = options.quarantine || options.reap_temp_older_than.count() > 0;
   if (options.quarantine && store.read_only()) {
     throw ReadOnlyError("quarantine", store.root().string());
   }
-  std::atomic<std::uint64_t> ok{0}, corrupt{0}, quarantined{0}, unknown{0}, unrecognized{0},
-      reaped{0}, bytes{0};
-  std::mutex corrupt_mu;
-  std::vector<std::string> corrupt_paths;
-
+  VerifyResult result;
   StoreEngine engine(store, options);
+  Verification v{options, engine, result, {}};
   engine.on_file = [&](const StoreFile& f) {
     if (!f.layout) {
-      unrecognized.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    auto algorithm = algorithm_for_length(f.hash.size());
-    // A name of another digest's length is not this algorithm's to judge: it would never match.
-    if (options.algorithm && algorithm != options.algorithm) algorithm.reset();
-    if (!algorithm) {
-      unknown.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    const std::string name(f.entry.name);
-    UniqueFd fd(
-        ::openat(f.entry.parent_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
-    if (!fd) {
-      if (errno != ENOENT) engine.fail(f.entry.rel_path, "open", errno);
-      return;  // ENOENT: removed or migrated meanwhile
-    }
-    std::string actual;
-    try {
-      actual = hash_fd(fd.get(), *algorithm, engine.absolute(f.entry.rel_path));
-    } catch (const Error& e) {
-      engine.fail(f.entry.rel_path, e.what());
-      return;
-    }
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) {
-      engine.fail(f.entry.rel_path, "stat", errno);
-      return;
-    }
-    bytes.fetch_add(static_cast<std::uint64_t>(st.st_size), std::memory_order_relaxed);
-    engine.add_bytes(static_cast<std::uint64_t>(st.st_size));
-    if (actual == f.hash) {
-      ok.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    corrupt.fetch_add(1, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(corrupt_mu);
-      corrupt_paths.emplace_back(f.entry.rel_path);
-    }
-    if (options.quarantine && quarantine_file(engine, f.entry, st)) {
-      quarantined.fetch_add(1, std::memory_order_relaxed);
+      count(result.unrecognized);
+    } else if (auto algorithm = judge_of(f.hash, options)) {
+      check_file(v, f, *algorithm);
+    } else {
+      count(result.unknown_algorithm);
     }
   };
-  if (writes && !store.read_only() && options.reap_temp_older_than.count() > 0) {
+  if (!store.read_only() && options.reap_temp_older_than.count() > 0) {
     const std::time_t cutoff = std::time(nullptr) - options.reap_temp_older_than.count();
     engine.on_temp_file = [&, cutoff](const WalkEntry& e) {
-      // Re-stat just before deciding (as Bazel's cache collector does): a writer that is still
-      // active keeps its file's mtime fresh, and only files older than the cutoff go.
-      struct stat st;
-      const std::string name(e.name);
-      if (::fstatat(e.parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
-      if (st.st_mtime >= cutoff) return;
-      if (::unlinkat(e.parent_fd, name.c_str(), 0) == 0) {
-        reaped.fetch_add(1, std::memory_order_relaxed);
-      } else if (errno != ENOENT && errno != EACCES && errno != EPERM && errno != EROFS) {
+      const int err = detail::reap_if_stale(e.parent_fd, std::string(e.name), cutoff);
+      if (err == 0) {
+        count(result.temp_reaped);
+      } else if (err > 0 && err != ENOENT && err != EACCES && err != EPERM && err != EROFS) {
         // Not allowed to clean up is not a verification failure: a user who may only read
         // the store still gets a verdict on its content.
-        engine.fail(e.rel_path, "unlink", errno);
+        engine.fail(e.rel_path, "unlink", err);
       }
     };
   }
-  engine.run();
-
-  VerifyResult result;
-  result.ok = ok;
-  result.corrupt = corrupt;
-  result.quarantined = quarantined;
-  result.unknown_algorithm = unknown;
-  result.unrecognized = unrecognized;
-  result.temp_reaped = reaped;
-  result.bytes = bytes;
-  std::sort(corrupt_paths.begin(), corrupt_paths.end());
-  result.corrupt_paths = std::move(corrupt_paths);
-  engine.take_errors(result);
+  engine.run(result);
+  std::sort(result.corrupt_paths.begin(), result.corrupt_paths.end());
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -35,6 +36,16 @@ int make_parents_at(int root_fd, std::string_view rel_path) {
     if (err != 0 && err != EEXIST) return err;
   }
   return 0;
+}
+
+int remove_directory(const WalkEntry& e) {
+  return ::unlinkat(e.parent_fd, std::string(e.name).c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
+}
+
+bool unlink_file(StoreEngine& engine, const WalkEntry& e) {
+  if (::unlinkat(e.parent_fd, std::string(e.name).c_str(), 0) == 0 || errno == ENOENT) return true;
+  engine.fail(e.rel_path, "unlink", errno);
+  return false;
 }
 
 StoreEngine::StoreEngine(const Store& store, const OperationOptions& options)

@@ -57,6 +57,12 @@ class StoreEngine {
   // the root exists but cannot be opened; rethrows what a handler throws.
   void run();
 
+  // run(), then moves the failures it collected into `errors` (an operation's result).
+  void run(OperationErrors& errors) {
+    run();
+    take_errors(errors);
+  }
+
   // Records a failure on one path (counted, the first kMaxErrors kept).
   void fail(std::string_view rel_path, const std::string& what, int code);
   void fail(std::string_view rel_path, const std::string& message);
@@ -88,6 +94,25 @@ class StoreEngine {
   std::mutex errors_mu_;
   OperationErrors errors_;
 };
+
+// Adds `n` to a counter of an operation's result from any of the walker's threads (handlers
+// count straight into the result they return, with no copy at the end).
+inline void count(std::uint64_t& counter, std::uint64_t n = 1) {
+  std::atomic_ref<std::uint64_t>(counter).fetch_add(n, std::memory_order_relaxed);
+}
+
+// Reads a counter that other walker threads may be adding to.
+inline std::uint64_t current(std::uint64_t& counter) {
+  return std::atomic_ref<std::uint64_t>(counter).load(std::memory_order_relaxed);
+}
+
+// Removes the directory `e` as the walk leaves it. Returns 0, or the errno of the rmdir:
+// ENOTEMPTY/EEXIST when something is still in it, ENOENT when it is gone already.
+int remove_directory(const WalkEntry& e);
+
+// Unlinks the file `e` relative to its parent. Returns true when it is gone (ENOENT: someone
+// else removed it); otherwise records the failure on `engine` and returns false.
+bool unlink_file(StoreEngine& engine, const WalkEntry& e);
 
 // mkdir -p of the directories of `rel_path` (not its last component) relative to `root_fd`.
 // Returns 0 or the errno of the mkdirat that failed (EEXIST is success).

@@ -27,6 +27,13 @@ std::string temp_name() {
 
 }  // namespace
 
+int reap_if_stale(int dir_fd, const std::string& name, std::time_t cutoff) {
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return kKeptTemp;
+  if (!S_ISREG(st.st_mode) || st.st_mtime >= cutoff) return kKeptTemp;
+  return ::unlinkat(dir_fd, name.c_str(), 0) == 0 ? 0 : errno;
+}
+
 std::string TempArea::dir() const { return store_.abs(Store::kTempDirName); }
 
 std::string TempArea::new_name() const { return dir() + "/" + temp_name(); }
@@ -135,19 +142,10 @@ std::size_t TempArea::reap(std::chrono::seconds older_than) {
   Walker walker(options);
   walker.walk(area, [&](const WalkEntry& e) {
     if (e.type != DT_REG) return WalkAction::proceed;
-    // Re-stat just before deciding (Bazel's disk-cache collector does the same): a writer that
-    // is still active keeps its file's mtime fresh.
     const std::string name(e.name);
-    struct stat now;
-    if (::fstatat(e.parent_fd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0) {
-      return WalkAction::proceed;  // gone: published or reaped by someone else
-    }
-    if (!S_ISREG(now.st_mode) || now.st_mtime >= cutoff) return WalkAction::proceed;
-    if (::unlinkat(e.parent_fd, name.c_str(), 0) == 0) {
-      ++reaped;
-    } else if (errno != ENOENT) {
-      throw_last_error("unlink", area + "/" + name);
-    }
+    const int err = reap_if_stale(e.parent_fd, name, cutoff);
+    if (err == 0) ++reaped;
+    if (err > 0 && err != ENOENT) throw_errno(err, "unlink", area + "/" + name);
     return WalkAction::proceed;
   });
   return reaped;

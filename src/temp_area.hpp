@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <string>
 #include <utility>
 
@@ -47,6 +48,14 @@ class TempGuard {
   std::string path_;
   int fd_;
 };
+
+// Removes the file `name` in the directory `dir_fd` if it is a regular file whose mtime is
+// older than `cutoff`, re-stating it just before deciding (as Bazel's disk-cache collector
+// does): a writer that is still active keeps its file's mtime fresh. Returns 0 when it was
+// removed, kKeptTemp when it stays (fresh, not a regular file, or gone), or the errno of the
+// unlink that failed (ENOENT: removed by someone else meanwhile).
+inline constexpr int kKeptTemp = -1;
+int reap_if_stale(int dir_fd, const std::string& name, std::time_t cutoff);
 
 class TempArea {
  public:
