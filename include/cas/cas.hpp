@@ -1,14 +1,13 @@
-// cas: a content-addressed file store. Include this umbrella header for the whole public API.
+// cas: a content-addressed file store. Include this umbrella header for the whole public API:
+// layouts, hashing, the Store and its FileSystem seam, the store-wide operations, the parallel
+// Walker and the Directory reader, and the errors they throw.
 #pragma once
 
+#include "cas/directory.hpp"
 #include "cas/errors.hpp"
 #include "cas/file_system.hpp"
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
+#include "cas/operations.hpp"
 #include "cas/store.hpp"
-#if __has_include("cas/directory.hpp")
-#include "cas/directory.hpp"
-#endif
-#if __has_include("cas/walker.hpp")
 #include "cas/walker.hpp"
-#endif

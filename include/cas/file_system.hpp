@@ -3,7 +3,23 @@
 // Modelled on leveldb's Env/EnvWrapper: the default implementation calls POSIX directly;
 // FileSystemWrapper forwards every call to another FileSystem, so a test can subclass it and
 // override one call to inject EIO, EINTR, ENOSPC or short writes without touching real disks.
-// (The directory walker stays on raw openat/getdents64: it is tested on real trees.)
+//
+// Where the seam ends. It carries every call a Store makes for its own per-hash work: lookup's
+// stats and migrating rename, prune's rmdir, open, insert/copy/put (the source's open, fstat
+// and reads; the temp file's creation, writes, fsync, link or rename into place; mkdir; the
+// other layouts' unlinks), remove, and the directory opened by flush and by Durability::full.
+// It does not carry, and why:
+//  - the store-wide operations (<cas/operations.hpp>), Store::walk and Store::reap_temp: they
+//    work relative to the directory descriptors the Walker holds (openat, linkat, unlinkat,
+//    renameat2, fstatat) and the Walker reads directories with raw getdents64, calls a
+//    path-based seam cannot express. Their faults are made real in the tests instead: a full
+//    tmpfs, read-only and bind mounts, `runuser -u nobody`, a seccomp filter failing getdents64;
+//  - hashing (hash_fd/hash_file read with read(2)) and the quarantine's renameat2, shared with
+//    those operations;
+//  - descriptor adjustments whose failure the covered calls already exercise or that cannot
+//    fail on an open descriptor of the right kind: fcntl (clearing O_NONBLOCK), lseek (rewind
+//    after hashing), fchmod (a temp file's mode), access (naming the side that refused a
+//    rename); and syncfs in Store::flush (its error is reported, but cannot be injected).
 //
 // Every call returns 0 (or a byte count) on success and a positive errno value on failure,
 // exactly like the system call it wraps, but without touching the global errno; it never
