@@ -96,26 +96,6 @@ Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& ta
   return Outcome::failed;
 }
 
-// The run's start, for comparing with inode ctimes. Filesystems stamp changes with either the
-// coarse clock (which lags real time by up to a tick) or, with multigrain timestamps, the
-// fine one. Take the fine clock, then wait for the coarse clock to pass it: every change made
-// before this call has a ctime at or before the returned instant, every later change a ctime
-// at or after it.
-timespec start_instant() {
-  timespec start, coarse;
-  ::clock_gettime(CLOCK_REALTIME, &start);
-  do {
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
-  } while (coarse.tv_sec < start.tv_sec ||
-           (coarse.tv_sec == start.tv_sec && coarse.tv_nsec <= start.tv_nsec));
-  return start;
-}
-
-bool changed_since(const struct stat& st, const timespec& t) {
-  return st.st_ctim.tv_sec > t.tv_sec ||
-         (st.st_ctim.tv_sec == t.tv_sec && st.st_ctim.tv_nsec > t.tv_nsec);
-}
-
 // Whether the preferred copy `f` was there before the run began. The walk may reach a file
 // this run has just moved (into a directory it is still reading). Link and rename update the
 // inode's ctime, so once this run has moved anything, a preferred file changed since the start
@@ -126,7 +106,7 @@ bool was_in_place(const StoreFile& f, MigrateResult& result, const timespec& sta
   struct stat st;
   return ::fstatat(f.entry.parent_fd, std::string(f.entry.name).c_str(), &st,
                    AT_SYMLINK_NOFOLLOW) != 0 ||
-         !changed_since(st, start);
+         !detail::later_than(st.st_ctim, start);
 }
 
 }  // namespace
@@ -134,7 +114,7 @@ bool was_in_place(const StoreFile& f, MigrateResult& result, const timespec& sta
 MigrateResult migrate(Store& store, const MigrateOptions& options) {
   if (store.read_only() && !options.dry_run) throw ReadOnlyError("migrate", store.root().string());
   const Layout& preferred = *store.layouts().front();
-  const timespec start = start_instant();
+  const timespec start = detail::start_instant();
   MigrateResult result;
 
   StoreEngine engine(store, options);

@@ -4,6 +4,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "cas/pins.hpp"
 #include "store_engine.hpp"
 
 namespace cas {
@@ -62,12 +63,13 @@ PurgeResult purge(Store& store, const OperationOptions& options) {
 GcResult gc(Store& store, const std::unordered_set<std::string>& keep,
             const OperationOptions& options) {
   if (store.read_only() && !options.dry_run) throw ReadOnlyError("remove", store.root().string());
+  const auto pins = pinned_hashes(store);
   GcResult result;
   StoreEngine engine(store, options);
   engine.on_file = [&](const StoreFile& f) {
     if (!f.layout) {
       count(result.unrecognized);
-    } else if (keep.count(std::string(f.hash))) {
+    } else if (std::string hash(f.hash); keep.count(hash) || pins.count(hash)) {
       count(result.kept);
     } else if (options.dry_run || detail::unlink_file(engine, f.entry)) {
       count(result.removed);

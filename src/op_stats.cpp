@@ -3,12 +3,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <mutex>
 #include <unordered_set>
 
 #include "cas/operations.hpp"
+#include "cas/pins.hpp"
 #include "store_engine.hpp"
+#include "use_histogram.hpp"
 
 namespace cas {
 namespace {
@@ -55,6 +59,10 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
   // A directory is empty when no entry names it as its parent.
   InodeSet directories, non_empty;
 
+  detail::UseHistogram uses;
+  std::mutex extremes_mu;
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::max(), newest = 0;
+
   StoreEngine engine(store, options);
   engine.stat_entries = true;
   auto note_parent = [&](const WalkEntry& e) {
@@ -73,6 +81,13 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
       unrec_files.fetch_add(1, std::memory_order_relaxed);
       unrec_bytes.fetch_add(size, std::memory_order_relaxed);
       return;
+    }
+    if (f.entry.st) {
+      const std::int64_t mtime = f.entry.st->st_mtime;
+      uses.add(mtime, size);
+      std::lock_guard<std::mutex> lock(extremes_mu);
+      oldest = std::min(oldest, mtime);
+      newest = std::max(newest, mtime);
     }
     per_layout[f.layout_index].files.fetch_add(1, std::memory_order_relaxed);
     per_layout[f.layout_index].bytes.fetch_add(size, std::memory_order_relaxed);
@@ -105,6 +120,12 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
   result.temp_files = temp;
   result.quarantined_files = quarantined;
   engine.take_errors(result.errors);
+  if (!uses.empty()) {
+    result.oldest_use = oldest;
+    result.median_use = std::max(oldest, uses.median());
+    result.newest_use = newest;
+  }
+  result.pinned_hashes = pinned_hashes(store).size();
   return result;
 }
 

@@ -1,6 +1,7 @@
 // The default FileSystem: direct system calls. EINTR is retried here so callers never see it
 // from calls that are safe to restart.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,6 +66,10 @@ class PosixFileSystem final : public FileSystem {
   int unlink(const char* path) override { return ::unlink(path) == 0 ? 0 : errno; }
   int mkdir(const char* path, mode_t mode) override { return ::mkdir(path, mode) == 0 ? 0 : errno; }
   int rmdir(const char* path) override { return ::rmdir(path) == 0 ? 0 : errno; }
+  int touch(const char* path) override {
+    // Null times: both to now, allowed to the owner and to anyone who may write the file.
+    return ::utimensat(AT_FDCWD, path, nullptr, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+  }
 };
 
 }  // namespace

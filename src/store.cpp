@@ -44,25 +44,30 @@ std::optional<boost::filesystem::path> Store::lookup(std::string_view hash) {
   detail::StoreImpl& s = *impl_;
   auto layouts = s.layouts_for(hash);
   const std::string preferred_rel = layouts.front()->lookup(hash);
+  const std::string preferred = s.abs(preferred_rel);
+  struct stat st;
   for (std::size_t i = 0; i < layouts.size(); ++i) {
     std::string rel = i == 0 ? preferred_rel : layouts[i]->lookup(hash);
-    std::string path = s.abs(rel);
-    if (!s.exists(path)) continue;
-    if (i == 0 || read_only()) return boost::filesystem::path(path);
-    int err = s.rename_into(path, preferred_rel);
-    if (err == 0) {
-      s.prune(std::string(parent_of(rel)));
-      return s.abs(preferred_rel);
+    std::string path = i == 0 ? preferred : s.abs(rel);
+    if (!s.exists(path, &st)) continue;
+    if (i > 0 && !read_only()) {
+      int err = s.rename_into(path, preferred_rel);
+      if (err == ENOENT) continue;  // migrated or removed meanwhile: the final check decides
+      if (err == 0) {
+        s.prune(std::string(parent_of(rel)));
+        path = preferred;  // rename keeps the inode, and so its stat
+      } else if (err != EACCES && err != EPERM && err != EROFS) {
+        throw_errno(err, "rename", path + " -> " + preferred);
+      }
     }
-    if (err == ENOENT) continue;  // migrated or removed meanwhile: the final check decides
-    if (err == EACCES || err == EPERM || err == EROFS) return boost::filesystem::path(path);
-    throw_errno(err, "rename", path + " -> " + s.abs(preferred_rel));
+    s.touch_if_stale(path, st);  // a migration counts as a use too
+    return boost::filesystem::path(path);
   }
   // A concurrent migration may have moved the file from a later layout to the preferred one
   // after we probed the preferred path: look there once more before saying "absent".
-  if (layouts.size() > 1) {
-    std::string path = s.abs(preferred_rel);
-    if (s.exists(path)) return boost::filesystem::path(path);
+  if (layouts.size() > 1 && s.exists(preferred, &st)) {
+    s.touch_if_stale(preferred, st);
+    return boost::filesystem::path(preferred);
   }
   return std::nullopt;
 }

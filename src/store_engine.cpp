@@ -38,6 +38,16 @@ int make_parents_at(int root_fd, std::string_view rel_path) {
   return 0;
 }
 
+timespec start_instant() {
+  timespec start, coarse;
+  ::clock_gettime(CLOCK_REALTIME, &start);
+  do {
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
+  } while (coarse.tv_sec < start.tv_sec ||
+           (coarse.tv_sec == start.tv_sec && coarse.tv_nsec <= start.tv_nsec));
+  return start;
+}
+
 int remove_directory(const WalkEntry& e) {
   return ::unlinkat(e.parent_fd, std::string(e.name).c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
 }

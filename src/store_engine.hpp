@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -104,6 +105,18 @@ inline void count(std::uint64_t& counter, std::uint64_t n = 1) {
 // Reads a counter that other walker threads may be adding to.
 inline std::uint64_t current(std::uint64_t& counter) {
   return std::atomic_ref<std::uint64_t>(counter).load(std::memory_order_relaxed);
+}
+
+// The run's start, for comparing with inode timestamps (migrate's ctimes, trim's mtimes).
+// Filesystems stamp changes with either the coarse clock (which lags real time by up to a
+// tick) or, with multigrain timestamps, the fine one. This takes the fine clock, then waits for
+// the coarse clock to pass it: every change made before the call has a timestamp at or before
+// the returned instant, every later change one at or after it.
+timespec start_instant();
+
+// Whether `t` is strictly after `start`.
+inline bool later_than(const timespec& t, const timespec& start) {
+  return t.tv_sec > start.tv_sec || (t.tv_sec == start.tv_sec && t.tv_nsec > start.tv_nsec);
 }
 
 // Removes the directory `e` as the walk leaves it. Returns 0, or the errno of the rmdir:

@@ -39,8 +39,13 @@ class StoreImpl {
   std::vector<const Layout*> layouts_for(std::string_view hash) const;
   // Throws ReadOnlyError(operation, hash) on a read-only store.
   void check_writable(const char* operation, std::string_view hash) const;
-  // Whether something is at `path` (lstat). Throws for errors other than ENOENT/ENOTDIR.
-  bool exists(const std::string& path) const;
+  // Whether something is at `path` (lstat, into *st when given). Throws for errors other
+  // than ENOENT/ENOTDIR.
+  bool exists(const std::string& path, struct stat* st = nullptr) const;
+  // Marks the file at `path` (whose lstat is `st`) used now, when the store is writable and
+  // its mtime is older than touch_on_use. Refusals (EACCES, EPERM, EROFS) and a file that is
+  // gone are ignored; other errors throw IoError.
+  void touch_if_stale(const std::string& path, const struct stat& st);
   // mkdir -p of the directories of root-relative `rel` (not its last component), the root
   // included. Throws PermissionError/IoError.
   void create_parents(std::string_view rel);

@@ -1,4 +1,5 @@
 // StoreImpl: the root, and the path and directory helpers shared by every mutation.
+#include <ctime>
 #include <stdexcept>
 
 #include <boost/filesystem/operations.hpp>
@@ -64,12 +65,22 @@ void StoreImpl::check_writable(const char* operation, std::string_view hash) con
   if (read_only_.load()) throw ReadOnlyError(operation, std::string(hash));
 }
 
-bool StoreImpl::exists(const std::string& path) const {
+bool StoreImpl::exists(const std::string& path, struct stat* out) const {
   struct stat st;
-  int err = fs_->lstat(path.c_str(), &st);
+  int err = fs_->lstat(path.c_str(), out ? out : &st);
   if (err == 0) return true;
   if (err == ENOENT || err == ENOTDIR) return false;
   throw_errno(err, "stat", path);
+}
+
+void StoreImpl::touch_if_stale(const std::string& path, const struct stat& st) {
+  const auto age = options_.touch_on_use.count();
+  if (age <= 0 || read_only_.load()) return;
+  if (std::time(nullptr) - st.st_mtime <= age) return;  // fresh: nothing to write
+  int err = fs_->touch(path.c_str());
+  // A reader that may not write still reads; a file removed meanwhile has no use to record.
+  if (err == 0 || err == EACCES || err == EPERM || err == EROFS || err == ENOENT) return;
+  throw_errno(err, "touch", path);
 }
 
 void StoreImpl::create_parents(std::string_view rel) {

@@ -1,6 +1,6 @@
 // cas: a content-addressed file store. Include this umbrella header for the whole public API:
-// layouts, hashing, the Store and its FileSystem seam, the store-wide operations, the parallel
-// Walker and the Directory reader, and the errors they throw.
+// layouts, hashing, the Store and its FileSystem seam, the store-wide operations, pins, the
+// parallel Walker and the Directory reader, and the errors they throw.
 #pragma once
 
 #include "cas/directory.hpp"
@@ -9,5 +9,6 @@
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
 #include "cas/operations.hpp"
+#include "cas/pins.hpp"
 #include "cas/store.hpp"
 #include "cas/walker.hpp"

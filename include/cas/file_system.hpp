@@ -5,9 +5,9 @@
 // override one call to inject EIO, EINTR, ENOSPC or short writes without touching real disks.
 //
 // Where the seam ends. It carries every call a Store makes for its own per-hash work: lookup's
-// stats and migrating rename, prune's rmdir, open, insert/copy/put (the source's open, fstat
-// and reads; the temp file's creation, writes, fsync, link or rename into place; mkdir; the
-// other layouts' unlinks), remove, and the directory opened by flush and by Durability::full.
+// stats, migrating rename and last-use touch, prune's rmdir, open, insert/copy/put (the source's
+// open, fstat and reads; the temp file's creation, writes, fsync, link or rename into place; mkdir;
+// the other layouts' unlinks), remove, and the directory opened by flush and by Durability::full.
 // It does not carry, and why:
 //  - the store-wide operations (<cas/operations.hpp>), Store::walk and Store::reap_temp: they
 //    work relative to the directory descriptors the Walker holds (openat, linkat, unlinkat,
@@ -60,6 +60,9 @@ class FileSystem {
   virtual int unlink(const char* path) = 0;
   virtual int mkdir(const char* path, mode_t mode) = 0;
   virtual int rmdir(const char* path) = 0;
+  // Sets the access and modification times of `path` (not following a symlink) to now: the
+  // last-use mark of StoreOptions::touch_on_use.
+  virtual int touch(const char* path) = 0;
 };
 
 // Forwards every call to `target`; override the calls you want to change.
@@ -86,6 +89,7 @@ class FileSystemWrapper : public FileSystem {
   int unlink(const char* path) override { return target_->unlink(path); }
   int mkdir(const char* path, mode_t mode) override { return target_->mkdir(path, mode); }
   int rmdir(const char* path) override { return target_->rmdir(path); }
+  int touch(const char* path) override { return target_->touch(path); }
 
   FileSystem& target() const { return *target_; }
 

@@ -1,4 +1,4 @@
-// Store-wide operations: migrate, purge, gc, sync, verify and stats.
+// Store-wide operations: migrate, purge, gc, trim, sync, verify and stats.
 //
 // All of them run on one engine: the parallel Walker lists the store while its worker threads
 // perform each file's operation relative to the directory descriptor the walker already holds
@@ -115,9 +115,42 @@ struct GcResult : OperationErrors {
   std::uint64_t directories_removed = 0;
 };
 
-// Removes every hash not in `keep` (trim to a manifest), under every layout.
+// Removes every hash not in `keep` (trim to a manifest) nor pinned (cas/pins.hpp), under every
+// layout. Throws ReadOnlyError (unless dry_run); IoError when a pin cannot be read.
 GcResult gc(Store& store, const std::unordered_set<std::string>& keep,
             const OperationOptions& options = {});
+
+struct TrimOptions : OperationOptions {
+  // Bounds; at least one must be set. A store over a size or count bound is trimmed, least
+  // recently used first (oldest mtime: see StoreOptions::touch_on_use), until it is at or under
+  // low_water times that bound, so a cache at its bound is not trimmed again at once. Every
+  // file last used longer than max_age ago goes too.
+  std::optional<std::uint64_t> max_bytes;
+  std::optional<std::uint64_t> max_files;
+  std::optional<std::chrono::seconds> max_age;
+  double low_water = 0.9;  // in (0, 1]
+};
+
+struct TrimResult : OperationErrors {
+  std::uint64_t scanned_files = 0;  // content files found by the scan (pinned ones included)
+  std::uint64_t scanned_bytes = 0;
+  std::uint64_t removed_files = 0;  // with dry_run: what would be removed
+  std::uint64_t removed_bytes = 0;
+  std::uint64_t pinned = 0;         // files kept because a pin (cas/pins.hpp) holds them
+  std::uint64_t recently_used = 0;  // files kept because they were used while the trim ran
+  std::uint64_t directories_removed = 0;
+};
+
+// Removes least-recently-used content until the store is within `options`' bounds (see
+// TrimOptions). Memory does not grow with the store: a first walk counts files and bytes by
+// last use in a histogram of at most 65536 buckets, which gives the cutoff; a second walk
+// removes what is older, re-stating each file just before it goes (a file used since the scan
+// has a new mtime and stays); a third walk, only when the cutoff falls inside a bucket, settles
+// that bucket at one-second resolution (files used within the same second go in walk order).
+// Temp files, quarantine and pins are not content; pinned hashes are never removed. Throws
+// std::invalid_argument without a bound or with low_water outside (0, 1]; ReadOnlyError
+// (unless dry_run); IoError when a pin cannot be read or the root cannot be opened.
+TrimResult trim(Store& store, const TrimOptions& options);
 
 struct SyncOptions : OperationOptions {
   bool delete_extras = false;  // also remove hashes that `source` does not have
@@ -181,6 +214,13 @@ struct StoreStats {
   std::uint64_t empty_directories = 0;
   std::uint64_t temp_files = 0;         // in .cas-tmp
   std::uint64_t quarantined_files = 0;  // in .cas-quarantine
+  std::uint64_t pinned_hashes = 0;      // distinct hashes held by unexpired pins
+  // Last use (mtime) of the content: the oldest, the median and the newest, in seconds since
+  // the epoch (0 for an empty store). The median is exact to the histogram's bucket width
+  // (one second for stores whose last uses span less than 18 hours).
+  std::int64_t oldest_use = 0;
+  std::int64_t median_use = 0;
+  std::int64_t newest_use = 0;
   OperationErrors errors;
 };
 

@@ -60,17 +60,25 @@ struct StoreOptions {
   // written (anonymous O_TMPFILE files are used where the filesystem has them), and a writer
   // keeps its temp's mtime fresh, so an hour is far beyond any live writer.
   std::chrono::seconds reap_temp_older_than{std::chrono::hours(1)};
+  // Recency for least-recently-used eviction (cas::trim): a lookup or open that finds a file
+  // whose mtime is older than this sets its mtime to now, so a file's mtime is its last use
+  // give or take this much (the signal ccache, Bazel's disk cache and Go's build cache read).
+  // A fresh file costs nothing more (the lookup stats it anyway); zero turns touching off. A
+  // read-only store never touches; a touch refused (EACCES, EPERM, EROFS) is skipped.
+  std::chrono::seconds touch_on_use{std::chrono::hours(1)};
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
   std::shared_ptr<FileSystem> file_system = nullptr;
 };
 
 class Store {
  public:
-  // The store's hidden areas inside root: files being written, and corrupt files moved aside.
+  // The store's hidden areas inside root: files being written, corrupt files moved aside, and
+  // pins.
   // Every name starting with kReservedPrefix at the top of the root is reserved for the store
   // (never content, never reported by walk or the store-wide operations).
   static constexpr std::string_view kTempDirName = ".cas-tmp";
   static constexpr std::string_view kQuarantineDirName = ".cas-quarantine";
+  static constexpr std::string_view kPinsDirName = ".cas-pins";  // cas/pins.hpp
   static constexpr std::string_view kReservedPrefix = ".cas-";
 
   // Touches nothing on disk; `root` need not exist yet (it is created by the first insert).
@@ -85,7 +93,8 @@ class Store {
   // If the store is writable and the file is found only under a non-preferred layout, it is
   // first renamed to its preferred path (emptied old directories are removed); if another
   // thread or process migrated it meanwhile, the preferred path is returned. If the OS
-  // refuses the migration (EACCES, EPERM, EROFS) the file is returned where it is.
+  // refuses the migration (EACCES, EPERM, EROFS) the file is returned where it is. A found
+  // file is a use: its mtime is set to now when older than StoreOptions::touch_on_use.
   // Throws InvalidHashError; PermissionError/IoError when a directory cannot be searched.
   std::optional<boost::filesystem::path> lookup(std::string_view hash);
 

@@ -1,0 +1,193 @@
+// trim: least-recently-used eviction to size, count and age bounds, in bounded memory.
+//
+// Three walks on the store engine, none of which keeps a per-file list:
+//   1. scan: files and bytes by last use (mtime) into a UseHistogram; pinned files set aside;
+//   2. remove every file older than the cutoff (the start of the bucket in which the oldest
+//      files add up to what must go) or the age bound, judging each by the stat the walk takes
+//      just before the unlink; count the cutoff bucket again at one-second resolution;
+//   3. only when that bucket must be split: remove its files older than the second where the
+//      rest adds up, and from that second as many as are still needed.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <ctime>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+#include "cas/errors.hpp"
+#include "cas/operations.hpp"
+#include "cas/pins.hpp"
+#include "store_engine.hpp"
+#include "use_histogram.hpp"
+
+namespace cas {
+namespace {
+
+using detail::count;
+using detail::StoreEngine;
+using detail::StoreFile;
+using detail::UseHistogram;
+
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+
+void check_options(const Store& store, const TrimOptions& options) {
+  if (!options.max_bytes && !options.max_files && !options.max_age) {
+    throw std::invalid_argument("trim: give at least one bound (size, files or age)");
+  }
+  if (!(options.low_water > 0 && options.low_water <= 1)) {
+    throw std::invalid_argument("trim: the low-water mark must be in (0, 1]");
+  }
+  if (options.max_age && options.max_age->count() < 0) {
+    throw std::invalid_argument("trim: negative age");
+  }
+  if (store.read_only() && !options.dry_run) throw ReadOnlyError("remove", store.root().string());
+}
+
+// What must go beyond the age bound: nothing when the store is within `bound`, else down to
+// low_water times it.
+std::uint64_t excess(std::uint64_t have, const std::optional<std::uint64_t>& bound, double low) {
+  if (!bound || have <= *bound) return 0;
+  const auto target = static_cast<std::uint64_t>(static_cast<double>(*bound) * low);
+  return have - target;
+}
+
+// What the removal walks go by.
+struct Plan {
+  std::int64_t remove_before = kNever;  // files last used before this go
+  std::int64_t bucket = kNever;         // the bucket to settle file by file ([bucket, +width))
+  std::int64_t width = 1;
+  std::uint64_t need_files = 0;  // what must go in all to be within the size and count bounds
+  std::uint64_t need_bytes = 0;
+};
+
+Plan plan(const TrimOptions& options, const TrimResult& scanned, const UseHistogram& uses,
+          std::int64_t now) {
+  Plan p;
+  if (options.max_age) p.remove_before = now - options.max_age->count();
+  p.need_files = excess(scanned.scanned_files, options.max_files, options.low_water);
+  p.need_bytes = excess(scanned.scanned_bytes, options.max_bytes, options.low_water);
+  if (p.need_files == 0 && p.need_bytes == 0) return p;
+  auto cut = uses.cut(p.need_files, p.need_bytes);
+  if (!cut) {  // pins hold too much to reach the bounds: everything else goes
+    p.remove_before = std::numeric_limits<std::int64_t>::max();
+    return p;
+  }
+  p.remove_before = std::max(p.remove_before, cut->start);
+  p.bucket = cut->start;
+  p.width = cut->width;
+  return p;
+}
+
+// One removal walk. `goes` decides for each unpinned content file by its fresh stat; `kept` sees
+// the others.
+class Remover {
+ public:
+  Remover(Store& store, const TrimOptions& options, const std::unordered_set<std::string>& pins,
+          TrimResult& result)
+      : store_(store), options_(options), pins_(pins), result_(result) {}
+
+  template <typename Goes, typename Kept>
+  void run(Goes goes, Kept kept) {
+    StoreEngine engine(store_, options_);
+    engine.stat_entries = true;
+    engine.on_file = [&](const StoreFile& f) {
+      if (!f.layout || !f.entry.st || pins_.count(std::string(f.hash))) return;
+      const struct stat& st = *f.entry.st;
+      if (!goes(st)) return kept(f, st);
+      if (options_.dry_run || detail::unlink_file(engine, f.entry)) {
+        count(result_.removed_files);
+        count(result_.removed_bytes, static_cast<std::uint64_t>(st.st_size));
+      }
+    };
+    if (!options_.dry_run) {
+      engine.on_directory_exit = [&](const WalkEntry& e) {
+        if (detail::remove_directory(e) == 0) count(result_.directories_removed);
+      };
+    }
+    engine.run(result_);
+  }
+
+ private:
+  Store& store_;
+  const TrimOptions& options_;
+  const std::unordered_set<std::string>& pins_;
+  TrimResult& result_;
+};
+
+// Whether `f` (kept) was used while the trim ran: its mtime moved past the trim's start, and it
+// was there before the trim began rather than inserted since (by its birth time; without one,
+// a new mtime is taken for a use).
+bool used_meanwhile(const StoreFile& f, const timespec& start) {
+  if (!detail::later_than(f.entry.st->st_mtim, start)) return false;
+  struct statx stx;
+  if (::statx(f.entry.parent_fd, std::string(f.entry.name).c_str(), AT_SYMLINK_NOFOLLOW,
+              STATX_BTIME, &stx) != 0 ||
+      !(stx.stx_mask & STATX_BTIME)) {
+    return true;
+  }
+  return !detail::later_than(timespec{stx.stx_btime.tv_sec, stx.stx_btime.tv_nsec}, start);
+}
+
+}  // namespace
+
+TrimResult trim(Store& store, const TrimOptions& options) {
+  check_options(store, options);
+  const auto pins = pinned_hashes(store);
+  const timespec start = detail::start_instant();
+  TrimResult result;
+
+  UseHistogram uses;
+  StoreEngine scan(store, options);
+  scan.stat_entries = true;
+  scan.on_file = [&](const StoreFile& f) {
+    if (!f.layout || !f.entry.st) return;  // unrecognized files are not the cache's to evict
+    const auto size = static_cast<std::uint64_t>(f.entry.st->st_size);
+    count(result.scanned_files);
+    count(result.scanned_bytes, size);
+    if (pins.count(std::string(f.hash))) return count(result.pinned);
+    uses.add(f.entry.st->st_mtime, size);
+  };
+  scan.run(result);
+
+  Plan p = plan(options, result, uses, start.tv_sec);
+  if (p.remove_before == kNever) return result;
+  Remover remover(store, options, pins, result);
+  UseHistogram bucket;  // the cutoff bucket, one second per cell (at most `width` cells)
+  remover.run([&](const struct stat& st) { return st.st_mtime < p.remove_before; },
+              [&](const StoreFile& f, const struct stat& st) {
+                if (used_meanwhile(f, start)) count(result.recently_used);
+                if (st.st_mtime >= p.bucket && st.st_mtime < p.bucket + p.width) {
+                  bucket.add(st.st_mtime, static_cast<std::uint64_t>(st.st_size));
+                }
+              });
+  // What the age bound and the older buckets removed counts toward the bounds too.
+  const std::uint64_t files_needed = p.need_files - std::min(p.need_files, result.removed_files);
+  const std::uint64_t bytes_needed = p.need_bytes - std::min(p.need_bytes, result.removed_bytes);
+  if (p.bucket == kNever || (files_needed == 0 && bytes_needed == 0)) return result;
+
+  // Settle the cutoff bucket: whole seconds first, then files of the boundary second in walk
+  // order until both needs are met.
+  auto cut = bucket.cut(files_needed, bytes_needed);
+  if (!cut) return result;  // the bucket's files went meanwhile
+  const std::int64_t second = cut->start;
+  std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);
+  std::uint64_t bytes_left = bytes_needed - std::min(bytes_needed, cut->before.bytes);
+  std::mutex mu;
+  remover.run(
+      [&](const struct stat& st) {
+        if (st.st_mtime < p.bucket || st.st_mtime >= p.bucket + p.width) return false;
+        if (st.st_mtime < second) return true;
+        if (st.st_mtime > second) return false;
+        std::lock_guard<std::mutex> lock(mu);
+        if (files_left == 0 && bytes_left == 0) return false;
+        files_left -= std::min<std::uint64_t>(files_left, 1);
+        bytes_left -= std::min<std::uint64_t>(bytes_left, static_cast<std::uint64_t>(st.st_size));
+        return true;
+      },
+      [](const StoreFile&, const struct stat&) {});
+  return result;
+}
+
+}  // namespace cas
