@@ -5,27 +5,30 @@
 //   build/bench/cas-benchmarks --bench-dir=/var/tmp/cas-bm --max-size=10000 \
 //       --benchmark_filter='BM_Layout_RandomOpen/v1/.*'
 //
-// Flags of this program (the rest go to Google Benchmark):
+// Flags of this program (the rest go to Google Benchmark; --help lists both):
 //   --bench-dir=DIR   where benchmark stores are built and cached (default /var/tmp/cas-bm)
 //   --max-size=N      largest store size registered (default 10000; sizes are 1, 10, ..., 10M)
 //   --layouts=LIST    layouts to register (default v0,v1,fanout:2,2)
+//   --version         the project version
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
+#include <CLI/CLI.hpp>
 #include <boost/filesystem.hpp>
 
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
 #include "layout_bench.hpp"
-#include "parse_number.hpp"
+#include "tool_cli.hpp"
 #include "tree_generator.hpp"
 
 namespace {
@@ -118,60 +121,25 @@ void BM_Layout_RandomOpen(benchmark::State& state, std::shared_ptr<const cas::La
   }
 }
 
-// Matches `--name=value` or `--name value` (advancing i); false for any other argument.
-bool take_flag(int argc, char** argv, int& i, const char* name, std::string& value) {
-  std::size_t n = std::strlen(name);
-  if (std::strncmp(argv[i], name, n) != 0) return false;
-  if (argv[i][n] == '=') {
-    value = argv[i] + n + 1;
-    return true;
-  }
-  if (argv[i][n] != '\0') return false;
-  if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
-  value = argv[++i];
-  return true;
+// This program's options; whatever CLI11 does not know is left for Google Benchmark.
+void add_options(CLI::App& app) {
+  app.add_option("--bench-dir", g_bench_dir, "where the stores are built and kept between runs")
+      ->type_name("DIR")
+      ->capture_default_str();
+  cas::tool::add_number(app, "--max-size", g_max_size, "largest store size of 1, 10, ..., 10M")
+      ->type_name("N");
+  app.add_option("--layouts", g_layouts, "layouts to measure")
+      ->type_name("LIST")
+      ->capture_default_str();
+  app.footer(
+      "plus every --benchmark_* flag of Google Benchmark (--benchmark_filter=REGEX, ...);\n"
+      "-h, --help shows this and then Google Benchmark's list of them\n");
+  app.allow_extras();
+  // --help goes on to Google Benchmark too, which lists its flags after ours.
+  app.set_help_flag();
 }
 
-const char kUsage[] =
-    "cas-benchmarks: Google Benchmark suites BM_Layout_Insert/<layout>/<size>/"
-    "{nosync,fsync,fsync_dir,batch64},\n"
-    "BM_Layout_Remove/<layout>/<size> and BM_Layout_RandomOpen/<layout>/<size>/{hit,miss}.\n\n"
-    "  --bench-dir DIR   where the stores are built and kept between runs (default "
-    "/var/tmp/cas-bm)\n"
-    "  --max-size N      largest store size of 1, 10, ..., 10M (default 10000)\n"
-    "  --layouts LIST    layouts to measure (default v0,v1,fanout:2,2)\n"
-    "  plus every --benchmark_* flag of Google Benchmark (--benchmark_filter=REGEX, ...)\n\n";
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<char*> rest{argv[0]};
-  std::vector<std::shared_ptr<const cas::Layout>> layouts;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string v;
-      if (take_flag(argc, argv, i, "--bench-dir", v)) {
-        g_bench_dir = v;
-      } else if (take_flag(argc, argv, i, "--max-size", v)) {
-        g_max_size = cas::bench::parse_count("--max-size", v);
-      } else if (take_flag(argc, argv, i, "--layouts", v)) {
-        g_layouts = v;
-      } else {
-        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-          std::fputs(kUsage, stdout);
-        }
-        rest.push_back(argv[i]);
-      }
-    }
-    layouts = cas::layouts_by_names(g_layouts);  // an unknown name is a usage error
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cas-benchmarks: %s\n%s", e.what(), kUsage);
-    return 2;
-  }
-  int rest_argc = static_cast<int>(rest.size());
-  benchmark::Initialize(&rest_argc, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
-
+void register_benchmarks(const std::vector<std::shared_ptr<const cas::Layout>>& layouts) {
   for (const auto& layout : layouts) {
     std::string l(layout->name());
     for (std::uint64_t size = 1; size <= g_max_size && size <= 10000000; size *= 10) {
@@ -198,6 +166,37 @@ int main(int argc, char** argv) {
       }
     }
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "Google Benchmark suites BM_Layout_Insert/<layout>/<size>/"
+      "{nosync,fsync,fsync_dir,batch64},\n"
+      "BM_Layout_Remove/<layout>/<size> and BM_Layout_RandomOpen/<layout>/<size>/{hit,miss}.",
+      "cas-benchmarks");
+  cas::tool::add_version_flag(app);
+  add_options(app);
+  if (auto exit_code = cas::tool::parse(app, argc, argv)) return *exit_code;
+  std::vector<std::shared_ptr<const cas::Layout>> layouts;
+  try {
+    layouts = cas::layouts_by_names(g_layouts);  // an unknown name is a usage error
+  } catch (const std::exception& e) {
+    return cas::tool::usage_error(app, e.what());
+  }
+  // What CLI11 left, in order, for Google Benchmark (which reports what it does not know).
+  std::vector<std::string> rest = app.remaining();
+  std::vector<char*> rest_argv{argv[0]};
+  for (auto& arg : rest) rest_argv.push_back(arg.data());
+  if (std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+      std::find(rest.begin(), rest.end(), "-h") != rest.end()) {
+    std::cout << app.help();
+  }
+  int rest_argc = static_cast<int>(rest_argv.size());
+  benchmark::Initialize(&rest_argc, rest_argv.data());
+  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest_argv.data())) return 2;
+  register_benchmarks(layouts);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -14,7 +14,11 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/filesystem.hpp>
@@ -22,6 +26,7 @@
 #include "cas/errors.hpp"
 #include "cas/layout.hpp"
 #include "layout_bench.hpp"
+#include "tool_cli.hpp"
 
 namespace fs = boost::filesystem;
 namespace bench = cas::bench;
@@ -233,13 +238,11 @@ bool write_chart(const Config& cfg, const Results& results, const std::string& p
   return true;
 }
 
-}  // namespace
+using Layouts = std::vector<std::shared_ptr<const cas::Layout>>;
 
-int main(int argc, char** argv) {
-  Config cfg;
-  CLI::App app{
-      "cas-bench: measure insert, remove and random open for each layout across store sizes,\n"
-      "side by side, and write a table, a CSV and a PNG chart."};
+void add_options(CLI::App& app, Config& cfg) {
+  using cas::tool::add_number;
+  const CLI::Validator& number = cas::tool::decimal_check();
   app.add_flag("--quick", cfg.quick,
                "the Quick start's matrix: sizes 1 to 100k, layouts v0, v1, fanout:2,2, in a "
                "temporary directory (a few minutes)");
@@ -250,28 +253,37 @@ int main(int argc, char** argv) {
                  "temporary directory under /var/tmp, removed at the end)");
   app.add_option("--layouts", cfg.layouts, "layouts to compare")->capture_default_str();
   app.add_option("--sizes", cfg.sizes, "store sizes (files), e.g. --sizes 1000 100000")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(number);
   app.add_option("--max-size", cfg.max_size,
                  "largest size of the 1, 10, ..., 10M range (default: 100k with --quick, else "
-                 "10M or what the disk allows)");
-  app.add_option("--ops", cfg.ops, "operations per measurement")->capture_default_str();
-  app.add_option("--fsync-ops", cfg.fsync_ops, "operations per fsync-insert measurement")
-      ->capture_default_str();
-  app.add_option("--rounds", cfg.rounds, "rounds per size (layouts alternate; median reported)")
-      ->capture_default_str()
+                 "10M or what the disk allows)")
+      ->check(number);
+  add_number(app, "--ops", cfg.ops, "operations per measurement");
+  add_number(app, "--fsync-ops", cfg.fsync_ops, "operations per fsync-insert measurement");
+  add_number(app, "--rounds", cfg.rounds, "rounds per size (layouts alternate; median reported)")
       ->check(CLI::Range(1u, 99u));
-  app.add_option("--file-size", cfg.file_size, "bytes per file")->capture_default_str();
-  app.add_option("--threads", cfg.threads, "threads that build the stores")->capture_default_str();
+  add_number(app, "--file-size", cfg.file_size, "bytes per file");
+  add_number(app, "--threads", cfg.threads, "threads that build the stores");
   app.add_flag("--cold", cfg.cold, "drop the page cache before each measurement (needs root)");
   app.add_flag("--no-chart", cfg.no_chart, "skip the PNG chart");
-  CLI11_PARSE(app, argc, argv);
+}
 
-  std::vector<std::shared_ptr<const cas::Layout>> layouts;
+// Parses the command line into `cfg` and `layouts` and settles the defaults that depend on
+// other options. Returns the exit status when there is nothing to run: 0 after --help or
+// --version, 2 for a usage error.
+std::optional<int> configure(int argc, char** argv, Config& cfg, Layouts& layouts) {
+  CLI::App app(
+      "cas-bench: measure insert, remove and random open for each layout across store sizes,\n"
+      "side by side, and write a table, a CSV and a PNG chart.",
+      "cas-bench");
+  cas::tool::add_version_flag(app);
+  add_options(app, cfg);
+  if (auto exit_code = cas::tool::parse(app, argc, argv)) return exit_code;
   try {
     layouts = cas::layouts_by_names(cfg.layouts);
   } catch (const std::exception& e) {
-    std::cerr << "cas-bench: " << e.what() << "\n";
-    return 2;
+    return cas::tool::usage_error(app, e.what());
   }
   if (cfg.sizes.empty()) {
     std::uint64_t max = cfg.max_size ? cfg.max_size : cfg.quick ? 100000 : 10000000;
@@ -282,6 +294,78 @@ int main(int argc, char** argv) {
     std::cerr << "cas-bench: --cold needs root to drop the page cache; measuring warm instead\n";
     cfg.cold = false;
   }
+  return std::nullopt;
+}
+
+// Builds (or finds cached) the store of `size` files for each layout that fits on the disk;
+// returns those layouts and says on stderr which were skipped.
+Layouts build_stores(const Config& cfg, const Layouts& layouts, std::uint64_t size) {
+  Layouts fitting;
+  for (const auto& layout : layouts) {
+    auto need = bench::footprint(*layout, size, cfg.file_size);
+    auto have = bench::available(cfg.bench_dir);
+    bool cached = fs::exists(bench::store_dir(cfg.bench_dir, *layout, size));
+    // Keep 5% of the filesystem free for everyone else.
+    if (!cached && (need.inodes > have.inodes * 95 / 100 || need.bytes > have.bytes * 95 / 100)) {
+      std::cerr << "cas-bench: skipping " << layout->name() << " at " << human(size)
+                << " files: needs ~" << need.inodes << " inodes and " << (need.bytes >> 20)
+                << " MiB, the filesystem has " << have.inodes << " inodes and "
+                << (have.bytes >> 20) << " MiB free\n";
+      continue;
+    }
+    status("cas-bench: building " + std::string(layout->name()) + " store of " + human(size) +
+           " files");
+    bench::ensure_store(cfg.bench_dir, *layout, size, cfg.file_size, cfg.threads);
+    fitting.push_back(layout);
+  }
+  return fitting;
+}
+
+// Measures every layout of `fitting` at `size` for cfg.rounds rounds, alternating their order,
+// and records the median round of each operation in `results`.
+void measure_size(const Config& cfg, const Layouts& fitting, std::uint64_t size,
+                  std::chrono::steady_clock::time_point start, Results& results) {
+  std::map<std::string, std::map<std::string, std::vector<double>>> samples;
+  for (unsigned round = 0; round < cfg.rounds; ++round) {
+    auto order = fitting;
+    if (round % 2) std::reverse(order.begin(), order.end());
+    for (const auto& layout : order) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::ostringstream line;
+      line << "cas-bench: " << human(size) << " files, " << layout->name() << ", round "
+           << round + 1 << "/" << cfg.rounds << " (" << std::fixed << std::setprecision(0) << secs
+           << " s elapsed)";
+      status(line.str());
+      for (const auto& [op, cell] : measure(cfg, layout, size, round)) {
+        samples[op][std::string(layout->name())].push_back(cell.us);
+        results[op][size][std::string(layout->name())].ops += cell.ops;
+      }
+    }
+  }
+  for (auto& [op, by_layout] : samples) {
+    for (auto& [layout, us] : by_layout) results[op][size][layout].us = median(us);
+  }
+}
+
+// Prints the tables and writes table.md, results.csv and (unless --no-chart) chart.png.
+void report(const Config& cfg, const Results& results, const Layouts& layouts) {
+  std::ostringstream table;
+  auto* old = std::cout.rdbuf(table.rdbuf());
+  print_tables(cfg, results, layouts);
+  std::cout.rdbuf(old);
+  std::cout << table.str();
+  std::ofstream(cfg.out + "/table.md") << table.str();
+  const std::string csv = cfg.out + "/results.csv";
+  write_csv(cfg, results, csv);
+  std::cout << "\nwrote " << csv << " and " << cfg.out << "/table.md";
+  if (!cfg.no_chart && write_chart(cfg, results, cfg.out + "/chart.png", layouts)) {
+    std::cout << " and " << cfg.out << "/chart.png";
+  }
+  std::cout << "\n";
+}
+
+// The whole run; a temporary --bench-dir is removed at the end, whatever happens.
+int run(Config cfg, const Layouts& layouts) {
   bool temp_bench_dir = cfg.bench_dir.empty();
   try {
     if (temp_bench_dir) {
@@ -291,50 +375,11 @@ int main(int argc, char** argv) {
     fs::create_directories(cfg.out);
     std::cerr << "cas-bench: stores in " << cfg.bench_dir << (temp_bench_dir ? " (temporary)" : "")
               << ", results in " << cfg.out << ", " << (cfg.cold ? "cold" : "warm") << " cache\n";
-
     Results results;
     auto start = std::chrono::steady_clock::now();
     for (std::uint64_t size : cfg.sizes) {
-      std::vector<std::shared_ptr<const cas::Layout>> fitting;
-      for (const auto& layout : layouts) {
-        auto need = bench::footprint(*layout, size, cfg.file_size);
-        auto have = bench::available(cfg.bench_dir);
-        bool cached = fs::exists(bench::store_dir(cfg.bench_dir, *layout, size));
-        // Keep 5% of the filesystem free for everyone else.
-        if (!cached &&
-            (need.inodes > have.inodes * 95 / 100 || need.bytes > have.bytes * 95 / 100)) {
-          std::cerr << "cas-bench: skipping " << layout->name() << " at " << human(size)
-                    << " files: needs ~" << need.inodes << " inodes and " << (need.bytes >> 20)
-                    << " MiB, the filesystem has " << have.inodes << " inodes and "
-                    << (have.bytes >> 20) << " MiB free\n";
-          continue;
-        }
-        status("cas-bench: building " + std::string(layout->name()) + " store of " + human(size) +
-               " files");
-        bench::ensure_store(cfg.bench_dir, *layout, size, cfg.file_size, cfg.threads);
-        fitting.push_back(layout);
-      }
-      std::map<std::string, std::map<std::string, std::vector<double>>> samples;
-      for (unsigned round = 0; round < cfg.rounds; ++round) {
-        auto order = fitting;
-        if (round % 2) std::reverse(order.begin(), order.end());
-        for (const auto& layout : order) {
-          double secs =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          std::ostringstream line;
-          line << "cas-bench: " << human(size) << " files, " << layout->name() << ", round "
-               << round + 1 << "/" << cfg.rounds << " (" << std::fixed << std::setprecision(0)
-               << secs << " s elapsed)";
-          status(line.str());
-          for (const auto& [op, cell] : measure(cfg, layout, size, round)) {
-            samples[op][std::string(layout->name())].push_back(cell.us);
-            results[op][size][std::string(layout->name())].ops += cell.ops;
-          }
-        }
-      }
-      for (auto& [op, by_layout] : samples) {
-        for (auto& [layout, us] : by_layout) results[op][size][layout].us = median(us);
-      }
+      Layouts fitting = build_stores(cfg, layouts, size);
+      measure_size(cfg, fitting, size, start, results);
       if (temp_bench_dir) {
         // Stores of a temporary run are not reused: free their inodes for the next size.
         for (const auto& layout : fitting) {
@@ -343,20 +388,7 @@ int main(int argc, char** argv) {
       }
     }
     end_status();
-
-    std::ostringstream table;
-    auto* old = std::cout.rdbuf(table.rdbuf());
-    print_tables(cfg, results, layouts);
-    std::cout.rdbuf(old);
-    std::cout << table.str();
-    std::ofstream(cfg.out + "/table.md") << table.str();
-    const std::string csv = cfg.out + "/results.csv";
-    write_csv(cfg, results, csv);
-    std::cout << "\nwrote " << csv << " and " << cfg.out << "/table.md";
-    if (!cfg.no_chart && write_chart(cfg, results, cfg.out + "/chart.png", layouts)) {
-      std::cout << " and " << cfg.out << "/chart.png";
-    }
-    std::cout << "\n";
+    report(cfg, results, layouts);
     if (temp_bench_dir) fs::remove_all(cfg.bench_dir);
   } catch (const std::exception& e) {
     end_status();
@@ -368,4 +400,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  Layouts layouts;
+  if (auto exit_code = configure(argc, argv, cfg, layouts)) return *exit_code;
+  return run(std::move(cfg), layouts);
 }

@@ -8,17 +8,23 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "cas/errors.hpp"
 #include "cas/store.hpp"
+#include "tool_cli.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << "usage: cas-ips-migrate ROOT\n\nMigrates ROOT from V0 to V1 the way IPS does: "
-                 "walk everything, then look up each hash (one thread).\n";
-    return argc == 2 ? 0 : 2;
-  }
+  std::string root;
+  CLI::App app(
+      "Migrates ROOT from V0 to V1 the way IPS does: walk everything, then look up each hash "
+      "(one thread).",
+      "cas-ips-migrate");
+  cas::tool::add_version_flag(app);
+  app.add_option("ROOT", root, "the store's root")->required();
+  if (auto exit_code = cas::tool::parse(app, argc, argv)) return *exit_code;
   try {
-    cas::Store store(argv[1]);
+    cas::Store store(root);
     std::vector<std::string> hashes;
     try {
       store.walk([&](const std::string& h) { hashes.push_back(h); });

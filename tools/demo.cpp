@@ -8,9 +8,11 @@
 #include <iterator>
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <boost/filesystem.hpp>
 
 #include "cas/cas.hpp"
+#include "tool_cli.hpp"
 
 namespace fs = boost::filesystem;
 
@@ -28,11 +30,12 @@ std::string rel(const cas::Store& store, const fs::path& p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) {
-    std::cout << "usage: cas-demo\n\nCreates a store in a temporary directory, inserts files, "
-                 "migrates a legacy V0 file on lookup, walks and removes, printing each step.\n";
-    return std::string(argv[1]) == "--help" ? 0 : 2;
-  }
+  CLI::App app(
+      "Creates a store in a temporary directory, inserts files, migrates a legacy V0 file on "
+      "lookup, walks and removes, printing each step.",
+      "cas-demo");
+  cas::tool::add_version_flag(app);
+  if (auto exit_code = cas::tool::parse(app, argc, argv)) return *exit_code;
   try {
     fs::path dir = fs::temp_directory_path() / fs::unique_path("cas-demo-%%%%%%%%");
     cas::Store store(dir / "store");

@@ -13,7 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -22,35 +22,21 @@
 #include <string_view>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "cas/errors.hpp"
 #include "cas/walker.hpp"
+#include "tool_cli.hpp"
 
 namespace {
 
-constexpr const char* kVersion = "pfind (cas) 0.1.0";
-constexpr const char* kUsage =
-    "Usage: pfind [OPTION]... [PATH]...\n"
+constexpr const char* kDescription =
     "Print `<inode>\\t<path>` for every non-directory under each PATH (default \".\"),\n"
     "reading many directories in parallel. Paths are PATH joined with the relative path,\n"
-    "as find prints them. Output order is unspecified unless --sort.\n"
-    "\n"
-    "  -j, --threads N    worker threads (default: CAS_WALK_THREADS or the built-in default)\n"
-    "  -0                 end records with NUL instead of newline\n"
-    "      --type T       only entries of type T: f (file), l (symlink), p (fifo), s (socket),\n"
-    "                     b (block device), c (char device), d (directory, PATH included);\n"
-    "                     several may be given, comma-separated (f,l)\n"
-    "      --maxdepth N   descend at most N levels below PATH (as find -maxdepth)\n"
-    "      --xdev         do not descend into directories on other filesystems\n"
-    "  -L, --follow       follow symbolic links (loops are reported)\n"
-    "      --name GLOB    only entries whose name matches GLOB (fnmatch, as find -name)\n"
-    "      --sort         print records sorted by path (holds them all in memory)\n"
-    "      --count        print only the number of matching entries\n"
-    "      --no-inode-order  read subdirectories in readdir order, not inode order\n"
-    "  -h, --help         show this help and exit\n"
-    "      --version      show the version and exit\n"
-    "\n"
+    "as find prints them. Output order is unspecified unless --sort.";
+constexpr const char* kExitStatus =
     "Exit status: 0 if every entry was read, 1 if some could not be (each reported on\n"
-    "stderr as `pfind: <path>: <reason>`), 2 for usage errors.\n";
+    "stderr as `pfind: <path>: <reason>`), 2 for usage errors.";
 
 struct Options {
   unsigned threads = 0;
@@ -66,131 +52,75 @@ struct Options {
   std::vector<std::string> paths;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-  std::string text = "pfind: " + message + "\nTry 'pfind --help' for more information.\n";
-  (void)!::write(2, text.data(), text.size());
-  std::exit(2);
-}
-
-bool parse_number(std::string_view text, long max, long& out) {
-  const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, out);
-  return ec == std::errc() && p == end && out >= 0 && out <= max;
-}
-
-unsigned parse_types(const std::string& text) {
+// The DT_* bits of a --type value ("f", "f,l"), or nothing when a letter is unknown.
+std::optional<unsigned> parse_types(const std::string& text) {
+  static constexpr std::pair<char, unsigned char> kTypes[] = {
+      {'f', DT_REG}, {'l', DT_LNK}, {'p', DT_FIFO}, {'s', DT_SOCK},
+      {'b', DT_BLK}, {'c', DT_CHR}, {'d', DT_DIR}};
   unsigned mask = 0;
   std::size_t start = 0;
   for (;;) {
     std::size_t comma = text.find(',', start);
-    std::string t = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (t.size() != 1) usage_error("invalid --type '" + text + "' (one of f,l,p,s,b,c,d)");
-    switch (t[0]) {
-      case 'f':
-        mask |= 1u << DT_REG;
-        break;
-      case 'l':
-        mask |= 1u << DT_LNK;
-        break;
-      case 'p':
-        mask |= 1u << DT_FIFO;
-        break;
-      case 's':
-        mask |= 1u << DT_SOCK;
-        break;
-      case 'b':
-        mask |= 1u << DT_BLK;
-        break;
-      case 'c':
-        mask |= 1u << DT_CHR;
-        break;
-      case 'd':
-        mask |= 1u << DT_DIR;
-        break;
-      default:
-        usage_error("invalid --type '" + text + "' (one of f,l,p,s,b,c,d)");
-    }
+    std::string_view t = std::string_view(text).substr(start, comma - start);
+    auto type = std::find_if(std::begin(kTypes), std::end(kTypes), [&](const auto& entry) {
+      return t.size() == 1 && t[0] == entry.first;
+    });
+    if (type == std::end(kTypes)) return std::nullopt;
+    mask |= 1u << type->second;
     if (comma == std::string::npos) return mask;
     start = comma + 1;
   }
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
-  bool options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (options_done || arg.size() < 2 || arg[0] != '-') {
-      o.paths.emplace_back(arg);
-      continue;
-    }
-    // --opt=value is accepted as well as --opt value.
-    std::string_view value;
-    bool has_inline_value = false;
-    if (arg.substr(0, 2) == "--") {
-      if (auto eq = arg.find('='); eq != std::string_view::npos) {
-        value = arg.substr(eq + 1);
-        arg = arg.substr(0, eq);
-        has_inline_value = true;
-      }
-    }
-    auto take_value = [&]() -> std::string {
-      if (has_inline_value) return std::string(value);
-      if (i + 1 >= argc) usage_error("option '" + std::string(arg) + "' requires an argument");
-      return argv[++i];
-    };
-    auto no_value = [&] {
-      if (has_inline_value) usage_error("option '" + std::string(arg) + "' takes no argument");
-    };
-    long n = 0;
-    if (arg == "--") {
-      options_done = true;
-    } else if (arg == "-j" || arg == "--threads") {
-      std::string v = take_value();
-      if (!parse_number(v, 1024, n) || n == 0) usage_error("invalid thread count '" + v + "'");
-      o.threads = static_cast<unsigned>(n);
-    } else if (arg.substr(0, 2) == "-j" && arg.size() > 2 && arg[1] != '-') {
-      if (!parse_number(arg.substr(2), 1024, n) || n == 0) {
-        usage_error("invalid thread count '" + std::string(arg.substr(2)) + "'");
-      }
-      o.threads = static_cast<unsigned>(n);
-    } else if (arg == "-0") {
-      o.terminator = '\0';
-    } else if (arg == "--type") {
-      o.type_mask |= parse_types(take_value());
-    } else if (arg == "--maxdepth") {
-      std::string v = take_value();
-      if (!parse_number(v, 1 << 20, n)) usage_error("invalid --maxdepth '" + v + "'");
-      o.max_depth = static_cast<int>(n);
-    } else if (arg == "--xdev") {
-      no_value();
-      o.xdev = true;
-    } else if (arg == "-L" || arg == "--follow") {
-      no_value();
-      o.follow = true;
-    } else if (arg == "--name") {
-      o.name_glob = take_value();
-    } else if (arg == "--sort") {
-      no_value();
-      o.sort = true;
-    } else if (arg == "--count") {
-      no_value();
-      o.count = true;
-    } else if (arg == "--no-inode-order") {
-      no_value();
-      o.inode_order = false;
-    } else if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    } else if (arg == "--version") {
-      std::puts(kVersion);
-      std::exit(0);
-    } else {
-      usage_error("unknown option '" + std::string(arg) + "'");
-    }
-  }
-  if (o.paths.empty()) o.paths.emplace_back(".");
-  return o;
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("-j,--threads", o.threads,
+                 "worker threads (default: CAS_WALK_THREADS or the built-in default)")
+      ->type_name("N")
+      ->check(cas::tool::decimal_check())
+      ->check(CLI::Range(1u, 1024u).description(""))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag_callback(
+      "-0", [&o] { o.terminator = '\0'; }, "end records with NUL instead of newline");
+  app.add_option_function<std::vector<std::string>>(
+         "--type",
+         [&o](const std::vector<std::string>& types) {
+           for (const auto& t : types) o.type_mask |= *parse_types(t);
+         },
+         "only entries of type T: f (file), l (symlink), p (fifo), s (socket), b (block "
+         "device), c (char device), d (directory, PATH included); several may be given, "
+         "comma-separated (f,l)")
+      ->type_name("T")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& t) {
+            return parse_types(t) ? std::string()
+                                  : "invalid type '" + t + "' (one of f,l,p,s,b,c,d)";
+          },
+          ""));
+  app.add_option("--maxdepth", o.max_depth,
+                 "descend at most N levels below PATH (as find -maxdepth)")
+      ->type_name("N")
+      ->check(cas::tool::decimal_check())
+      ->check(CLI::Range(0, 1 << 20).description(""))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag("--xdev", o.xdev, "do not descend into directories on other filesystems")
+      ->disable_flag_override();
+  app.add_flag("-L,--follow", o.follow, "follow symbolic links (loops are reported)")
+      ->disable_flag_override();
+  app.add_option_function<std::string>(
+         "--name", [&o](const std::string& glob) { o.name_glob = glob; },
+         "only entries whose name matches GLOB (fnmatch, as find -name)")
+      ->type_name("GLOB")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag("--sort", o.sort, "print records sorted by path (holds them all in memory)")
+      ->disable_flag_override();
+  app.add_flag("--count", o.count, "print only the number of matching entries")
+      ->disable_flag_override();
+  app.add_flag_callback(
+         "--no-inode-order", [&o] { o.inode_order = false; },
+         "read subdirectories in readdir order, not inode order")
+      ->disable_flag_override();
+  app.add_option("PATH", o.paths, "where to start (default \".\")")->type_name("");
 }
 
 void write_all(int fd, const char* data, std::size_t size) {
@@ -316,7 +246,13 @@ bool wanted_name(const Options& o, std::string_view name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options = parse(argc, argv);
+  Options options;
+  CLI::App app(kDescription, "pfind");
+  app.footer(kExitStatus);
+  cas::tool::add_version_flag(app);
+  add_options(app, options);
+  if (auto exit_code = cas::tool::parse(app, argc, argv)) return *exit_code;
+  if (options.paths.empty()) options.paths.emplace_back(".");
   std::atomic<bool> had_error{false};
 
   cas::WalkOptions wo;

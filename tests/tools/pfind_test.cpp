@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -220,6 +221,8 @@ TEST_F(PfindTest, UsageErrorsExitTwo) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"--bogus"},
                                                                              {"-j", "0"},
                                                                              {"-j", "x"},
+                                                                             {"-j", "0x4"},
+                                                                             {"-j", "+4"},
                                                                              {"--threads"},
                                                                              {"--type", "x"},
                                                                              {"--type", "ff"},
@@ -237,9 +240,13 @@ TEST_F(PfindTest, HelpAndVersionExitZero) {
   RunResult help = pfind({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Usage: pfind"), std::string::npos);
+  // The version is project()'s in the top CMakeLists.txt, not one written into pfind.
+  std::smatch m;
+  std::string cmake = test::read_file(fs::path(CAS_SOURCE_DIR) / "CMakeLists.txt");
+  ASSERT_TRUE(std::regex_search(cmake, m, std::regex(R"(project\(cas VERSION ([0-9.]+))")));
   RunResult version = pfind({"--version"});
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_EQ(version.out.rfind("pfind ", 0), 0u);
+  EXPECT_EQ(version.out, "pfind (cas) " + m.str(1) + "\n");
 }
 
 }  // namespace

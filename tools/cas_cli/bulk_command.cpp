@@ -17,6 +17,12 @@ void add_threads_option(CLI::App* command, unsigned& threads) {
       ->check(CLI::Range(0u, kMaxThreads).description(""));
 }
 
+void add_bulk_options(CLI::App* command, BulkArgs& args) {
+  add_threads_option(command, args.threads);
+  command->add_flag("-n,--dry-run", args.dry_run,
+                    "Count what would be done; change nothing (the summary says dry_run=1)");
+}
+
 void set_operation_options(cas::OperationOptions& options, unsigned threads, ProgressBar& bar) {
   options.threads = threads;
   if (bar.enabled()) {

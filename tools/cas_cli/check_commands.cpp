@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bulk_command.hpp"
@@ -15,8 +16,8 @@
 namespace cas::cli {
 namespace {
 
-struct VerifyArgs {
-  unsigned threads = 0;
+// No --dry-run: dry_run stays false.
+struct VerifyArgs : BulkArgs {
   std::string algorithm;  // empty: follow each hash's length
   bool quarantine = false;
 };
@@ -24,28 +25,27 @@ struct VerifyArgs {
 int run_verify(Context& context, const VerifyArgs& args) {
   context.require_existing_root("verify");
   if (args.quarantine) context.require_writable("verify --quarantine");
-  ProgressBar bar("verify", context.show_progress());
-  VerifyOptions options;
-  set_operation_options(options, args.threads, bar);
-  if (!args.algorithm.empty()) options.algorithm = parse_hash_algorithm(args.algorithm);
-  options.quarantine = args.quarantine;
+  VerifyOptions verify_options;
+  if (!args.algorithm.empty()) verify_options.algorithm = parse_hash_algorithm(args.algorithm);
+  verify_options.quarantine = args.quarantine;
   // Reaping crashed writers' temp files changes the store; a read-only run must not.
-  if (context.options().read_only) options.reap_temp_older_than = std::chrono::seconds(0);
-  VerifyResult r = verify(context.store(), options);
-  bar.finish();
-  const char* why = args.quarantine ? "content does not match its name (quarantined)"
-                                    : "content does not match its name";
-  for (const auto& path : r.corrupt_paths) print_error("verify " + path, why);
-  return finish_operation(context, "verify", bar, r,
-                          summary_line("verify", {{"ok", r.ok},
-                                                  {"corrupt", r.corrupt},
-                                                  {"quarantined", r.quarantined},
-                                                  {"unknown_algorithm", r.unknown_algorithm},
-                                                  {"unrecognized", r.unrecognized},
-                                                  {"temp_reaped", r.temp_reaped},
-                                                  {"bytes", r.bytes},
-                                                  {"failed", r.failed}}),
-                          r.corrupt > 0);
+  if (context.options().read_only) verify_options.reap_temp_older_than = std::chrono::seconds(0);
+  return run_bulk(context, "verify", args, verify_options, verify,
+                  [&args](const VerifyResult& r) -> BulkSummary {
+                    const char* why = args.quarantine
+                                          ? "content does not match its name (quarantined)"
+                                          : "content does not match its name";
+                    for (const auto& path : r.corrupt_paths) print_error("verify " + path, why);
+                    Counts counts = {{"ok", r.ok},
+                                     {"corrupt", r.corrupt},
+                                     {"quarantined", r.quarantined},
+                                     {"unknown_algorithm", r.unknown_algorithm},
+                                     {"unrecognized", r.unrecognized},
+                                     {"temp_reaped", r.temp_reaped},
+                                     {"bytes", r.bytes},
+                                     {"failed", r.failed}};
+                    return {std::move(counts), r.corrupt > 0};  // a mismatch fails the command
+                  });
 }
 
 struct StatsArgs {
@@ -74,32 +74,30 @@ int run_stats(Context& context, const StatsArgs& args) {
 }  // namespace
 
 void add_check_commands(CommandRegistry& registry) {
-  auto verify_args = std::make_shared<VerifyArgs>();
-  CLI::App* command = registry.add(
+  auto [verify_command, verify_args] = registry.add(
       "verify",
       "Re-hash every file in parallel and report those whose content does not match their "
       "name; also removes temp files of writers that crashed over an hour ago",
       "0 every file matches; 1 a file does not match its name or could not be read; 2 usage "
       "error, or the root does not exist.",
-      [verify_args](Context& context) { return run_verify(context, *verify_args); });
-  command
+      run_verify);
+  verify_command
       ->add_option("--algo", verify_args->algorithm,
                    "Check only names of this algorithm (sha1, sha256 or sha512); default: "
                    "each by its length, 40/64/128")
       ->type_name("ALGO")
       ->check(algorithm_name_check());
-  command->add_flag("--quarantine", verify_args->quarantine,
-                    "Move mismatching files to .cas-quarantine/ inside the root");
-  add_threads_option(command, verify_args->threads);
+  verify_command->add_flag("--quarantine", verify_args->quarantine,
+                           "Move mismatching files to .cas-quarantine/ inside the root");
+  add_threads_option(verify_command, verify_args->threads);
 
-  auto stats_args = std::make_shared<StatsArgs>();
-  command = registry.add(
+  auto [stats_command, stats_args] = registry.add(
       "stats", "Count files and bytes per layout, unrecognized files and empty directories",
       "0 done; 1 part of the store could not be read; 2 usage error, or the root does not "
       "exist.",
-      [stats_args](Context& context) { return run_stats(context, *stats_args); });
-  command->add_flag("--json", stats_args->json, "Print one JSON object instead of text");
-  add_threads_option(command, stats_args->threads);
+      run_stats);
+  stats_command->add_flag("--json", stats_args->json, "Print one JSON object instead of text");
+  add_threads_option(stats_command, stats_args->threads);
 }
 
 }  // namespace cas::cli

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -56,6 +57,18 @@ class CommandRegistry {
   // returns it so the caller can add its options. `action` runs when it is the command given.
   CLI::App* add(const std::string& name, const std::string& description,
                 const std::string& exit_codes, Action action);
+
+  // The same for a command whose arguments are an `Args` that CLI11 fills at parse time and
+  // `run` reads when the command runs. Returns the command and its Args, to add the options.
+  template <typename Args>
+  std::pair<CLI::App*, Args*> add(const std::string& name, const std::string& description,
+                                  const std::string& exit_codes,
+                                  int (*run)(Context&, const Args&)) {
+    auto args = std::make_shared<Args>();
+    CLI::App* command = add(name, description, exit_codes,
+                            [args, run](Context& context) { return run(context, *args); });
+    return {command, args.get()};
+  }
 
   // Returns the action of the parsed subcommand and its name, or nullptr when none was parsed.
   const Action* parsed(std::string* name) const;

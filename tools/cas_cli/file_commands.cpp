@@ -167,48 +167,42 @@ int run_ls(Context& context) {
 }  // namespace
 
 void add_file_commands(CommandRegistry& registry) {
-  auto put = std::make_shared<PutArgs>();
-  CLI::App* command = registry.add(
+  auto [put, put_args] = registry.add(
       "put", "Store a copy of each FILE under its hash; print '<hash>  <FILE>' per file",
       "0 every file stored; 1 a file could not be stored (the others are); 2 usage error.",
-      [put](Context& context) { return run_put(context, *put); });
-  command->add_option("FILE", put->files, "Files to store (left untouched)")->required();
-  command->add_option("--algo", put->algorithm, "Hash algorithm: sha1, sha256 or sha512")
+      run_put);
+  put->add_option("FILE", put_args->files, "Files to store (left untouched)")->required();
+  put->add_option("--algo", put_args->algorithm, "Hash algorithm: sha1, sha256 or sha512")
       ->type_name("ALGO")
       ->capture_default_str()
       ->check(algorithm_name_check());
 
-  auto insert = std::make_shared<InsertArgs>();
-  command = registry.add(
+  auto [insert, insert_args] = registry.add(
       "insert", "Move FILE into the store under HASH (the content is not checked; see put)",
-      "0 inserted; 1 FILE is missing or could not be moved; 2 usage error (bad hash).",
-      [insert](Context& context) { return run_insert(context, *insert); });
-  command->add_option("HASH", insert->hash, "The file's hash (lowercase hex)")->required();
-  command->add_option("FILE", insert->file, "The file to move into the store")->required();
-  command->add_flag("--copy", insert->copy, "Copy FILE instead of moving it");
+      "0 inserted; 1 FILE is missing or could not be moved; 2 usage error (bad hash).", run_insert);
+  insert->add_option("HASH", insert_args->hash, "The file's hash (lowercase hex)")->required();
+  insert->add_option("FILE", insert_args->file, "The file to move into the store")->required();
+  insert->add_flag("--copy", insert_args->copy, "Copy FILE instead of moving it");
 
-  auto path_hash = std::make_shared<std::string>();
-  command = registry.add("path", "Print the path of HASH in the store",
-                         "0 found; 1 not in the store; 2 usage error (bad hash).",
-                         [path_hash](Context& context) { return run_path(context, *path_hash); });
-  command->add_option("HASH", *path_hash, "The hash to look up")->required();
+  auto [path, path_hash] =
+      registry.add("path", "Print the path of HASH in the store",
+                   "0 found; 1 not in the store; 2 usage error (bad hash).", run_path);
+  path->add_option("HASH", *path_hash, "The hash to look up")->required();
 
-  auto cat_hash = std::make_shared<std::string>();
-  command = registry.add("cat", "Write the content of HASH to stdout",
-                         "0 written; 1 not in the store or a read/write error; 2 usage error.",
-                         [cat_hash](Context& context) { return run_cat(context, *cat_hash); });
-  command->add_option("HASH", *cat_hash, "The hash to read")->required();
+  auto [cat, cat_hash] =
+      registry.add("cat", "Write the content of HASH to stdout",
+                   "0 written; 1 not in the store or a read/write error; 2 usage error.", run_cat);
+  cat->add_option("HASH", *cat_hash, "The hash to read")->required();
 
-  auto rm_hashes = std::make_shared<std::vector<std::string>>();
-  command = registry.add(
+  auto [rm, rm_hashes] = registry.add(
       "rm", "Remove each HASH under every layout (an absent hash is not an error)",
       "0 removed or absent; 1 a removal failed; 2 usage error (a bad hash: nothing is removed).",
-      [rm_hashes](Context& context) { return run_rm(context, *rm_hashes); });
-  command->add_option("HASH", *rm_hashes, "Hashes to remove")->required();
+      run_rm);
+  rm->add_option("HASH", *rm_hashes, "Hashes to remove")->required();
 
   registry.add("ls", "List every hash in the store, one per line, in no particular order",
                "0 listed; 1 files that no layout recognizes were found (listed on stderr).",
-               [](Context& context) { return run_ls(context); });
+               run_ls);
 }
 
 }  // namespace cas::cli

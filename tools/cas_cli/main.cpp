@@ -15,9 +15,10 @@
 #include "context.hpp"
 #include "diagnostics.hpp"
 
+// CAS_VERSION, the project() version, comes from the cas-cli-common target
+// (tools/cli_common.cmake), as it does for every tool.
 #ifndef CAS_VERSION
-// tools/CMakeLists.txt does not pass the project version; keep this in step with project().
-#define CAS_VERSION "0.1.0"
+#error "CAS_VERSION is the project version; link the cas-cli-common target"
 #endif
 
 namespace cas::cli {

@@ -1,36 +1,33 @@
 #include "output.hpp"
 
-#include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace cas::cli {
 namespace {
 
-// The length of the valid UTF-8 sequence starting at s[i], or 0 if there is none (overlong
-// forms, surrogates and code points above U+10FFFF are invalid, as JSON parsers require).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  std::size_t n;
-  std::uint32_t cp;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2, cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3, cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4, cp = c & 0x07;
-  } else {
-    return 0;
+using Json = nlohmann::ordered_json;  // keeps the keys in the order they were added
+
+// The library's own escaping; bytes that are not UTF-8 become U+FFFD rather than an exception.
+std::string dump_scalar(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Appends `value` on one line with ", " and ": " between items, the documented form (Python's
+// json.dumps default); nlohmann's one-line dump has no spaces and its indented one has newlines.
+void dump_spaced(const Json& value, std::string& out) {
+  if (!value.is_structured()) {
+    out += dump_scalar(value);
+    return;
   }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (byte(i + k) & 0x3f);
+  out += value.is_object() ? '{' : '[';
+  const char* separator = "";
+  for (const auto& item : value.items()) {
+    out += separator;
+    separator = ", ";
+    if (value.is_object()) out += dump_scalar(item.key()) + ": ";
+    dump_spaced(item.value(), out);
   }
-  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-      (cp >= 0xd800 && cp <= 0xdfff)) {
-    return 0;
-  }
-  return n;
+  out += value.is_object() ? '}' : ']';
 }
 
 const cas::LayoutStats& stats_of(const cas::StoreStats& stats, const std::string& layout) {
@@ -65,50 +62,6 @@ std::string summary_line(std::string_view command, const Counts& counts, bool dr
   return line;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      if (std::size_t n = utf8_sequence_length(s, i)) {
-        out.append(s.substr(i, n));
-        i += n;
-      } else {
-        out += "\\ufffd";
-        ++i;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  return out + "\"";
-}
-
 std::string format_stats_text(const cas::StoreStats& stats,
                               const std::vector<std::string>& lookup_order) {
   std::string out;
@@ -122,26 +75,16 @@ std::string format_stats_text(const cas::StoreStats& stats,
 
 std::string format_stats_json(const cas::StoreStats& stats, std::string_view root,
                               const std::vector<std::string>& lookup_order) {
-  std::string out = "{\"root\": " + json_string(root) + ", \"lookup_order\": [";
-  for (std::size_t i = 0; i < lookup_order.size(); ++i) {
-    out += (i ? ", " : "") + json_string(lookup_order[i]);
+  Json doc = {{"root", root}, {"lookup_order", lookup_order}, {"layouts", Json::object()}};
+  for (const auto& name : lookup_order) {
+    const auto& layout = stats_of(stats, name);
+    doc["layouts"][name] = {{"files", layout.files}, {"bytes", layout.bytes}};
   }
-  out += "], \"layouts\": {";
-  for (std::size_t i = 0; i < lookup_order.size(); ++i) {
-    const auto& layout = stats_of(stats, lookup_order[i]);
-    out += (i ? ", " : "") + json_string(lookup_order[i]) +
-           ": {\"files\": " + std::to_string(layout.files) +
-           ", \"bytes\": " + std::to_string(layout.bytes) + "}";
-  }
-  out += "}";
-  for (const auto& [key, value] : store_counts(stats)) {
-    out += ", " + json_string(key) + ": " + std::to_string(value);
-  }
-  out += ", \"errors\": [";
-  for (std::size_t i = 0; i < stats.errors.errors.size(); ++i) {
-    out += (i ? ", " : "") + json_string(stats.errors.errors[i]);
-  }
-  return out + "]}\n";
+  for (const auto& [key, value] : store_counts(stats)) doc[std::string(key)] = value;
+  doc["errors"] = stats.errors.errors;
+  std::string out;
+  dump_spaced(doc, out);
+  return out + '\n';
 }
 
 }  // namespace cas::cli

@@ -23,15 +23,12 @@ using Counts = std::vector<std::pair<std::string_view, std::uint64_t>>;
 // "<command>: k1=v1 k2=v2 ...", plus " dry_run=1" when `dry_run`; no newline.
 std::string summary_line(std::string_view command, const Counts& counts, bool dry_run = false);
 
-// `s` as a JSON string literal (quotes included). Bytes that are not valid UTF-8 (file names
-// may hold any byte) become U+FFFD, so the output always parses.
-std::string json_string(std::string_view s);
-
 // The stats as text lines (each ending in '\n'), layouts in `lookup_order`.
 std::string format_stats_text(const cas::StoreStats& stats,
                               const std::vector<std::string>& lookup_order);
 
-// The stats as one JSON object, followed by '\n':
+// The stats as one JSON object on one line, followed by '\n'. Bytes of the root or of an error
+// that are not valid UTF-8 (file names may hold any byte) become U+FFFD, so it always parses:
 //   {"root": "/srv/cache", "lookup_order": ["v1", "v0"],
 //    "layouts": {"v1": {"files": 3, "bytes": 300}, "v0": {"files": 0, "bytes": 0}},
 //    "hashes": 3, "unrecognized_files": 0, "unrecognized_bytes": 0, "directories": 2,
