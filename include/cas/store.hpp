@@ -43,6 +43,15 @@ enum class Durability {
           // one syncfs (bulk imports: many files, one sync)
 };
 
+// Bounds a store keeps itself within as it is written (see StoreOptions::limits).
+struct CacheLimits {
+  std::optional<std::uint64_t> max_bytes;       // total size of the content
+  std::optional<std::uint64_t> max_files;       // number of content files
+  std::optional<std::chrono::seconds> max_age;  // time since last use (mtime)
+  double low_water = 0.9;                       // a trim goes down to this share of a bound
+  bool any() const { return max_bytes || max_files || max_age; }
+};
+
 struct StoreOptions {
   bool read_only = false;
   // Lookup order; the first is preferred. Must not be empty.
@@ -66,6 +75,9 @@ struct StoreOptions {
   // A fresh file costs nothing more (the lookup stats it anyway); zero turns touching off. A
   // read-only store never touches; a touch refused (EACCES, EPERM, EROFS) is skipped.
   std::chrono::seconds touch_on_use{std::chrono::hours(1)};
+  // Automatic trimming, for programs that embed a cache: with any bound set, the store runs
+  // cas::trim with these bounds by itself as it is written (see Store::insert's notes below).
+  CacheLimits limits;
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
   std::shared_ptr<FileSystem> file_system = nullptr;
 };
