@@ -4,9 +4,10 @@
 //   1. scan: files and bytes by last use (mtime) into a UseHistogram; pinned files set aside;
 //   2. remove every file older than the cutoff (the start of the bucket in which the oldest
 //      files add up to what must go) or the age bound, judging each by the stat the walk takes
-//      just before the unlink; count the cutoff bucket again at one-second resolution;
-//   3. only when that bucket must be split: remove its files older than the second where the
-//      rest adds up, and from that second as many as are still needed.
+//      just before the unlink; count the cutoff bucket again, by nanosecond (again a bounded
+//      histogram: 65536 cells split one second into 16 us cells);
+//   3. only when that bucket must be split: remove its files older than the cell where the
+//      rest adds up, and from that cell as many as are still needed.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -130,6 +131,39 @@ bool used_meanwhile(const StoreFile& f, const timespec& start) {
   return !detail::later_than(timespec{stx.stx_btime.tv_sec, stx.stx_btime.tv_nsec}, start);
 }
 
+// A file's place in the cutoff bucket: nanoseconds since the bucket began.
+bool in_bucket(const Plan& p, const struct stat& st) {
+  return st.st_mtime >= p.bucket && st.st_mtime < p.bucket + p.width;
+}
+std::int64_t offset_in(const Plan& p, const struct stat& st) {
+  return (st.st_mtim.tv_sec - p.bucket) * 1'000'000'000LL + st.st_mtim.tv_nsec;
+}
+
+// The third walk: removes the cutoff bucket's files older than the cell where the rest adds up
+// to what is still needed, and from that cell (files last used within the same few
+// microseconds, or the same clock tick) in walk order until both needs are met.
+void settle_bucket(Remover& remover, const Plan& p, const UseHistogram& within,
+                   std::uint64_t files_needed, std::uint64_t bytes_needed) {
+  auto cut = within.cut(files_needed, bytes_needed);
+  if (!cut) return;  // the bucket's files went meanwhile
+  std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);
+  std::uint64_t bytes_left = bytes_needed - std::min(bytes_needed, cut->before.bytes);
+  std::mutex mu;
+  remover.run(
+      [&](const struct stat& st) {
+        if (!in_bucket(p, st)) return false;
+        const std::int64_t offset = offset_in(p, st);
+        if (offset < cut->start) return true;
+        if (offset >= cut->start + cut->width) return false;
+        std::lock_guard<std::mutex> lock(mu);
+        if (files_left == 0 && bytes_left == 0) return false;
+        files_left -= std::min<std::uint64_t>(files_left, 1);
+        bytes_left -= std::min<std::uint64_t>(bytes_left, static_cast<std::uint64_t>(st.st_size));
+        return true;
+      },
+      [](const StoreFile&, const struct stat&) {});
+}
+
 }  // namespace
 
 TrimResult trim(Store& store, const TrimOptions& options) {
@@ -154,39 +188,18 @@ TrimResult trim(Store& store, const TrimOptions& options) {
   Plan p = plan(options, result, uses, start.tv_sec);
   if (p.remove_before == kNever) return result;
   Remover remover(store, options, pins, result);
-  UseHistogram bucket;  // the cutoff bucket, one second per cell (at most `width` cells)
+  UseHistogram within;  // the cutoff bucket by nanosecond offset (bounded, like `uses`)
   remover.run([&](const struct stat& st) { return st.st_mtime < p.remove_before; },
               [&](const StoreFile& f, const struct stat& st) {
                 if (used_meanwhile(f, start)) count(result.recently_used);
-                if (st.st_mtime >= p.bucket && st.st_mtime < p.bucket + p.width) {
-                  bucket.add(st.st_mtime, static_cast<std::uint64_t>(st.st_size));
-                }
+                if (in_bucket(p, st)) within.add(offset_in(p, st), st.st_size);
               });
   // What the age bound and the older buckets removed counts toward the bounds too.
   const std::uint64_t files_needed = p.need_files - std::min(p.need_files, result.removed_files);
   const std::uint64_t bytes_needed = p.need_bytes - std::min(p.need_bytes, result.removed_bytes);
-  if (p.bucket == kNever || (files_needed == 0 && bytes_needed == 0)) return result;
-
-  // Settle the cutoff bucket: whole seconds first, then files of the boundary second in walk
-  // order until both needs are met.
-  auto cut = bucket.cut(files_needed, bytes_needed);
-  if (!cut) return result;  // the bucket's files went meanwhile
-  const std::int64_t second = cut->start;
-  std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);
-  std::uint64_t bytes_left = bytes_needed - std::min(bytes_needed, cut->before.bytes);
-  std::mutex mu;
-  remover.run(
-      [&](const struct stat& st) {
-        if (st.st_mtime < p.bucket || st.st_mtime >= p.bucket + p.width) return false;
-        if (st.st_mtime < second) return true;
-        if (st.st_mtime > second) return false;
-        std::lock_guard<std::mutex> lock(mu);
-        if (files_left == 0 && bytes_left == 0) return false;
-        files_left -= std::min<std::uint64_t>(files_left, 1);
-        bytes_left -= std::min<std::uint64_t>(bytes_left, static_cast<std::uint64_t>(st.st_size));
-        return true;
-      },
-      [](const StoreFile&, const struct stat&) {});
+  if (p.bucket != kNever && (files_needed > 0 || bytes_needed > 0)) {
+    settle_bucket(remover, p, within, files_needed, bytes_needed);
+  }
   return result;
 }
 

@@ -19,9 +19,17 @@ namespace cas {
 using detail::parent_of;
 
 Store::Store(boost::filesystem::path root, StoreOptions options)
-    : impl_(std::make_unique<detail::StoreImpl>(std::move(root), std::move(options))) {}
+    : impl_(std::make_unique<detail::StoreImpl>(std::move(root), std::move(options))) {
+  const StoreOptions& o = impl_->options_;
+  if (o.limits.any() && !o.read_only) {
+    impl_->auto_trim_ = std::make_unique<detail::AutoTrimmer>(*this, o.limits);
+  }
+}
 
-Store::~Store() = default;
+Store::~Store() {
+  // The trim thread uses this Store: it must be done before any of it goes.
+  if (impl_->auto_trim_) impl_->auto_trim_->wait();
+}
 
 const boost::filesystem::path& Store::root() const { return impl_->root_; }
 

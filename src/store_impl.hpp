@@ -8,6 +8,7 @@
 //   store_insert.cpp   insert (move), copy and put: getting the bytes into a temp file
 //   temp_area.cpp      the temp area: anonymous/named temp files, reaping crashed writers'
 //   store_walk.cpp     Store::walk on the store engine
+//   auto_trim.cpp      automatic trimming (StoreOptions::limits)
 //
 // Thread-safety: as Store's; every member is immutable after construction or atomic.
 #pragma once
@@ -22,6 +23,7 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include "auto_trim.hpp"
 #include "cas/store.hpp"
 #include "temp_area.hpp"
 
@@ -84,6 +86,13 @@ class StoreImpl {
   std::shared_ptr<FileSystem> fs_;
   std::atomic<bool> read_only_;
   TempArea temp_;
+  // Set when StoreOptions::limits has a bound and the store is writable (src/auto_trim.hpp).
+  std::unique_ptr<AutoTrimmer> auto_trim_;
+
+  // Tells the automatic trimmer, if any, that a file of `bytes` was published.
+  void published(std::uint64_t bytes) noexcept {
+    if (auto_trim_ && !read_only_.load()) auto_trim_->published(bytes);
+  }
 
  private:
   // Gives `fd` the name root/rel, creating missing directories; returns 0 or an errno.

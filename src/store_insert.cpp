@@ -154,6 +154,7 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
   }
   if (durability == Durability::full) detail::sync_parent_directory(*s.fs_, s.abs(rel));
   s.remove_other_copies(hash, nullptr);
+  s.published(static_cast<std::uint64_t>(st.st_size));
   return s.abs(rel);
 }
 

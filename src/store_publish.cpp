@@ -79,6 +79,8 @@ void StoreImpl::publish_fd(int fd, const std::string& named_temp, std::string_vi
     int err = fs_->fsync(fd);
     if (err != 0) throw_errno(err, "fsync", display);
   }
+  struct stat content {};
+  if (auto_trim_ && fs_->fstat(fd, &content) != 0) content.st_size = 0;
   const std::string rel = options_.layouts.front()->lookup(hash);
   struct stat linked {};  // set when the anonymous temp was linked straight to its name
   if (temp.empty()) {
@@ -116,6 +118,7 @@ void StoreImpl::publish_fd(int fd, const std::string& named_temp, std::string_vi
   guard.release();
   if (durability == Durability::full) sync_parent_directory(*fs_, abs(rel));
   remove_other_copies(hash, keep);
+  published(static_cast<std::uint64_t>(content.st_size));
 }
 
 }  // namespace cas::detail

@@ -145,8 +145,10 @@ struct TrimResult : OperationErrors {
 // TrimOptions). Memory does not grow with the store: a first walk counts files and bytes by
 // last use in a histogram of at most 65536 buckets, which gives the cutoff; a second walk
 // removes what is older, re-stating each file just before it goes (a file used since the scan
-// has a new mtime and stays); a third walk, only when the cutoff falls inside a bucket, settles
-// that bucket at one-second resolution (files used within the same second go in walk order).
+// has a new mtime and stays) and counts the cutoff bucket by nanosecond in a second bounded
+// histogram; a third walk, only when the cutoff falls inside that bucket, settles it (files
+// whose mtimes differ by less than the histogram's cell, 16 us for a one-second bucket, or
+// that the filesystem stamped in the same clock tick, go in walk order).
 // Temp files, quarantine and pins are not content; pinned hashes are never removed. Throws
 // std::invalid_argument without a bound or with low_water outside (0, 1]; ReadOnlyError
 // (unless dry_run); IoError when a pin cannot be read or the root cannot be opened.

@@ -75,9 +75,17 @@ struct StoreOptions {
   // A fresh file costs nothing more (the lookup stats it anyway); zero turns touching off. A
   // read-only store never touches; a touch refused (EACCES, EPERM, EROFS) is skipped.
   std::chrono::seconds touch_on_use{std::chrono::hours(1)};
-  // Automatic trimming, for programs that embed a cache: with any bound set, the store runs
-  // cas::trim with these bounds by itself as it is written (see Store::insert's notes below).
-  CacheLimits limits;
+  // Automatic trimming, for programs that embed a cache: with any bound set (and a writable
+  // store), the store runs cas::trim with these bounds by itself, in a background thread, once
+  // (1 - low_water) of a size or count bound has been published since the last trim began, by
+  // all processes on this host together (counted in root/.cas-trim), or (1 - low_water) of the
+  // age bound has passed. Inserts never wait for it; across processes at most one trims at a
+  // time (an flock). So the store is scanned once per tenth of a bound written (default
+  // low_water), never per insert, and can be over a bound by what is published while a trim
+  // runs. A store that is already over its bounds when limits are first set is trimmed after
+  // the first such tenth: call cas::trim to trim at once. The Store's destructor waits for its
+  // trim to finish.
+  CacheLimits limits{};
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
   std::shared_ptr<FileSystem> file_system = nullptr;
 };
