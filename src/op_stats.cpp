@@ -9,6 +9,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "store_engine.hpp"
@@ -125,7 +126,12 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
     result.median_use = std::max(oldest, uses.median());
     result.newest_use = newest;
   }
-  result.pinned_hashes = pinned_hashes(store).size();
+  try {
+    result.pinned_hashes = pinned_hashes(store).size();
+  } catch (const Error& e) {
+    ++result.errors.failed;
+    result.errors.errors.push_back(e.what());
+  }
   return result;
 }
 

@@ -101,8 +101,9 @@ struct PurgeResult : OperationErrors {
   std::uint64_t directories_removed = 0;
 };
 
-// Removes everything under the root except the root itself and the temp area of writers in
-// progress: files are unlinked as the parallel walk reaches them and directories removed
+// Removes all content (quarantined files included) but keeps the root, the temp area of
+// writers in progress, the pins (cas/pins.hpp: they name hashes, present or not) and the
+// automatic-trim counters: files are unlinked as the parallel walk reaches them and directories removed
 // bottom-up as they empty. Never follows a symlink, never enters another filesystem (a mount
 // point inside the root is left, with its content), never touches anything outside the root.
 // Throws ReadOnlyError (unless dry_run), IoError/PermissionError when the root cannot be opened.
@@ -226,7 +227,8 @@ struct StoreStats {
   OperationErrors errors;
 };
 
-// Counts files and bytes per layout, unrecognized files and empty directories. Read-only.
+// Counts files and bytes per layout, unrecognized files and empty directories, pinned hashes
+// and the last-use distribution. Read-only; a pin that cannot be read is a failure in `errors`.
 StoreStats stats(const Store& store, const OperationOptions& options = {});
 
 }  // namespace cas
