@@ -8,10 +8,14 @@
 //   * C++ exceptions become Python ones in one place (errors.cpp).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pybind11/pybind11.h>
 
@@ -33,6 +37,37 @@ py::str fs_decode(std::string_view bytes);
 py::object make_os_error(int code, std::string_view path, std::string_view operation,
                          bool permission = false);
 
+// A duration argument given in seconds (int or float, as time.sleep takes them), as whole
+// seconds rounded down (so a negative value stays negative for the library to reject).
+// Throws std::invalid_argument (ValueError) for NaN, infinity, or more than the ~292 years a
+// std::chrono clock can represent; `name` names the argument in the message.
+std::chrono::seconds to_seconds(double seconds, std::string_view name);
+
+// An optional count argument (None or an int). Throws std::invalid_argument (ValueError) for a
+// negative value, OverflowError beyond 2**64-1.
+std::optional<std::uint64_t> to_count(const std::optional<py::int_>& value, std::string_view name);
+
+// A datetime.datetime in UTC (timezone-aware) for `seconds` since the epoch, clamped to
+// datetime's range (years 1 to 9999).
+py::object utc_datetime(std::int64_t seconds);
+
+// A list of str decoded like paths (fs_decode) from `strings`.
+py::list decode_all(const std::vector<std::string>& strings);
+
+// Gives a bound class the repr "Name(a=1, b=2)" from the listed attributes.
+template <typename Class>
+void add_repr(Class& cls, std::vector<const char*> fields) {
+  std::string name = py::str(cls.attr("__name__"));
+  cls.def("__repr__", [name, fields](py::handle self) {
+    std::string out = name + "(";
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ", ";
+      out += std::string(fields[i]) + "=" + std::string(py::repr(self.attr(fields[i])));
+    }
+    return out + ")";
+  });
+}
+
 // The file object Store.open returns for `in`: an io.BufferedReader; `name` is its name.
 py::object make_store_file(std::unique_ptr<std::istream> in, const std::string& name);
 
@@ -43,6 +78,7 @@ void register_layouts(py::module_& m);
 void register_store_reader(py::module_& m);
 void register_store(py::module_& m);
 void register_operations(py::module_& m);
+void register_pins(py::module_& m);
 
 }  // namespace cas::python
 

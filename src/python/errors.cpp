@@ -105,8 +105,9 @@ void register_errors(py::module_& m) {
     const char* doc;
   } kinds[] = {
       {&g_read_only, "ReadOnlyError",
-       "A mutating call on a read-only store. Attributes: operation ('create' or 'remove'), "
-       "hash."},
+       "A mutating call on a read-only store. Attributes: operation ('create', 'remove', "
+       "'reap', 'pin' or 'unpin'; trim raises 'remove'), hash (the hash; put: the source, "
+       "pin/unpin: the pin's name, trim: the root)."},
       {&g_insertion, "InsertionError",
        "insert/copy/put could not publish a file: the source is missing or not a regular file. "
        "Attribute: source."},

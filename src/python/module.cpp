@@ -22,6 +22,7 @@ PYBIND11_MODULE(directory, m) {
   register_store_reader(m);
   register_store(m);
   register_operations(m);
+  register_pins(m);
   m.def("default_walk_threads", &cas::default_walk_threads,
         "The thread count pfind uses when threads is None (CAS_WALK_THREADS overrides it).");
 }

@@ -1,6 +1,6 @@
-// Store.migrate/purge/gc/sync/verify/stats: the store-wide operations of <cas/operations.hpp>,
-// and their result types. Each runs with the GIL released; the optional progress callback is
-// called from the walker's threads, taking the GIL for the call.
+// Store.migrate/purge/gc/trim/sync/verify/stats: the store-wide operations of
+// <cas/operations.hpp>, and their result types. Each runs with the GIL released; the optional
+// progress callback is called from the walker's threads, taking the GIL for the call.
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -104,26 +104,6 @@ auto run(const Common& common, Options options, Op&& op) {
   return result;
 }
 
-py::list decode_all(const std::vector<std::string>& strings) {
-  py::list out;
-  for (const auto& s : strings) out.append(fs_decode(s));
-  return out;
-}
-
-// repr as "Name(a=1, b=2)" from the listed attributes.
-template <typename Class>
-void add_repr(Class& cls, std::vector<const char*> fields) {
-  std::string name = py::str(cls.attr("__name__"));
-  cls.def("__repr__", [name, fields](py::handle self) {
-    std::string out = name + "(";
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i) out += ", ";
-      out += std::string(fields[i]) + "=" + std::string(py::repr(self.attr(fields[i])));
-    }
-    return out + ")";
-  });
-}
-
 // Progress, and OperationErrors: the base of the results.
 void register_progress(py::module_& m) {
   py::class_<Progress> progress(m, "Progress", "What a progress callback receives.");
@@ -164,6 +144,21 @@ void register_change_results(py::module_& m) {
       .def_readonly("directories_removed", &GcResult::directories_removed);
   add_repr(gc, {"kept", "removed", "unrecognized", "directories_removed", "failed", "errors"});
 
+  py::class_<TrimResult, OperationErrors> trim(
+      m, "TrimResult",
+      "What Store.trim did (with dry_run: would do). scanned_*: content found (pinned included); "
+      "removed_*: what went; pinned: files a pin kept; recently_used: files kept because they "
+      "were used while the trim ran.");
+  trim.def_readonly("scanned_files", &TrimResult::scanned_files)
+      .def_readonly("scanned_bytes", &TrimResult::scanned_bytes)
+      .def_readonly("removed_files", &TrimResult::removed_files)
+      .def_readonly("removed_bytes", &TrimResult::removed_bytes)
+      .def_readonly("pinned", &TrimResult::pinned)
+      .def_readonly("recently_used", &TrimResult::recently_used)
+      .def_readonly("directories_removed", &TrimResult::directories_removed);
+  add_repr(trim, {"scanned_files", "scanned_bytes", "removed_files", "removed_bytes", "pinned",
+                  "recently_used", "directories_removed", "failed", "errors"});
+
   py::class_<SyncResult, OperationErrors> sync(m, "SyncResult");
   sync.def_readonly("linked", &SyncResult::linked)
       .def_readonly("copied", &SyncResult::copied)
@@ -202,11 +197,21 @@ void register_check_results(py::module_& m) {
       .def_readonly("empty_directories", &StoreStats::empty_directories)
       .def_readonly("temp_files", &StoreStats::temp_files)
       .def_readonly("quarantined_files", &StoreStats::quarantined_files)
+      .def_readonly("pinned_hashes", &StoreStats::pinned_hashes,
+                    "Distinct hashes held by unexpired pins (present or not).")
+      .def_readonly("oldest_use", &StoreStats::oldest_use,
+                    "Oldest last use (mtime) of the content, seconds since the epoch; 0: empty.")
+      .def_readonly("median_use", &StoreStats::median_use,
+                    "Median last use, seconds since the epoch (exact to the histogram's bucket "
+                    "width: one second when the uses span less than 18 hours); 0: empty.")
+      .def_readonly("newest_use", &StoreStats::newest_use,
+                    "Newest last use, seconds since the epoch; 0: empty.")
       .def_property_readonly("failed", [](const StoreStats& s) { return s.errors.failed; })
       .def_property_readonly("errors",
                              [](const StoreStats& s) { return decode_all(s.errors.errors); });
   add_repr(stats, {"layouts", "hashes", "unrecognized_files", "unrecognized_bytes", "directories",
-                   "empty_directories", "temp_files", "quarantined_files", "failed", "errors"});
+                   "empty_directories", "temp_files", "quarantined_files", "pinned_hashes",
+                   "oldest_use", "median_use", "newest_use", "failed", "errors"});
 }
 
 MigrateMethod parse_method(std::string_view name) {
@@ -245,6 +250,33 @@ void def_moving(StoreClass& store) {
                 .c_str());
 }
 
+// trim: least-recently-used eviction to size, count and age bounds.
+void def_trim(StoreClass& store) {
+  using Count = const std::optional<py::int_>&;
+  auto trim = [](Store& s, Count max_bytes, Count max_files, std::optional<double> max_age,
+                 double low_water, const Common& c) {
+    TrimOptions options;
+    options.max_bytes = to_count(max_bytes, "max_bytes");
+    options.max_files = to_count(max_files, "max_files");
+    if (max_age) options.max_age = to_seconds(*max_age, "max_age");
+    options.low_water = low_water;
+    return run(c, options, [&](const TrimOptions& o) { return cas::trim(s, o); });
+  };
+  store.def(
+      "trim", with_common<Store&, Count, Count, std::optional<double>, double>(trim),
+      py::arg("max_bytes") = py::none(), py::arg("max_files") = py::none(),
+      py::arg("max_age") = py::none(), py::arg("low_water") = 0.9, CAS_COMMON_ARGS,
+      with_common_doc(
+          "Removes least-recently-used files (oldest mtime first: see touch_on_use) until the "
+          "store is within its bounds: a store over max_bytes (total size) or max_files goes "
+          "down to low_water (in (0, 1]) times that bound, and every file last used more than "
+          "max_age seconds ago goes. Pinned hashes (pin) are never removed, nor files used while "
+          "the trim runs. Returns a TrimResult. Raises ValueError without a bound or for a "
+          "low_water outside (0, 1], ReadOnlyError (unless dry_run), OSError when a pin cannot "
+          "be read.")
+          .c_str());
+}
+
 // purge and gc: the operations that remove files.
 void def_removing(StoreClass& store) {
   auto purge = [](Store& s, const Common& c) {
@@ -264,8 +296,9 @@ void def_removing(StoreClass& store) {
   };
   store.def("gc", with_common<Store&, const py::iterable&>(gc), py::arg("keep"), CAS_COMMON_ARGS,
             with_common_doc("Removes every hash not in keep (an iterable of hashes), under every "
-                            "layout; returns a GcResult.")
+                            "layout, except pinned ones; returns a GcResult.")
                 .c_str());
+  def_trim(store);
 }
 
 // verify and stats: the operations that examine a store.
@@ -275,8 +308,7 @@ void def_checking(StoreClass& store) {
     VerifyOptions options;
     if (algorithm) options.algorithm = parse_hash_algorithm(*algorithm);
     options.quarantine = quarantine;
-    options.reap_temp_older_than =
-        std::chrono::seconds(static_cast<long long>(reap_temp_older_than));
+    options.reap_temp_older_than = to_seconds(reap_temp_older_than, "reap_temp_older_than");
     return run(c, options, [&](const VerifyOptions& o) { return cas::verify(s, o); });
   };
   store.def("verify", with_common<Store&, std::optional<std::string>, bool, double>(verify),
@@ -293,7 +325,8 @@ void def_checking(StoreClass& store) {
   };
   store.def("stats", with_common<const Store&>(stats), CAS_COMMON_ARGS,
             with_common_doc("Counts files and bytes per layout, unrecognized files, "
-                            "directories; returns a StoreStats. Read-only.")
+                            "directories, pinned hashes, and the oldest, median and newest last "
+                            "use of the content; returns a StoreStats. Read-only.")
                 .c_str());
 }
 

@@ -11,4 +11,10 @@ py::str fs_decode(std::string_view bytes) {
   return py::reinterpret_steal<py::str>(s);
 }
 
+py::list decode_all(const std::vector<std::string>& strings) {
+  py::list out;
+  for (const auto& s : strings) out.append(fs_decode(s));
+  return out;
+}
+
 }  // namespace cas::python

@@ -2,6 +2,7 @@
 // The store-wide operations (migrate, purge, ...) are added in operations_bindings.cpp.
 // Every call that touches the disk runs with the GIL released; a Store is thread-safe.
 #include <cerrno>
+#include <chrono>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -44,18 +45,60 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const py::object& layou
   return out;
 }
 
+// The constructor's cache-policy keywords: touch_on_use and the automatic limits.
+struct CachePolicy {
+  double touch_on_use;
+  std::optional<py::int_> max_bytes, max_files;
+  std::optional<double> max_age;
+  double low_water;
+
+  void apply(StoreOptions& options) const {
+    options.touch_on_use = to_seconds(touch_on_use, "touch_on_use");
+    options.limits.max_bytes = to_count(max_bytes, "max_bytes");
+    options.limits.max_files = to_count(max_files, "max_files");
+    if (max_age) options.limits.max_age = to_seconds(*max_age, "max_age");
+    options.limits.low_water = low_water;
+  }
+};
+
 std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts, bool read_only,
                                   std::string_view durability, bool verify_on_open,
-                                  bool verify_on_insert) {
+                                  bool verify_on_insert, double touch_on_use,
+                                  const std::optional<py::int_>& max_bytes,
+                                  const std::optional<py::int_>& max_files,
+                                  std::optional<double> max_age, double low_water) {
   StoreOptions options;
   options.layouts = parse_layouts(layouts);
   options.read_only = read_only;
   options.durability = parse_durability(durability);
   options.verify_on_open = verify_on_open;
   options.verify_on_insert = verify_on_insert;
+  CachePolicy{touch_on_use, max_bytes, max_files, max_age, low_water}.apply(options);
   // The constructor resolves a relative root against the current directory (no other I/O).
   py::gil_scoped_release release;
   return std::make_shared<Store>(root.value, std::move(options));
+}
+
+py::object seconds_or_none(const std::optional<std::chrono::seconds>& s) {
+  if (!s) return py::none();
+  return py::float_(static_cast<double>(s->count()));
+}
+
+// CacheLimits, read-only: what Store.limits returns.
+void register_cache_limits(py::module_& m) {
+  py::class_<CacheLimits> limits(
+      m, "CacheLimits",
+      "The bounds a store keeps itself within as it is written (Store(max_bytes=..., "
+      "max_files=..., max_age=..., low_water=...)); None: no such bound.");
+  limits.def_readonly("max_bytes", &CacheLimits::max_bytes, "Total size of the content, or None.")
+      .def_readonly("max_files", &CacheLimits::max_files, "Number of content files, or None.")
+      .def_property_readonly(
+          "max_age", [](const CacheLimits& l) { return seconds_or_none(l.max_age); },
+          "Seconds since last use (mtime) after which a file goes, or None.")
+      .def_readonly("low_water", &CacheLimits::low_water,
+                    "A trim goes down to this share of a size or count bound.")
+      .def("any", &CacheLimits::any, "Whether any bound is set.");
+  add_repr(limits, {"max_bytes", "max_files", "max_age", "low_water"});
 }
 
 py::list layouts_of(const Store& s) {
@@ -207,6 +250,7 @@ void def_writing(StoreClass& store) {
 }  // namespace
 
 void register_store(py::module_& m) {
+  register_cache_limits(m);
   StoreClass store(
       m, "Store",
       R"(A content-addressed file store under root: files named by their hash, placed by the first of
@@ -217,6 +261,11 @@ durability: 'none', 'file' (fsync content before the rename), 'full' (and the di
 verify_on_open: open() re-hashes the file and raises CorruptError on a mismatch (moving the
 file to .cas-quarantine). verify_on_insert: insert/copy hash the source first and raise
 CorruptError, publishing nothing, on a mismatch.
+Cache policy (keyword-only; durations in seconds, int or float, rounded down to whole seconds):
+touch_on_use: a lookup/open/read that finds a file whose mtime is older than this sets it to
+now, so mtime is the file's last use for trim (0: never touch; a read-only store never does).
+max_bytes, max_files, max_age: bounds the store keeps itself within as it is written, by
+trimming least-recently-used files down to low_water times a bound (see trim); None: no bound.
 Touches nothing on disk: root is created by the first insert. Safe to share between threads.
 
 Errors: OSError subclasses (with errno and filename) for OS failures; InvalidHashError (also a
@@ -225,10 +274,20 @@ subclasses of directory.Error, for the store's own.)");
   store
       .def(py::init(&make_store), py::arg("root"), py::arg("layouts") = py::none(),
            py::arg("read_only") = false, py::arg("durability") = "file",
-           py::arg("verify_on_open") = false, py::arg("verify_on_insert") = false)
+           py::arg("verify_on_open") = false, py::arg("verify_on_insert") = false, py::kw_only(),
+           py::arg("touch_on_use") = 3600.0, py::arg("max_bytes") = py::none(),
+           py::arg("max_files") = py::none(), py::arg("max_age") = py::none(),
+           py::arg("low_water") = 0.9)
       .def_property_readonly("root", [](const Store& s) { return fs_decode(s.root().string()); })
       .def_property_readonly("layouts", &layouts_of)
       .def_property_readonly("read_only", &Store::read_only)
+      .def_property_readonly(
+          "touch_on_use",
+          [](const Store& s) { return static_cast<double>(s.options().touch_on_use.count()); },
+          "Seconds a file's mtime may lag its last use before a lookup sets it (0: never).")
+      .def_property_readonly(
+          "limits", [](const Store& s) { return s.options().limits; },
+          "The automatic limits (a CacheLimits), as given to the constructor.")
       .def("set_read_only", &Store::set_read_only,
            "Makes the store read-only from now on, for every thread.");
   def_reading(store);

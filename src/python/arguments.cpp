@@ -1,0 +1,48 @@
+// The conversions of argument kinds several bindings share: durations in seconds, counts, and
+// instants as timezone-aware datetimes.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "bindings.hpp"
+
+namespace cas::python {
+namespace {
+
+// The longest duration a std::chrono clock (nanoseconds in int64) can hold, in seconds: the
+// library adds durations to time points, so anything longer would wrap around.
+constexpr double kMaxSeconds = 9.2e9;
+
+// datetime.datetime's range in seconds since the epoch: 0001-01-01 and 9999-12-31T23:59:59.
+constexpr std::int64_t kMinDatetime = -62135596800;
+constexpr std::int64_t kMaxDatetime = 253402300799;
+
+}  // namespace
+
+std::chrono::seconds to_seconds(double seconds, std::string_view name) {
+  if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxSeconds) {
+    throw std::invalid_argument(std::string(name) + ": " + std::to_string(seconds) +
+                                " seconds is not a duration cas can represent");
+  }
+  return std::chrono::seconds(static_cast<std::int64_t>(std::floor(seconds)));
+}
+
+std::optional<std::uint64_t> to_count(const std::optional<py::int_>& value, std::string_view name) {
+  if (!value) return std::nullopt;
+  if (*value < py::int_(0))
+    throw std::invalid_argument(std::string(name) + " must not be negative");
+  unsigned long long n = PyLong_AsUnsignedLongLong(value->ptr());
+  if (PyErr_Occurred()) throw py::error_already_set();  // OverflowError beyond 2**64-1
+  return static_cast<std::uint64_t>(n);
+}
+
+py::object utc_datetime(std::int64_t seconds) {
+  py::module_ datetime = py::module_::import("datetime");
+  py::object utc = datetime.attr("timezone").attr("utc");
+  py::object epoch = datetime.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = utc);
+  seconds = std::min(std::max(seconds, kMinDatetime), kMaxDatetime);
+  return epoch + datetime.attr("timedelta")(py::arg("seconds") = seconds);
+}
+
+}  // namespace cas::python
