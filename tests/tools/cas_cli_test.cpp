@@ -37,8 +37,9 @@ constexpr const char* kCas = nullptr;
 #endif
 
 // Every command, for the tests that go through all of them.
-const std::vector<std::string> kCommands = {"put",     "insert", "path", "cat",  "rm",     "ls",
-                                            "migrate", "purge",  "gc",   "sync", "verify", "stats"};
+const std::vector<std::string> kCommands = {"put",  "insert",  "path",  "cat", "rm",
+                                            "ls",   "migrate", "purge", "gc",  "trim",
+                                            "sync", "verify",  "stats", "pin"};
 
 std::string sha256(const std::string& content) {
   return hash_bytes(content, HashAlgorithm::sha256);
@@ -300,10 +301,13 @@ TEST_F(CasCliTest, ReadOnlyRefusesWritingCommandsAndChangesNothing) {
                                              {"migrate"},
                                              {"purge"},
                                              {"gc", "--keep", (dir_ / "keep").string()},
+                                             {"trim", "--max-files", "0"},
                                              {"sync", "--from", dir_.path().string()},
-                                             {"verify", "--quarantine"}}) {
+                                             {"verify", "--quarantine"},
+                                             {"pin", "add", "p", hash},
+                                             {"pin", "rm", "p"}}) {
     args.insert(args.begin(), "--read-only");
-    SCOPED_TRACE(args[1]);
+    SCOPED_TRACE(args[1] + (args[1] == "pin" ? " " + args[2] : ""));
     EXPECT_USAGE_ERROR(cas(args));
   }
   // A read-only lookup finds the V0 file where it is and does not migrate it.
@@ -858,7 +862,7 @@ TEST_F(CasCliTest, StatsCountsFilesPerLayoutInLookupOrder) {
   RunResult r = cas({"stats"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto lines = lines_of(r.out);
-  ASSERT_EQ(lines.size(), 3u) << r.out;
+  ASSERT_EQ(lines.size(), 5u) << r.out;  // then pins and last use (cas_cli_trim_test.cpp)
   EXPECT_EQ(lines[0], "layout v1: files=2 bytes=8");
   EXPECT_EQ(lines[1], "layout v0: files=1 bytes=1");
   auto summary = parse_summary(lines[2]);

@@ -1,4 +1,5 @@
 // The store-wide commands that examine a store: verify, stats.
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -66,7 +67,7 @@ int run_stats(Context& context, const StatsArgs& args) {
   for (const auto& layout : context.store().layouts()) order.emplace_back(layout->name());
   // The stats are the command's output, not a summary: --quiet does not silence them.
   std::cout << (args.json ? format_stats_json(s, context.store().root().string(), order)
-                          : format_stats_text(s, order));
+                          : format_stats_text(s, order, std::time(nullptr)));
   print_operation_errors("stats", s.errors);
   return s.errors.failed > 0 ? kExitFailed : kExitOk;
 }
@@ -92,7 +93,9 @@ void add_check_commands(CommandRegistry& registry) {
   add_threads_option(verify_command, verify_args->threads);
 
   auto [stats_command, stats_args] = registry.add(
-      "stats", "Count files and bytes per layout, unrecognized files and empty directories",
+      "stats",
+      "Count files and bytes per layout, unrecognized files and empty directories; pinned "
+      "hashes; when the content was last used (oldest, median, newest)",
       "0 done; 1 part of the store could not be read; 2 usage error, or the root does not "
       "exist.",
       run_stats);

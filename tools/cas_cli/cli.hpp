@@ -82,9 +82,10 @@ class CommandRegistry {
 const CLI::Validator& algorithm_name_check();
 
 // Each command group adds its subcommands (file_commands.cpp, maintenance_commands.cpp,
-// check_commands.cpp).
+// check_commands.cpp, pin_commands.cpp).
 void add_file_commands(CommandRegistry& registry);
 void add_maintenance_commands(CommandRegistry& registry);
 void add_check_commands(CommandRegistry& registry);
+void add_pin_commands(CommandRegistry& registry);
 
 }  // namespace cas::cli

@@ -60,7 +60,7 @@ namespace {
 int run(int argc, char** argv) {
   CLI::App app(
       "Content-addressed file stores: put, find, list and remove files named by their "
-      "hash; migrate, purge, trim, mirror, verify and measure whole stores.",
+      "hash; migrate, purge, trim, mirror, verify and measure whole stores; pin what must stay.",
       "cas");
   app.set_version_flag("--version", "cas " CAS_VERSION);
   app.footer(
@@ -86,16 +86,25 @@ int run(int argc, char** argv) {
   add_file_commands(registry);
   add_maintenance_commands(registry);
   add_check_commands(registry);
+  add_pin_commands(registry);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0; CLI11 prints them.
     if (e.get_exit_code() == 0) return app.exit(e);
-    // A mistyped command is left over as an extra word: name it rather than say none was given.
+    // A mistyped command (or `pin` subcommand) is left over as an extra word: name it rather
+    // than say none was given.
+    const CLI::App* parent = &app;
+    std::string words;
+    while (!parent->get_subcommands().empty()) {
+      parent = parent->get_subcommands().front();
+      words += parent->get_name() + " ";
+    }
     const auto rest = app.remaining();
-    if (app.get_subcommands().empty() && !rest.empty() && !rest.front().starts_with('-')) {
-      print_error("usage", "unknown command '" + rest.front() + "'");
+    const bool expects_command = parent->get_require_subcommand_min() > 0;
+    if (expects_command && !rest.empty() && !rest.front().starts_with('-')) {
+      print_error("usage", "unknown command '" + words + rest.front() + "'");
     } else {
       print_error("usage", e.what());
     }

@@ -1,7 +1,11 @@
-// The store-wide commands that change a store: migrate, purge, gc, sync.
+// The store-wide commands that change a store: migrate, purge, gc, trim, sync.
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <boost/filesystem/operations.hpp>
@@ -12,6 +16,7 @@
 #include "context.hpp"
 #include "hash_list.hpp"
 #include "output.hpp"
+#include "units.hpp"
 
 namespace cas::cli {
 namespace {
@@ -63,6 +68,90 @@ int run_gc(Context& context, const GcArgs& args) {
         return Counts{{"kept", r.kept},
                       {"removed", r.removed},
                       {"unrecognized", r.unrecognized},
+                      {"directories_removed", r.directories_removed},
+                      {"failed", r.failed}};
+      });
+}
+
+// The bounds as given: parsed (and so checked) by trim_options, to name a bad value.
+// (Optional strings, so that an empty value is an error rather than no bound.)
+struct TrimArgs : BulkArgs {
+  std::optional<std::string> max_size;
+  std::optional<std::string> max_files;
+  std::optional<std::string> max_age;
+  std::string low_water = "90";
+};
+
+// Runs `parse(text)`, turning its std::invalid_argument into a usage error naming `option`.
+template <typename Parse>
+auto parse_option(const std::string& option, const std::string& text, Parse parse) {
+  try {
+    return parse(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(option, e.what());
+  }
+}
+
+TrimOptions trim_options(const TrimArgs& args) {
+  TrimOptions options;
+  if (args.max_size) options.max_bytes = parse_option("--max-size", *args.max_size, parse_size);
+  if (args.max_files) {
+    options.max_files = parse_option("--max-files", *args.max_files,
+                                     [](const std::string& t) { return parse_count(t, "files"); });
+  }
+  if (args.max_age) options.max_age = parse_option("--max-age", *args.max_age, parse_age);
+  options.low_water = parse_option("--low-water", args.low_water, parse_percent) / 100.0;
+  if (!options.max_bytes && !options.max_files && !options.max_age) {
+    throw UsageError("trim", "give at least one bound: --max-size, --max-files or --max-age");
+  }
+  return options;
+}
+
+// trim walks the store two or three times, and each walk reports its progress from zero. This
+// adds the walks up, so that the bar counts on rather than starting over. A walk's first report
+// comes with its first file, so a count or a time that goes back marks a new walk.
+ProgressCallback across_walks(ProgressCallback bar) {
+  struct Sum {
+    std::mutex mu;
+    Progress last;
+    Progress before;  // what the walks before this one did
+  };
+  auto sum = std::make_shared<Sum>();
+  return [sum, bar = std::move(bar)](const Progress& p) {
+    std::lock_guard<std::mutex> lock(sum->mu);
+    if (p.done < sum->last.done || p.elapsed_seconds < sum->last.elapsed_seconds) {
+      sum->before.done += sum->last.done;
+      sum->before.bytes += sum->last.bytes;
+      sum->before.elapsed_seconds += sum->last.elapsed_seconds;
+    }
+    sum->last = p;
+    Progress total;
+    total.done = sum->before.done + p.done;
+    total.bytes = sum->before.bytes + p.bytes;
+    total.elapsed_seconds = sum->before.elapsed_seconds + p.elapsed_seconds;
+    total.rate = total.elapsed_seconds > 0 ? total.done / total.elapsed_seconds : 0;
+    bar(total);
+  };
+}
+
+int run_trim(Context& context, const TrimArgs& args) {
+  const TrimOptions trim_with = trim_options(args);
+  check_can_run(context, "trim", args);
+  return run_bulk(
+      context, "trim", args, trim_with,
+      [](Store& store, TrimOptions options) {
+        // Counting first would list the store once more before each walk, for a total that
+        // would be one walk's: the bar shows counts and rates without a total instead.
+        options.count_first = false;
+        if (options.progress) options.progress = across_walks(std::move(options.progress));
+        return trim(store, options);
+      },
+      [](const TrimResult& r) -> BulkSummary {
+        return Counts{{"scanned", r.scanned_files},
+                      {"removed", r.removed_files},
+                      {"bytes_removed", r.removed_bytes},
+                      {"pinned", r.pinned},
+                      {"recently_used", r.recently_used},
                       {"directories_removed", r.directories_removed},
                       {"failed", r.failed}};
       });
@@ -132,6 +221,37 @@ void add_maintenance_commands(CommandRegistry& registry) {
       ->allow_extra_args(false)
       ->required();
   add_bulk_options(gc_command, *gc_args);
+
+  auto [trim_command, trim_args] = registry.add(
+      "trim",
+      "Remove the least recently used content (oldest mtime first; lookups refresh it) until the "
+      "store is within every bound given, down to the low-water mark; pinned hashes stay",
+      "0 done; 1 a file could not be removed; 2 usage error (no bound, a bad SIZE, N, AGE or "
+      "PERCENT), or the root does not exist.",
+      run_trim);
+  // Each bound is kept as given, to be parsed (and named when bad) by trim_options.
+  const auto bound = [&trim_command = trim_command](const std::string& name,
+                                                    std::optional<std::string>& into,
+                                                    const std::string& help) {
+    return trim_command->add_option_function<std::string>(
+        name, [&into](const std::string& text) { into = text; }, help);
+  };
+  bound("--max-size", trim_args->max_size,
+        "Bound on the bytes of content: a number of bytes, or with K, M, G or T (powers of "
+        "1024), e.g. 500M, 2G")
+      ->type_name("SIZE");
+  bound("--max-files", trim_args->max_files, "Bound on the number of files")->type_name("N");
+  bound("--max-age", trim_args->max_age,
+        "Remove every file last used longer ago than this: a number with s, m, h or d, e.g. "
+        "30d, 12h")
+      ->type_name("AGE");
+  trim_command
+      ->add_option("--low-water", trim_args->low_water,
+                   "A store over its size or file bound is trimmed to this percentage of it "
+                   "(1 to 100), so it is not trimmed again at once")
+      ->type_name("PERCENT")
+      ->capture_default_str();
+  add_bulk_options(trim_command, *trim_args);
 
   auto [sync_command, sync_args] = registry.add(
       "sync",

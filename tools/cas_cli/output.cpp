@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "units.hpp"
+
 namespace cas::cli {
 namespace {
 
@@ -63,14 +65,27 @@ std::string summary_line(std::string_view command, const Counts& counts, bool dr
 }
 
 std::string format_stats_text(const cas::StoreStats& stats,
-                              const std::vector<std::string>& lookup_order) {
+                              const std::vector<std::string>& lookup_order, std::int64_t now) {
   std::string out;
   for (const auto& name : lookup_order) {
     const auto& layout = stats_of(stats, name);
     out += summary_line("layout " + name, {{"files", layout.files}, {"bytes", layout.bytes}});
     out += '\n';
   }
-  return out + summary_line("store", store_counts(stats)) + '\n';
+  out += summary_line("store", store_counts(stats)) + '\n';
+  out += summary_line("pins", {{"pinned_hashes", stats.pinned_hashes}}) + '\n';
+  // The library says 0 for "no content"; 0 is also a real mtime (1970), so ask the count.
+  const bool none = stats.hashes == 0;
+  const std::pair<const char*, std::int64_t> uses[] = {
+      {"oldest", stats.oldest_use}, {"median", stats.median_use}, {"newest", stats.newest_use}};
+  out += "last use:";
+  for (const auto& [key, when] : uses) {
+    out += std::string(" ") + key + "=" + (none ? "none" : format_utc(when));
+  }
+  for (const auto& [key, when] : uses) {
+    out += std::string(" ") + key + "_age=" + (none ? "none" : format_age(now - when));
+  }
+  return out + '\n';
 }
 
 std::string format_stats_json(const cas::StoreStats& stats, std::string_view root,
@@ -82,6 +97,11 @@ std::string format_stats_json(const cas::StoreStats& stats, std::string_view roo
   }
   for (const auto& [key, value] : store_counts(stats)) doc[std::string(key)] = value;
   doc["errors"] = stats.errors.errors;
+  // Added after the keys above, which keep their order for the readers that rely on it.
+  doc["pinned_hashes"] = stats.pinned_hashes;
+  doc["oldest_use"] = stats.oldest_use;
+  doc["median_use"] = stats.median_use;
+  doc["newest_use"] = stats.newest_use;
   std::string out;
   dump_spaced(doc, out);
   return out + '\n';
