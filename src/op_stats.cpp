@@ -62,7 +62,8 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
 
   detail::UseHistogram uses;
   std::mutex extremes_mu;
-  std::int64_t oldest = std::numeric_limits<std::int64_t>::max(), newest = 0;
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
+  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
 
   StoreEngine engine(store, options);
   engine.stat_entries = true;

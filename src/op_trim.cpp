@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <limits>
 #include <mutex>
@@ -50,7 +51,9 @@ void check_options(const Store& store, const TrimOptions& options) {
 // low_water times it.
 std::uint64_t excess(std::uint64_t have, const std::optional<std::uint64_t>& bound, double low) {
   if (!bound || have <= *bound) return 0;
-  const auto target = static_cast<std::uint64_t>(static_cast<double>(*bound) * low);
+  // Rounded down, but a bound of at least one keeps at least one: --max-files 1 is not "empty".
+  auto target = static_cast<std::uint64_t>(static_cast<double>(*bound) * low);
+  target = std::max<std::uint64_t>(target, std::min<std::uint64_t>(*bound, 1));
   return have - target;
 }
 
@@ -131,6 +134,26 @@ bool used_meanwhile(const StoreFile& f, const timespec& start) {
   return !detail::later_than(timespec{stx.stx_btime.tv_sec, stx.stx_btime.tv_nsec}, start);
 }
 
+// The removal walks' options: progress goes on from the scan's count (one bar for the whole
+// trim), without counting the store again.
+TrimOptions continued(const TrimOptions& options, std::uint64_t scanned,
+                      std::chrono::steady_clock::time_point began) {
+  TrimOptions o = options;
+  o.count_first = false;
+  if (options.progress) {
+    o.progress = [report = options.progress, scanned, began](const Progress& p) {
+      Progress q = p;
+      q.done += scanned;
+      q.total.reset();
+      q.elapsed_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      q.rate = q.elapsed_seconds > 0 ? static_cast<double>(q.done) / q.elapsed_seconds : 0;
+      report(q);
+    };
+  }
+  return o;
+}
+
 // A file's place in the cutoff bucket: nanoseconds since the bucket began.
 bool in_bucket(const Plan& p, const struct stat& st) {
   return st.st_mtime >= p.bucket && st.st_mtime < p.bucket + p.width;
@@ -170,6 +193,7 @@ TrimResult trim(Store& store, const TrimOptions& options) {
   check_options(store, options);
   const auto pins = pinned_hashes(store);
   const timespec start = detail::start_instant();
+  const auto began = std::chrono::steady_clock::now();
   TrimResult result;
 
   UseHistogram uses;
@@ -187,7 +211,8 @@ TrimResult trim(Store& store, const TrimOptions& options) {
 
   Plan p = plan(options, result, uses, start.tv_sec);
   if (p.remove_before == kNever) return result;
-  Remover remover(store, options, pins, result);
+  const TrimOptions later = continued(options, result.scanned_files, began);
+  Remover remover(store, later, pins, result);
   UseHistogram within;  // the cutoff bucket by nanosecond offset (bounded, like `uses`)
   remover.run([&](const struct stat& st) { return st.st_mtime < p.remove_before; },
               [&](const StoreFile& f, const struct stat& st) {

@@ -24,6 +24,11 @@ namespace {
 
 constexpr std::string_view kMagic = "cas-pin 1";
 constexpr std::size_t kMaxNameLength = 200;
+constexpr std::int64_t kMaxTtl = 1'000'000'000'000;  // 31,700 years
+
+std::chrono::sys_seconds now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
 
 void check_name(std::string_view name) {
   bool ok = !name.empty() && name.size() <= kMaxNameLength && name.front() != '.';
@@ -115,8 +120,8 @@ std::optional<PinFile> read_pin(const std::string& dir, const std::string& name)
       std::size_t used = 0;
       long long seconds = std::stoll(expires, &used);
       if (used != expires.size()) throw std::invalid_argument(expires);
-      pin.info.expires = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
-      pin.info.expired = *pin.info.expires <= std::chrono::system_clock::now();
+      pin.info.expires = std::chrono::sys_seconds(std::chrono::seconds(seconds));
+      pin.info.expired = *pin.info.expires <= now_seconds();
     } catch (const std::exception&) {
       throw_errno(EBADMSG, "read pin", path);
     }
@@ -132,7 +137,11 @@ std::optional<PinFile> read_pin(const std::string& dir, const std::string& name)
 // Every pin file's name (pin names never start with '.'); none when there is no pin area.
 std::vector<std::string> pin_names(const std::string& dir) {
   std::vector<std::string> names;
-  if (!boost::filesystem::is_directory(dir)) return names;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) return names;
+    throw_last_error("stat", dir);
+  }
   for (const Entry& e : Directory(dir)) {
     if (e.d_name().front() != '.' && e.d_type() == DT_REG) names.push_back(e.d_name());
   }
@@ -145,14 +154,14 @@ std::vector<std::string> pin_names(const std::string& dir) {
 void add_pin(Store& store, std::string_view name, const std::vector<std::string>& hashes,
              std::optional<std::chrono::seconds> ttl) {
   check_name(name);
-  if (ttl && ttl->count() < 0) throw std::invalid_argument("pin: negative ttl");
+  if (ttl && (ttl->count() < 0 || ttl->count() > kMaxTtl)) {
+    throw std::invalid_argument("pin: the ttl must be 0 to 10^12 seconds (no ttl: never expires)");
+  }
   for (const auto& h : hashes) validate_hash(h, store.layouts().front()->min_hash_length());
   if (store.read_only()) throw ReadOnlyError("pin", std::string(name));
   std::string text = std::string(kMagic) + "\nexpires ";
   if (ttl) {
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-        std::chrono::system_clock::now().time_since_epoch());
-    text += std::to_string((now + *ttl).count());
+    text += std::to_string((now_seconds() + *ttl).time_since_epoch().count());
   } else {
     text += "never";
   }

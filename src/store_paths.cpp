@@ -36,6 +36,16 @@ StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
       read_only_(options_.read_only),
       temp_(*this) {
   if (options_.layouts.empty()) throw std::invalid_argument("cas::Store: no layouts given");
+  if (options_.touch_on_use.count() < 0) {
+    throw std::invalid_argument("cas::Store: negative touch_on_use");
+  }
+  const CacheLimits& limits = options_.limits;
+  if (!(limits.low_water > 0 && limits.low_water <= 1)) {
+    throw std::invalid_argument("cas::Store: limits.low_water must be in (0, 1]");
+  }
+  if (limits.max_age && limits.max_age->count() < 0) {
+    throw std::invalid_argument("cas::Store: negative limits.max_age");
+  }
   for (const auto& layout : options_.layouts) {
     if (!layout) throw std::invalid_argument("cas::Store: null layout");
   }

@@ -194,6 +194,25 @@ TEST_F(TrimTest, PinnedAndLeasedHashesSurviveAndAnExpiredLeaseDoesNot) {
   EXPECT_EQ(present(10), std::set<int>{2});
 }
 
+TEST_F(TrimTest, APinExpiringInTheFarFutureStillProtects) {
+  populate(2, [](int) { return kDay; });
+  Store store(root());
+  // Past 2262, where a nanosecond clock would overflow into the past.
+  test::write_file(root() / ".cas-pins" / "far",
+                   "cas-pin 1\nexpires 10000000000\n" + hash_of(0) + "\n");
+  auto pins = list_pins(store);
+  ASSERT_EQ(pins.size(), 1u);
+  EXPECT_FALSE(pins[0].expired);
+  EXPECT_EQ(pins[0].expires->time_since_epoch().count(), 10000000000LL);
+  EXPECT_THROW(add_pin(store, "x", {hash_of(0)}, std::chrono::seconds(2'000'000'000'000LL)),
+               std::invalid_argument);
+  TrimOptions options;
+  options.max_files = 1;
+  options.low_water = 0.5;
+  trim(store, options);
+  EXPECT_EQ(present(2), std::set<int>{0});
+}
+
 TEST_F(TrimTest, GcHonoursPins) {
   populate(4, [](int) { return kDay; });
   Store store(root());

@@ -103,9 +103,9 @@ struct PurgeResult : OperationErrors {
 
 // Removes all content (quarantined files included) but keeps the root, the temp area of
 // writers in progress, the pins (cas/pins.hpp: they name hashes, present or not) and the
-// automatic-trim counters: files are unlinked as the parallel walk reaches them and directories removed
-// bottom-up as they empty. Never follows a symlink, never enters another filesystem (a mount
-// point inside the root is left, with its content), never touches anything outside the root.
+// automatic-trim counters: files are unlinked as the parallel walk reaches them and directories
+// removed bottom-up as they empty. Never follows a symlink, never enters another filesystem (a
+// mount point inside the root is left, with its content), never touches anything outside the root.
 // Throws ReadOnlyError (unless dry_run), IoError/PermissionError when the root cannot be opened.
 PurgeResult purge(Store& store, const OperationOptions& options = {});
 

@@ -28,14 +28,16 @@ namespace cas {
 struct PinInfo {
   std::string name;
   std::size_t hashes = 0;
-  // When the pin stops protecting its hashes; nullopt: never.
-  std::optional<std::chrono::system_clock::time_point> expires;
+  // When the pin stops protecting its hashes (whole seconds, so any time a pin file can name,
+  // up to the year 292 billion, is representable); nullopt: never.
+  std::optional<std::chrono::sys_seconds> expires;
   bool expired = false;  // expires is in the past: the pin protects nothing any more
 };
 
 // Creates or replaces the pin `name` ([A-Za-z0-9_.-], 1 to 200 characters, not starting with
 // '.') holding `hashes`; with a `ttl`, the pin expires that long from now. Throws
-// std::invalid_argument for a bad name or a negative ttl; InvalidHashError for a hash the
+// std::invalid_argument for a bad name, or a ttl that is negative or beyond 10^12 seconds
+// (use no ttl for a pin that never expires); InvalidHashError for a hash the
 // store's preferred layout rejects; ReadOnlyError ("pin") on a read-only store;
 // PermissionError/IoError.
 void add_pin(Store& store, std::string_view name, const std::vector<std::string>& hashes,

@@ -103,7 +103,8 @@ class Store {
 
   // Touches nothing on disk; `root` need not exist yet (it is created by the first insert).
   // A relative root is made absolute against the current directory now.
-  // Throws std::invalid_argument for an empty root or an empty list of layouts.
+  // Throws std::invalid_argument for an empty root, an empty list of layouts, a negative
+  // touch_on_use, or limits with low_water outside (0, 1] or a negative max_age.
   explicit Store(boost::filesystem::path root, StoreOptions options = {});
   ~Store();
   Store(const Store&) = delete;

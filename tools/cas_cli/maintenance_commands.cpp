@@ -1,6 +1,5 @@
 // The store-wide commands that change a store: migrate, purge, gc, trim, sync.
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -107,43 +106,15 @@ TrimOptions trim_options(const TrimArgs& args) {
   return options;
 }
 
-// trim walks the store two or three times, and each walk reports its progress from zero. This
-// adds the walks up, so that the bar counts on rather than starting over. A walk's first report
-// comes with its first file, so a count or a time that goes back marks a new walk.
-ProgressCallback across_walks(ProgressCallback bar) {
-  struct Sum {
-    std::mutex mu;
-    Progress last;
-    Progress before;  // what the walks before this one did
-  };
-  auto sum = std::make_shared<Sum>();
-  return [sum, bar = std::move(bar)](const Progress& p) {
-    std::lock_guard<std::mutex> lock(sum->mu);
-    if (p.done < sum->last.done || p.elapsed_seconds < sum->last.elapsed_seconds) {
-      sum->before.done += sum->last.done;
-      sum->before.bytes += sum->last.bytes;
-      sum->before.elapsed_seconds += sum->last.elapsed_seconds;
-    }
-    sum->last = p;
-    Progress total;
-    total.done = sum->before.done + p.done;
-    total.bytes = sum->before.bytes + p.bytes;
-    total.elapsed_seconds = sum->before.elapsed_seconds + p.elapsed_seconds;
-    total.rate = total.elapsed_seconds > 0 ? total.done / total.elapsed_seconds : 0;
-    bar(total);
-  };
-}
-
 int run_trim(Context& context, const TrimArgs& args) {
   const TrimOptions trim_with = trim_options(args);
   check_can_run(context, "trim", args);
   return run_bulk(
       context, "trim", args, trim_with,
       [](Store& store, TrimOptions options) {
-        // Counting first would list the store once more before each walk, for a total that
-        // would be one walk's: the bar shows counts and rates without a total instead.
+        // trim reports its two or three walks as one count; counting first would give a total
+        // for the scan only, so the bar shows counts and rates without a total instead.
         options.count_first = false;
-        if (options.progress) options.progress = across_walks(std::move(options.progress));
         return trim(store, options);
       },
       [](const TrimResult& r) -> BulkSummary {
