@@ -24,7 +24,7 @@ namespace {
 
 constexpr std::string_view kMagic = "cas-pin 1";
 constexpr std::size_t kMaxNameLength = 200;
-constexpr std::int64_t kMaxTtl = 1'000'000'000'000;  // 31,700 years
+constexpr std::int64_t kMaxTtl = 36500LL * 86400;  // 100 years
 
 std::chrono::sys_seconds now_seconds() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -155,7 +155,8 @@ void add_pin(Store& store, std::string_view name, const std::vector<std::string>
              std::optional<std::chrono::seconds> ttl) {
   check_name(name);
   if (ttl && (ttl->count() < 0 || ttl->count() > kMaxTtl)) {
-    throw std::invalid_argument("pin: the ttl must be 0 to 10^12 seconds (no ttl: never expires)");
+    throw std::invalid_argument(
+        "pin: a ttl is 0 to 100 years (36500 days); give none for a pin that never expires");
   }
   for (const auto& h : hashes) validate_hash(h, store.layouts().front()->min_hash_length());
   if (store.read_only()) throw ReadOnlyError("pin", std::string(name));

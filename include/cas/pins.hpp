@@ -36,8 +36,8 @@ struct PinInfo {
 
 // Creates or replaces the pin `name` ([A-Za-z0-9_.-], 1 to 200 characters, not starting with
 // '.') holding `hashes`; with a `ttl`, the pin expires that long from now. Throws
-// std::invalid_argument for a bad name, or a ttl that is negative or beyond 10^12 seconds
-// (use no ttl for a pin that never expires); InvalidHashError for a hash the
+// std::invalid_argument for a bad name, or a ttl that is negative or beyond 100 years (use
+// no ttl for a pin that never expires); InvalidHashError for a hash the
 // store's preferred layout rejects; ReadOnlyError ("pin") on a read-only store;
 // PermissionError/IoError.
 void add_pin(Store& store, std::string_view name, const std::vector<std::string>& hashes,

@@ -28,20 +28,10 @@ std::vector<std::string> hash_list(const py::iterable& hashes) {
   return out;
 }
 
-// A ttl in seconds. The library computes the expiry on the system clock, whose time points
-// (nanoseconds in int64) end in 2262: a later expiry would wrap around and read as expired.
+// A ttl in seconds (the library checks its range: 0 to 100 years).
 std::optional<std::chrono::seconds> ttl_of(const std::optional<double>& ttl) {
   if (!ttl) return std::nullopt;
-  const auto seconds = to_seconds(*ttl, "ttl");
-  const auto now = std::chrono::system_clock::now();
-  const auto left = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::time_point::max() - now);
-  if (seconds >= left) {
-    throw std::invalid_argument("ttl: " + std::to_string(seconds.count()) +
-                                " seconds is past the year 2262; use ttl=None for a pin that "
-                                "never expires");
-  }
-  return seconds;
+  return to_seconds(*ttl, "ttl");
 }
 
 void pin(Store& s, const std::string& name, const py::iterable& hashes, std::optional<double> ttl) {

@@ -28,8 +28,8 @@
 
 namespace cas::cli {
 
-// The longest AGE: 100 years. Pins store their expiry as a time, and times much beyond this
-// (the year 2262 and later) no longer fit the system clock's nanosecond time points.
+// The longest AGE: 100 years, the longest lease cas::add_pin takes (a pin that must last
+// longer simply has no ttl).
 inline constexpr std::chrono::seconds kMaxAge{36500LL * 86400};
 
 namespace units_detail {
