@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Refactor check: the same benchmarks run by the code before and after a change, side by side.
+
+Two checks, each alternating the OLD and the NEW build run by run (the order flips every round,
+so machine noise and cache state hit both alike):
+
+  walk     pfind (OLD/tools/pfind, NEW/tools/pfind) on a warm store, stdout to /dev/null, after
+           one warm-up run each; GNU find on the same tree as a reference. Wall time, and
+           user+sys CPU from wait4.
+  layout   cas-bench --quick (OLD/bench/cas-bench, NEW/bench/cas-bench), each run writing its
+           own --out directory and both sharing one --bench-dir (the stores are built once and
+           kept, also when a run fails, so a store that lost files can be examined). Per
+           (operation, size, layout): the median across runs of each run's µs per operation,
+           min-max, and the ratio new/old.
+
+  bench/refactor_check.py walk --old /work/baseline/build --new build \\
+      --tree /var/tmp/cas-walk/v0 --rounds 15
+  bench/refactor_check.py layout --old /work/baseline/build --new build \\
+      --dir /var/tmp/cas-refactor --runs 3
+"""
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run_timed(cmd):
+    """Runs cmd with stdout to /dev/null; returns (wall s, user+sys s)."""
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(cmd, stdout=null)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed with status {status}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def summary(values, digits=3):
+    med = statistics.median(values)
+    return f"{med:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})", med
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def walk(args):
+    contenders = [
+        ("pfind old", [os.path.join(args.old, "tools/pfind"), args.tree]),
+        ("pfind new", [os.path.join(args.new, "tools/pfind"), args.tree]),
+        ("find", ["find", args.tree, "!", "-type", "d", "-printf", "%i\t%p\n"]),
+    ]
+    for _, cmd in contenders:  # warm-up: the cache, and each binary's pages
+        run_timed(cmd)
+    wall = {label: [] for label, _ in contenders}
+    cpu = {label: [] for label, _ in contenders}
+    loads = [load()]
+    for r in range(args.rounds):
+        order = contenders if r % 2 == 0 else list(reversed(contenders))
+        for label, cmd in order:
+            w, c = run_timed(cmd)
+            wall[label].append(w)
+            cpu[label].append(c)
+        print(f"round {r + 1}: " + ", ".join(f"{l} {wall[l][-1]:.3f}" for l, _ in contenders),
+              file=sys.stderr)
+    loads.append(load())
+    old = statistics.median(wall["pfind old"])
+    print(f"\nwarm walk of {args.tree}, {args.rounds} alternating rounds, load {loads}\n")
+    print("| tool | wall s, median (min–max) | ratio to pfind old | CPU s (user+sys), median |")
+    print("|---|---|---|---|")
+    for label, _ in contenders:
+        text, med = summary(wall[label])
+        print(f"| {label} | {text} | {med / old:.3f} | {statistics.median(cpu[label]):.3f} |")
+
+
+def read_csv(path):
+    """{(operation, files, layout): us_per_op} of one cas-bench run."""
+    out = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            out[(row["operation"], int(row["files"]), row["layout"])] = float(row["us_per_op"])
+    return out
+
+
+def layout(args):
+    builds = [("old", args.old), ("new", args.new)]
+    runs = {"old": [], "new": []}
+    loads = [load()]
+    stores = os.path.join(args.dir, "stores")
+    for r in range(args.runs):
+        order = builds if r % 2 == 0 else list(reversed(builds))
+        for label, build in order:
+            out = os.path.join(args.dir, f"{label}-{r + 1}")
+            cmd = [os.path.join(build, "bench/cas-bench"), "--quick", "--no-chart",
+                   "--bench-dir", stores, "--out", out]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            print(f"run {r + 1} {label}: {time.perf_counter() - t0:.0f} s, load {load()}",
+                  file=sys.stderr)
+            runs[label].append(read_csv(os.path.join(out, "results.csv")))
+    loads.append(load())
+    print_layout(args, runs, loads)
+
+
+def print_layout(args, runs, loads):
+    ops = args.operations.split(",")
+    keys = sorted({k for k in runs["old"][0] if k[0] in ops and k[2] in args.layouts.split(",")},
+                  key=lambda k: (ops.index(k[0]), k[2], k[1]))
+    print(f"\ncas-bench --quick, {args.runs} alternating runs each, load {loads}\n")
+    print("| operation | layout | files | old µs/op, median (min–max) | new µs/op, median "
+          "(min–max) | new/old |")
+    print("|---|---|---:|---|---|---:|")
+    for key in keys:
+        old_text, old_med = summary([run[key] for run in runs["old"]], 1)
+        new_text, new_med = summary([run[key] for run in runs["new"]], 1)
+        print(f"| {key[0]} | {key[2]} | {key[1]} | {old_text} | {new_text} | "
+              f"{new_med / old_med:.2f} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("check", choices=["walk", "layout"])
+    parser.add_argument("--old", required=True, help="build directory of the old code")
+    parser.add_argument("--new", required=True, help="build directory of the new code")
+    parser.add_argument("--tree", default="/var/tmp/cas-walk/v0", help="walk: the store")
+    parser.add_argument("--rounds", type=int, default=15, help="walk: alternating rounds")
+    parser.add_argument("--dir", default="/var/tmp/cas-refactor", help="layout: work directory")
+    parser.add_argument("--runs", type=int, default=3, help="layout: runs of each build")
+    parser.add_argument("--operations", default="insert,remove,open_hit,open_miss")
+    parser.add_argument("--layouts", default="v1,v0")
+    args = parser.parse_args()
+    walk(args) if args.check == "walk" else layout(args)
+
+
+if __name__ == "__main__":
+    main()
