@@ -331,20 +331,22 @@ TEST_F(TrimTest, FourProcessesInsertingWithLimitsStayWithinTheBoundAndKeepTheNew
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      StoreOptions options;
-      options.limits.max_files = kBound;
-      Store store(root(), options);
-      FILE* log = std::fopen((tmp_ / ("log-" + std::to_string(w))).c_str(), "w");
-      for (int i = w * kEach; i < (w + 1) * kEach; ++i) {
-        const fs::path part = tmp_ / ("part-" + std::to_string(i));
-        test::write_file(part, content_of(i));
-        store.insert(hash_of(i), part);
-        timespec now;
-        ::clock_gettime(CLOCK_REALTIME, &now);
-        std::fprintf(log, "%lld %d\n", now.tv_sec * 1000000000LL + now.tv_nsec, i);
-      }
-      std::fclose(log);
-      ::_exit(0);  // after ~Store: its trim, if any, has finished
+      {
+        StoreOptions options;
+        options.limits.max_files = kBound;
+        Store store(root(), options);
+        FILE* log = std::fopen((tmp_ / ("log-" + std::to_string(w))).c_str(), "w");
+        for (int i = w * kEach; i < (w + 1) * kEach; ++i) {
+          const fs::path part = tmp_ / ("part-" + std::to_string(i));
+          test::write_file(part, content_of(i));
+          store.insert(hash_of(i), part);
+          timespec now;
+          ::clock_gettime(CLOCK_REALTIME, &now);
+          std::fprintf(log, "%lld %d\n", now.tv_sec * 1000000000LL + now.tv_nsec, i);
+        }
+        std::fclose(log);
+      }  // ~Store waits for its trim, if one is running
+      ::_exit(0);
     }
     pids.push_back(pid);
   }
