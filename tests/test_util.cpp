@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,34 @@
 #include <stdexcept>
 
 namespace cas::test {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::map<std::string, std::string> parse_summary(const std::string& line) {
+  std::map<std::string, std::string> fields;
+  auto colon = line.find(": ");
+  if (colon == std::string::npos) return fields;
+  fields[""] = line.substr(0, colon);
+  std::istringstream in(line.substr(colon + 2));
+  for (std::string token; in >> token;) {
+    auto eq = token.find('=');
+    if (eq == std::string::npos) return {};
+    fields[token.substr(0, eq)] = token.substr(eq + 1);
+  }
+  return fields;
+}
+
+void set_mtime(const boost::filesystem::path& p, std::time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  if (::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    throw std::runtime_error("utimensat " + p.string() + " failed");
+  }
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: scratch directories, file contents, running commands.
 #pragma once
 
+#include <ctime>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,17 @@ struct RunResult {
 };
 // Runs argv[0] (searched in PATH) with the given arguments, stdin from `input`, and waits.
 RunResult run(const std::vector<std::string>& argv, const std::string& input = "");
+
+// The lines of `text`, without their '\n'.
+std::vector<std::string> lines_of(const std::string& text);
+
+// Parses a bulk command's summary "<title>: k=v k=v ..." into {"": title, k: v, ...}; empty
+// when `line` is not one.
+std::map<std::string, std::string> parse_summary(const std::string& line);
+
+// Sets the access and modification times of `p` (not following a symlink) to `t`; throws
+// std::runtime_error naming `p` when it cannot.
+void set_mtime(const boost::filesystem::path& p, std::time_t t);
 
 // True when the tests run as root (needed for drop_caches, mounts, runuser).
 bool is_root();

@@ -30,10 +30,7 @@ constexpr std::time_t kDay = 86400;
 std::string content_of(int i) { return "cached file " + std::to_string(i); }
 std::string hash_of(int i) { return hash_bytes(content_of(i), HashAlgorithm::sha256); }
 
-void set_mtime(const fs::path& p, std::time_t t) {
-  struct timespec times[2] = {{t, 0}, {t, 0}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << p;
-}
+using test::set_mtime;
 
 std::time_t mtime_of(const fs::path& p) {
   struct stat st;

@@ -45,31 +45,12 @@ std::string sha256(const std::string& content) {
   return hash_bytes(content, HashAlgorithm::sha256);
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using test::lines_of;
+using test::parse_summary;
 
 std::set<std::string> line_set(const std::string& text) {
   auto lines = lines_of(text);
   return {lines.begin(), lines.end()};
-}
-
-// Parses "<title>: k=v k=v ..." into {"": title, k: v, ...}; empty when `line` has no title.
-std::map<std::string, std::string> parse_summary(const std::string& line) {
-  std::map<std::string, std::string> fields;
-  auto colon = line.find(": ");
-  if (colon == std::string::npos) return fields;
-  fields[""] = line.substr(0, colon);
-  std::istringstream in(line.substr(colon + 2));
-  for (std::string token; in >> token;) {
-    auto eq = token.find('=');
-    if (eq == std::string::npos) return {};
-    fields[token.substr(0, eq)] = token.substr(eq + 1);
-  }
-  return fields;
 }
 
 // Everything under `root`: "d <rel>" for directories, "f <rel> <content>" for files.

@@ -39,38 +39,15 @@ std::string sha256(const std::string& content) {
   return hash_bytes(content, HashAlgorithm::sha256);
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Parses "<title>: k=v k=v ..." into {"": title, k: v, ...}; empty when `line` is not one.
-std::map<std::string, std::string> parse_summary(const std::string& line) {
-  std::map<std::string, std::string> fields;
-  auto colon = line.find(": ");
-  if (colon == std::string::npos) return fields;
-  fields[""] = line.substr(0, colon);
-  std::istringstream in(line.substr(colon + 2));
-  for (std::string token; in >> token;) {
-    auto eq = token.find('=');
-    if (eq == std::string::npos) return {};
-    fields[token.substr(0, eq)] = token.substr(eq + 1);
-  }
-  return fields;
-}
+using test::lines_of;
+using test::parse_summary;
+using test::set_mtime;
 
 // "YYYY-MM-DDTHH:MM:SSZ" as seconds since the epoch; -1 when it is not that.
 std::time_t parse_utc(const std::string& text) {
   std::tm tm{};
   const char* end = ::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return end && *end == '\0' ? ::timegm(&tm) : -1;
-}
-
-void set_mtime(const fs::path& p, std::time_t t) {
-  struct timespec times[2] = {{t, 0}, {t, 0}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << p;
 }
 
 std::time_t mtime_of(const fs::path& p) {
