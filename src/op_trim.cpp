@@ -34,6 +34,11 @@ using detail::UseHistogram;
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 
+// Every walk asks this of every file, and most stores have no pins: no string built for them.
+bool is_pinned(const std::unordered_set<std::string>& pins, std::string_view hash) {
+  return !pins.empty() && pins.count(std::string(hash)) != 0;
+}
+
 void check_options(const Store& store, const TrimOptions& options) {
   if (!options.max_bytes && !options.max_files && !options.max_age) {
     throw std::invalid_argument("trim: give at least one bound (size, files or age)");
@@ -97,7 +102,7 @@ class Remover {
     StoreEngine engine(store_, options_);
     engine.stat_entries = true;
     engine.on_file = [&](const StoreFile& f) {
-      if (!f.layout || !f.entry.st || pins_.count(std::string(f.hash))) return;
+      if (!f.layout || !f.entry.st || is_pinned(pins_, f.hash)) return;
       const struct stat& st = *f.entry.st;
       if (!goes(st)) return kept(f, st);
       if (options_.dry_run || detail::unlink_file(engine, f.entry)) {
@@ -204,7 +209,7 @@ TrimResult trim(Store& store, const TrimOptions& options) {
     const auto size = static_cast<std::uint64_t>(f.entry.st->st_size);
     count(result.scanned_files);
     count(result.scanned_bytes, size);
-    if (pins.count(std::string(f.hash))) return count(result.pinned);
+    if (is_pinned(pins, f.hash)) return count(result.pinned);
     uses.add(f.entry.st->st_mtime, size);
   };
   scan.run(result);
