@@ -1,7 +1,9 @@
 #include "layout_bench.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,9 +22,6 @@ namespace cas::bench {
 namespace {
 
 constexpr const char* kCompleteMarker = ".cas-bench-complete";
-// Extra files used by insert/remove live above the population's index range.
-constexpr std::uint64_t kExtraBase = 1ull << 40;
-
 using Clock = std::chrono::steady_clock;
 
 std::string sanitize(std::string_view name) {
@@ -42,9 +41,9 @@ void write_source(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_size) {
+Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_size,
+                    const std::string& fs_type) {
   Footprint f;
-  f.inodes = files;
   std::uint64_t dirs = 0;
   // Directories per level: at most 16^(prefix so far), at most one per file.
   if (auto* fanout = dynamic_cast<const FanoutLayout*>(&layout)) {
@@ -57,9 +56,22 @@ Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_
   } else {
     dirs = files;
   }
-  f.inodes += dirs + 1;
+  f.inodes = files + dirs + 1;
   const std::uint64_t block = 4096;
-  f.bytes = files * ((file_size + block - 1) / block * block) + dirs * block;
+  const std::uint64_t data = (file_size + block - 1) / block * block;
+  const bool small = file_size <= 128;
+  // Directory entries cost ~64 bytes wherever they live (name, hash-tree or B-tree overhead).
+  if ((fs_type == "ext4" || fs_type == "ext4-journal") && small) {
+    f.bytes = files * 64;
+  } else if (fs_type == "xfs") {
+    f.bytes = files * (data + 64) + f.inodes * 512;
+  } else if (fs_type == "btrfs" && small) {
+    f.bytes = 2 * (files * (file_size + 256) + f.inodes * 256);
+  } else if (fs_type == "tmpfs") {
+    f.bytes = files * data;
+  } else {
+    f.bytes = files * data + dirs * block;
+  }
   return f;
 }
 
@@ -122,16 +134,48 @@ bool drop_caches() {
   return static_cast<bool>(f.flush());
 }
 
-OpTiming time_insert(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size) {
+std::vector<std::pair<std::string, std::string>> prepare_sources(Store& store, std::uint64_t first,
+                                                                 std::uint64_t count,
+                                                                 std::size_t file_size) {
   const std::string tmp = (store.root() / std::string(Store::kTempDirName)).string();
   boost::filesystem::create_directories(tmp);
-  std::vector<std::pair<std::string, std::string>> items;  // hash, source
+  std::vector<std::pair<std::string, std::string>> items;
   for (std::uint64_t i = 0; i < count; ++i) {
-    std::string data = payload(kExtraBase + size + i, file_size);
+    std::string data = payload(first + i, file_size);
     std::string src = tmp + "/bench-src-" + std::to_string(i);
     write_source(src, data);
     items.emplace_back(hash_bytes(data, HashAlgorithm::sha256), src);
   }
+  return items;
+}
+
+std::vector<std::string> random_hashes(std::uint64_t size, std::uint64_t count,
+                                       std::size_t file_size, bool hit, std::uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> hashes;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t index = hit ? rng() % size : kExtraBase * 2 + rng() % kExtraBase;
+    hashes.push_back(file_hash(index, file_size));
+  }
+  return hashes;
+}
+
+std::optional<std::uint64_t> disk_reads(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || major(st.st_dev) == 0) return std::nullopt;
+  std::ifstream in("/proc/diskstats");
+  unsigned maj = 0, min = 0;
+  std::string name;
+  std::uint64_t reads = 0;
+  std::string rest;
+  while (in >> maj >> min >> name >> reads && std::getline(in, rest)) {
+    if (maj == major(st.st_dev) && min == minor(st.st_dev)) return reads;
+  }
+  return std::nullopt;
+}
+
+OpTiming time_insert(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size) {
+  auto items = prepare_sources(store, kExtraBase + size, count, file_size);
   auto t0 = Clock::now();
   for (const auto& [hash, src] : items) store.insert(hash, src);
   // A batch is durable only once flushed: its one syncfs is part of the cost.
@@ -143,15 +187,10 @@ OpTiming time_insert(Store& store, std::uint64_t size, std::uint64_t count, std:
 }
 
 OpTiming time_remove(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size) {
-  const std::string tmp = (store.root() / std::string(Store::kTempDirName)).string();
-  boost::filesystem::create_directories(tmp);
   std::vector<std::string> hashes;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    std::string data = payload(kExtraBase + size + i, file_size);
-    std::string src = tmp + "/bench-src-" + std::to_string(i);
-    write_source(src, data);
-    hashes.push_back(hash_bytes(data, HashAlgorithm::sha256));
-    store.insert(hashes.back(), src);
+  for (const auto& [hash, src] : prepare_sources(store, kExtraBase + size, count, file_size)) {
+    store.insert(hash, src);
+    hashes.push_back(hash);
   }
   ::sync();  // the inserts' metadata must not be written back during the timed removals
   auto t0 = Clock::now();
@@ -163,15 +202,12 @@ OpTiming time_remove(Store& store, std::uint64_t size, std::uint64_t count, std:
 
 OpTiming time_random_open(Store& store, std::uint64_t size, std::uint64_t count,
                           std::size_t file_size, bool hit, bool cold, std::uint32_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> hashes;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    std::uint64_t index = hit ? rng() % size : kExtraBase * 2 + rng();
-    hashes.push_back(file_hash(index, file_size));
-  }
+  auto hashes = random_hashes(size, count, file_size, hit, seed);
   if (cold) drop_caches();
   std::vector<char> buf(std::max<std::size_t>(file_size, 1));
   std::uint64_t found = 0;
+  const std::string root = store.root().string();
+  auto reads0 = cold ? disk_reads(root) : std::nullopt;
   auto t0 = Clock::now();
   for (const auto& h : hashes) {
     if (hit) {
@@ -186,11 +222,15 @@ OpTiming time_random_open(Store& store, std::uint64_t size, std::uint64_t count,
   }
   auto t1 = Clock::now();
   if (hit && found != count) {
-    throw Error("benchmark store " + store.root().string() + " is missing files (" +
-                std::to_string(count - found) + " of " + std::to_string(count) + " not found)");
+    throw Error("benchmark store " + root + " is missing files (" + std::to_string(count - found) +
+                " of " + std::to_string(count) + " not found)");
   }
-  return {std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count),
-          count};
+  OpTiming t{
+      std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count),
+      count};
+  auto reads1 = reads0 ? disk_reads(root) : std::nullopt;
+  if (reads1) t.reads_per_op = static_cast<double>(*reads1 - *reads0) / static_cast<double>(count);
+  return t;
 }
 
 }  // namespace cas::bench

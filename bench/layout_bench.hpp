@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cas/layout.hpp"
@@ -20,12 +21,18 @@
 
 namespace cas::bench {
 
-// Inodes and bytes a store of `files` files of `file_size` bytes needs under `layout`.
+// Inodes and bytes a store of `files` files of `file_size` bytes needs under `layout`, on a
+// filesystem of `fs_type` (a scratch_fs.hpp kind; empty: unknown, so the estimate assumes a
+// block per file and per directory). What the kinds change: ext4 made with inline_data keeps
+// small files and directories in their inodes (preallocated), XFS keeps small directories in
+// their inodes but allocates inodes from free space, btrfs keeps small files in its (DUP)
+// metadata, tmpfs needs a page per file.
 struct Footprint {
   std::uint64_t inodes = 0;
   std::uint64_t bytes = 0;
 };
-Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_size);
+Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_size,
+                    const std::string& fs_type = "");
 
 // Free inodes and bytes (for an unprivileged user) of the filesystem holding `dir`.
 Footprint available(const std::string& dir);
@@ -48,7 +55,29 @@ bool drop_caches();
 struct OpTiming {
   double us_per_op = 0;
   std::uint64_t ops = 0;
+  double reads_per_op = -1;  // disk reads per operation, when measured cold on a block device
 };
+
+// Index ranges of the extra files the timed operations create: the population is 0..size-1,
+// the Store's inserts and removals start at kExtraBase + size, their floors' at kFloorBase +
+// size, so no two measurements reuse a name.
+constexpr std::uint64_t kExtraBase = 1ull << 40;
+constexpr std::uint64_t kFloorBase = 3ull << 40;
+
+// Writes the sources of `count` new files (indices from `first`) into the store's temp area,
+// on the store's filesystem. Returns {hash, source path} for each.
+std::vector<std::pair<std::string, std::string>> prepare_sources(Store& store, std::uint64_t first,
+                                                                 std::uint64_t count,
+                                                                 std::size_t file_size);
+
+// The hashes `count` random opens ask for: present files of a store of `size` (hit), or
+// absent ones (miss), drawn from `seed`.
+std::vector<std::string> random_hashes(std::uint64_t size, std::uint64_t count,
+                                       std::size_t file_size, bool hit, std::uint32_t seed);
+
+// Reads completed so far by the block device holding `dir` (/proc/diskstats), or nothing when
+// it is not on one (tmpfs, btrfs's anonymous device numbers).
+std::optional<std::uint64_t> disk_reads(const std::string& dir);
 
 // Removes a benchmark store directory and everything in it, quickly (cas::purge's parallel
 // unlinks). A missing directory is fine.

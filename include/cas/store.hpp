@@ -185,6 +185,9 @@ class Store {
   const StoreOptions& options() const;
 
  private:
+  // open()'s fast path: the stream of the preferred layout's copy, or nullptr when there is none.
+  std::unique_ptr<std::istream> open_preferred(std::string_view hash);
+
   // The root, options and every helper behind the public calls (src/store_impl.hpp).
   std::unique_ptr<detail::StoreImpl> impl_;
 };

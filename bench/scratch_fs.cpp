@@ -1,0 +1,164 @@
+#include "scratch_fs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+
+#include <boost/filesystem.hpp>
+
+#include "cas/errors.hpp"
+
+namespace cas::bench {
+namespace {
+
+namespace fs = boost::filesystem;
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+// Runs argv (PATH search), stdout and stderr captured. Throws cas::Error when it cannot be
+// run or exits non-zero, with the command and what it printed.
+void run(const std::vector<std::string>& argv) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw IoError(errno, "pipe", argv[0]);
+  pid_t pid = ::fork();
+  if (pid < 0) throw IoError(errno, "fork", argv[0]);
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], 1);
+    ::dup2(pipe_fds[1], 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string output;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0)
+    output.append(buf, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string why =
+        WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "not found (install it)" : "failed";
+    throw Error("`" + joined(argv) + "` " + why + (output.empty() ? "" : ": " + output));
+  }
+}
+
+std::string gib(std::uint64_t bytes) {
+  return std::to_string(
+             static_cast<std::uint64_t>(std::llround(static_cast<double>(bytes) / (1ull << 30)))) +
+         " GiB";
+}
+
+// The mkfs command for an image of `spec.type`, and the mount options that go with it.
+std::pair<std::vector<std::string>, std::string> mkfs_for(const ScratchFsSpec& spec,
+                                                          const std::string& image) {
+  const std::string inodes = std::to_string(spec.inodes);
+  if (spec.type == "ext4" || spec.type == "ext4-journal") {
+    bool journal = spec.type == "ext4-journal";
+    std::vector<std::string> cmd = {"mkfs.ext4",
+                                    "-q",
+                                    "-F",
+                                    "-I",
+                                    "256",
+                                    "-O",
+                                    journal ? "inline_data" : "^has_journal,inline_data",
+                                    "-E",
+                                    "lazy_itable_init=1,lazy_journal_init=1,nodiscard"};
+    if (spec.inodes) cmd.insert(cmd.end(), {"-N", inodes});
+    cmd.push_back(image);
+    return {cmd, journal ? "loop" : "loop,discard"};
+  }
+  if (spec.type == "xfs") return {{"mkfs.xfs", "-q", "-f", image}, "loop"};
+  if (spec.type == "btrfs") return {{"mkfs.btrfs", "-q", "-f", image}, "loop"};
+  throw Error("--make-fs: unknown filesystem '" + spec.type +
+              "' (ext4, ext4-journal, xfs, btrfs or tmpfs)");
+}
+
+}  // namespace
+
+const std::vector<std::string>& scratch_fs_types() {
+  static const std::vector<std::string> types = {"ext4", "ext4-journal", "xfs", "btrfs", "tmpfs"};
+  return types;
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::size_t used = 0;
+  double value = std::stod(text, &used);
+  std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "K" || unit == "k")
+    scale = 1ull << 10;
+  else if (unit == "M")
+    scale = 1ull << 20;
+  else if (unit == "G")
+    scale = 1ull << 30;
+  else if (unit == "T")
+    scale = 1ull << 40;
+  else if (!unit.empty())
+    throw std::invalid_argument("bad size '" + text + "' (e.g. 200G, 512M)");
+  if (value <= 0) throw std::invalid_argument("bad size '" + text + "'");
+  return static_cast<std::uint64_t>(value * scale);
+}
+
+ScratchFs::ScratchFs(const ScratchFsSpec& spec) {
+  if (::geteuid() != 0) throw Error("--make-fs needs root (mkfs and mount)");
+  mount_point_ = (fs::temp_directory_path() / fs::unique_path("cas-scratch-%%%%%%%%")).string();
+  fs::create_directories(mount_point_);
+  try {
+    if (spec.type == "tmpfs") {
+      std::string opts = "size=" + std::to_string(spec.bytes);
+      if (spec.inodes) opts += ",nr_inodes=" + std::to_string(spec.inodes);
+      run({"mount", "-t", "tmpfs", "-o", opts, "tmpfs", mount_point_});
+      description_ = "tmpfs (mount -t tmpfs -o " + opts + ")";
+    } else {
+      image_ = (fs::path(spec.image_dir) / fs::unique_path("cas-scratch-%%%%%%%%.img")).string();
+      auto [mkfs, options] = mkfs_for(spec, image_);
+      int fd = ::open(image_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) throw IoError(errno, "create", image_);
+      int rc = ::ftruncate(fd, static_cast<off_t>(spec.bytes));
+      int err = errno;
+      ::close(fd);
+      if (rc != 0) throw IoError(err, "truncate", image_);
+      run(mkfs);
+      run({"mount", "-o", options, image_, mount_point_});
+      mkfs.pop_back();
+      description_ = spec.type + " (`" + joined(mkfs) + "`, `mount -o " + options + "`), " +
+                     gib(spec.bytes) + " sparse image on " + spec.image_dir;
+    }
+    mounted_ = true;
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+ScratchFs::~ScratchFs() { release(); }
+
+void ScratchFs::release() {
+  if (mounted_ && ::umount2(mount_point_.c_str(), 0) != 0) {
+    // Busy (a process still inside): detach lazily so the image can still be freed.
+    std::cerr << "cas-bench: unmounting " << mount_point_ << ": " << std::strerror(errno)
+              << "; detaching lazily\n";
+    ::umount2(mount_point_.c_str(), MNT_DETACH);
+  }
+  mounted_ = false;
+  boost::system::error_code ec;
+  fs::remove(mount_point_, ec);
+  if (!image_.empty()) fs::remove(image_, ec);
+}
+
+}  // namespace cas::bench

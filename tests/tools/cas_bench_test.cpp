@@ -1,0 +1,161 @@
+// cas-bench as a user runs it, on tiny matrices: the floor columns and CSV rows it promises,
+// its scratch filesystems (made, used, and gone afterwards), cold opens with disk reads, its
+// usage errors and its bench-directory lock. Built only with the benchmarks (CAS_BENCH).
+#ifdef CAS_BENCH
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <boost/filesystem.hpp>
+
+#include "test_util.hpp"
+
+namespace cas {
+namespace {
+
+namespace fs = boost::filesystem;
+using test::RunResult;
+using test::TempDir;
+
+RunResult bench(std::vector<std::string> args) {
+  args.insert(args.begin(), CAS_BENCH);
+  return test::run(args);
+}
+
+std::vector<std::string> tiny(const fs::path& out) {
+  return {"--sizes",   "10,300", "--rounds",   "1",         "--ops", "20",    "--fsync-ops", "2",
+          "--layouts", "v1,v0",  "--no-chart", "--threads", "2",     "--out", out.string()};
+}
+
+// CSV rows (layout, files, operation) -> the row's fields.
+std::map<std::string, std::vector<std::string>> csv_rows(const fs::path& csv) {
+  std::map<std::string, std::vector<std::string>> rows;
+  for (const auto& line : test::lines_of(test::read_file(csv))) {
+    std::vector<std::string> f;
+    std::stringstream s(line);
+    for (std::string x; std::getline(s, x, ',');) f.push_back(x);
+    if (f.size() >= 3) rows[f[0] + " " + f[1] + " " + f[2]] = f;
+  }
+  return rows;
+}
+
+// The scratch mount point a run reported ("stores in DIR (temporary) on ...").
+std::string scratch_dir(const std::string& err) {
+  std::smatch m;
+  return std::regex_search(err, m, std::regex("stores in (/\\S+)")) ? m[1].str() : "";
+}
+
+// Whether `dir` is still mounted or still exists.
+bool left_behind(const std::string& dir) {
+  return test::read_file("/proc/mounts").find(" " + dir + " ") != std::string::npos ||
+         fs::exists(dir);
+}
+
+TEST(CasBenchTest, EveryPlacementOperationHasItsFloorInTheTableAndTheCsv) {
+  TempDir out;
+  RunResult r = bench(tiny(out.path()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string table = test::read_file(out / "table.md");
+  EXPECT_NE(table.find("| files | v1 | floor | cas/floor | v0 | floor | cas/floor |"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("- command: `"), std::string::npos);
+  auto rows = csv_rows(out / "results.csv");
+  for (const char* op : {"insert", "remove", "open_hit", "open_miss"}) {
+    for (const char* layout : {"\"v1\"", "\"v0\""}) {
+      for (const char* size : {"10", "300"}) {
+        for (std::string name : {std::string(op), std::string(op) + "_floor"}) {
+          auto it = rows.find(std::string(layout) + " " + size + " " + name);
+          ASSERT_NE(it, rows.end()) << layout << " " << size << " " << name;
+          EXPECT_GT(std::stod(it->second[3]), 0.0) << name;
+          EXPECT_EQ(it->second[5], "20") << name;  // ops measured
+        }
+      }
+    }
+  }
+  EXPECT_EQ(rows.count("\"v1\" 10 insert_fsync_floor"), 0u);  // no floor claimed where none is
+}
+
+TEST(CasBenchTest, UsageErrorsExitTwo) {
+  TempDir out;
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--make-fs", "ntfs"},
+                                       {"--make-fs", "tmpfs", "--bench-dir", out.path().string()},
+                                       {"--make-fs", "tmpfs", "--fs-size", "lots"},
+                                       {"--layouts", "v9"}}) {
+    RunResult r = bench(bad);
+    EXPECT_EQ(r.exit_code, 2) << bad[1] << ": " << r.err;
+  }
+}
+
+TEST(CasBenchTest, ASecondRunOnTheSameBenchDirIsRefused) {
+  TempDir dir, out;
+  int fd = ::open((dir / ".cas-bench-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  auto args = tiny(out.path());
+  args.insert(args.end(), {"--bench-dir", dir.path().string()});
+  RunResult r = bench(args);
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("another cas-bench is using " + dir.path().string()), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out / "results.csv"));
+}
+
+class CasBenchScratchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!test::is_root()) GTEST_SKIP() << "--make-fs mounts filesystems: needs root";
+  }
+};
+
+TEST_F(CasBenchScratchTest, TmpfsIsMadeUsedAndGoneAfterwards) {
+  TempDir out;
+  auto args = tiny(out.path());
+  args.insert(args.end(), {"--make-fs", "tmpfs", "--fs-size", "256M"});
+  RunResult r = bench(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(test::read_file(out / "table.md").find("- filesystem: tmpfs (mount -t tmpfs"),
+            std::string::npos);
+  const std::string dir = scratch_dir(r.err);
+  ASSERT_NE(dir, "") << r.err;
+  EXPECT_FALSE(left_behind(dir)) << dir;
+  EXPECT_EQ(csv_rows(out / "results.csv").count("\"v0\" 300 remove_floor"), 1u);
+}
+
+TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndTheImageIsRemoved) {
+  if (test::run({"sh", "-c", "command -v mkfs.ext4"}).exit_code != 0) {
+    GTEST_SKIP() << "mkfs.ext4 (e2fsprogs) is not installed";
+  }
+  TempDir out, images;
+  auto args = tiny(out.path());
+  args.insert(args.end(), {"--make-fs", "ext4", "--fs-size", "1G", "--fs-image-dir",
+                           images.path().string(), "--cold-at", "300"});
+  RunResult r = bench(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = csv_rows(out / "results.csv");
+  for (const char* op : {"open_hit_cold", "open_hit_cold_floor", "open_miss_cold"}) {
+    auto it = rows.find(std::string("\"v1\" 300 ") + op);
+    ASSERT_NE(it, rows.end()) << op;
+    ASSERT_EQ(it->second.size(), 8u) << op;
+    EXPECT_GE(std::stod(it->second[7]), 0.0) << op;  // reads per op, from /proc/diskstats
+  }
+  // A cold hit must read something from the disk: the directory, the inode.
+  EXPECT_GT(std::stod(rows.at("\"v1\" 300 open_hit_cold")[7]), 0.0);
+  EXPECT_EQ(rows.count("\"v1\" 10 open_hit_cold"), 0u);  // only the --cold-at sizes
+  EXPECT_TRUE(fs::is_empty(images.path()));
+  const std::string dir = scratch_dir(r.err);
+  ASSERT_NE(dir, "") << r.err;
+  EXPECT_FALSE(left_behind(dir)) << dir;
+}
+
+}  // namespace
+}  // namespace cas
+#endif  // CAS_BENCH
