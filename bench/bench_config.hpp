@@ -52,6 +52,11 @@ void end_status();
 // "ext4 (rw,relatime,discard) on /dev/vda": the filesystem holding `dir`, from /proc/mounts.
 std::string describe_fs(const std::string& dir);
 
+// Writes table.md (marked incomplete) and results.csv with the sizes measured so far, so a run
+// that dies at 10M keeps what it measured before.
+void write_partial(const Config& cfg, const Results& results, const Layouts& layouts,
+                   const std::string& fs_description, double seconds);
+
 // Prints the tables and writes table.md (headed by the date, machine, filesystem, command and
 // run time), results.csv and (unless --no-chart) chart.png into cfg.out.
 void report(const Config& cfg, const Results& results, const Layouts& layouts,

@@ -88,6 +88,14 @@ std::string describe_fs(const std::string& dir) {
   return best.empty() ? "unknown filesystem" : best;
 }
 
+void write_partial(const Config& cfg, const Results& results, const Layouts& layouts,
+                   const std::string& fs_description, double seconds) {
+  std::ofstream(cfg.out + "/table.md")
+      << header(cfg, fs_description, seconds) << "- INCOMPLETE: the run has not finished\n"
+      << tables(results, layouts, cfg.cold);
+  write_csv(results, cfg.out + "/results.csv", cfg.cold);
+}
+
 void report(const Config& cfg, const Results& results, const Layouts& layouts,
             const std::string& fs_description, double seconds) {
   const std::string text =

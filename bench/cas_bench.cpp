@@ -171,8 +171,6 @@ void measure_size(const Config& cfg, const Layouts& fitting, std::uint64_t size,
 // layouts side by side when they fit together, else one layout after the other.
 void run_size(const Config& cfg, const Layouts& layouts, std::uint64_t size, bool last,
               std::chrono::steady_clock::time_point start, Results& results) {
-  // A scratch filesystem is dropped whole at the end: its last stores need no purge.
-  const bool remove_after = cfg.temporary_stores && !(last && !cfg.make_fs.empty());
   std::vector<Layouts> groups;
   if (fit_together(cfg, layouts, size)) {
     groups.push_back(layouts);
@@ -181,10 +179,12 @@ void run_size(const Config& cfg, const Layouts& layouts, std::uint64_t size, boo
               << " files do not fit together; measuring the layouts in turn, not side by side\n";
     for (const auto& l : layouts) groups.push_back({l});
   }
-  for (const auto& group : groups) {
-    Layouts fitting = build_stores(cfg, group, size);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    Layouts fitting = build_stores(cfg, groups[g], size);
     measure_size(cfg, fitting, size, start, results);
-    if (!remove_after) continue;
+    // A scratch filesystem is dropped whole at the end: the very last stores need no purge.
+    bool final_group = last && g + 1 == groups.size() && !cfg.make_fs.empty();
+    if (!cfg.temporary_stores || final_group) continue;
     for (const auto& layout : fitting) {
       bench::remove_store_dir(bench::store_dir(cfg.bench_dir, *layout, size));
     }
@@ -210,15 +210,20 @@ class BenchDirLock {
   int fd_ = -1;
 };
 
+double elapsed(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // The whole run on cfg.bench_dir (already created and locked).
 void run_all(const Config& cfg, const Layouts& layouts, const std::string& fs_description) {
   Results results;
   auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < cfg.sizes.size(); ++i) {
     run_size(cfg, layouts, cfg.sizes[i], i + 1 == cfg.sizes.size(), start, results);
+    bench::write_partial(cfg, results, layouts, fs_description, elapsed(start));
   }
   bench::end_status();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = elapsed(start);
   bench::report(cfg, results, layouts, fs_description, seconds);
 }
 
