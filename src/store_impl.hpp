@@ -57,8 +57,10 @@ class StoreImpl {
   // Removes the directory root/rel_dir and its emptied parents, never the root. Best effort.
   void prune(std::string rel_dir);
   // Removes the copies of `hash` under every non-preferred layout (except the file `keep`, when
-  // given) and prunes their directories. Throws PermissionError/IoError.
-  void remove_other_copies(std::string_view hash, const struct stat* keep);
+  // given) and prunes the directories it emptied, and that of `moved_from` when insert moved
+  // that copy itself into place. Throws PermissionError/IoError.
+  void remove_other_copies(std::string_view hash, const struct stat* keep,
+                           const std::string& moved_from = "");
 
   // --- store.cpp
   // Hashes the open file `fd` (at `path`); a mismatch with `hash` quarantines it (writable

@@ -153,7 +153,7 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
     throw_errno(err, "rename", source_side ? from : s.abs(rel));
   }
   if (durability == Durability::full) detail::sync_parent_directory(*s.fs_, s.abs(rel));
-  s.remove_other_copies(hash, nullptr);
+  s.remove_other_copies(hash, nullptr, from);
   s.published(static_cast<std::uint64_t>(st.st_size));
   return s.abs(rel);
 }

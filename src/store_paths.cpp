@@ -135,7 +135,8 @@ void StoreImpl::prune(std::string rel_dir) {
   }
 }
 
-void StoreImpl::remove_other_copies(std::string_view hash, const struct stat* keep) {
+void StoreImpl::remove_other_copies(std::string_view hash, const struct stat* keep,
+                                    const std::string& moved_from) {
   auto layouts = layouts_for(hash);
   for (std::size_t i = 1; i < layouts.size(); ++i) {
     std::string rel = layouts[i]->lookup(hash);
@@ -148,8 +149,11 @@ void StoreImpl::remove_other_copies(std::string_view hash, const struct stat* ke
       if (err != 0 && err != ENOENT) throw_errno(err, "unlink", path);
     } else if (err != ENOENT && err != ENOTDIR) {
       throw_errno(err, "stat", path);
+    } else if (moved_from != path) {
+      // Nothing was here: no directory emptied, no rmdir to pay on every insert. (When insert
+      // has just moved this very copy into place, its directory may be empty now.)
+      continue;
     }
-    // Prune even when the copy was already gone: insert may have just moved it from here.
     prune(std::string(parent_of(rel)));
   }
 }

@@ -151,6 +151,29 @@ TEST_F(StoreTest, LookupMigratesButKeepsDirectoryWithSibling) {
   EXPECT_FALSE(fs::exists(v0.parent_path()));
 }
 
+// Inserting the old-layout copy itself moves it into place: the directory it emptied goes,
+// as a migration's would. (remove_other_copies prunes only where it removed or moved a copy.)
+TEST_F(StoreTest, InsertOfTheV0CopyItselfPrunesItsEmptiedDirectory) {
+  fs::path v0 = place(kV0, kHashA, "payload");
+  fs::path sibling_top = place(kV0, "58ffffff00000000000000000000000000000000");
+  Store store(root());
+  EXPECT_EQ(store.insert(kHashA, v0), root() / "58" / kHashA);
+  EXPECT_EQ(test::read_file(root() / "58" / kHashA), "payload");
+  EXPECT_FALSE(fs::exists(v0.parent_path()));
+  EXPECT_TRUE(fs::exists(sibling_top));
+}
+
+// An insert from elsewhere with a V0 copy present removes the copy and its emptied directory.
+TEST_F(StoreTest, InsertRemovesTheV0CopyAndPrunesItsDirectory) {
+  fs::path v0 = place(kV0, kHashA, "old");
+  test::write_file(tmp_ / "src", "new");
+  Store store(root());
+  store.insert(kHashA, tmp_ / "src");
+  EXPECT_FALSE(fs::exists(v0));
+  EXPECT_FALSE(fs::exists(v0.parent_path()));
+  EXPECT_EQ(test::read_file(root() / "58" / kHashA), "new");
+}
+
 TEST_F(StoreTest, OldV0DirectoryPrunedButSharedTopLevelKept) {
   fs::path v0 = place(kV0, kHashA);
   fs::path other = place(kV0, "58ffffff00000000000000000000000000000000");
