@@ -103,7 +103,7 @@ std::optional<int> configure(int argc, char** argv, Config& cfg, Layouts& layout
   return std::nullopt;
 }
 
-ScratchFsSpec scratch_spec(const Config& cfg, const Layouts& layouts) {
+ScratchFsSpec scratch_spec(const Config& cfg, const Layouts& layouts, std::uint64_t size) {
   ScratchFsSpec spec;
   spec.type = cfg.make_fs;
   spec.image_dir = cfg.fs_image_dir;
@@ -116,7 +116,7 @@ ScratchFsSpec scratch_spec(const Config& cfg, const Layouts& layouts) {
   }
   spec.inodes = cfg.fs_inodes;
   if (!spec.inodes && (spec.type == "tmpfs" || spec.type.starts_with("ext4"))) {
-    std::uint64_t largest = cfg.sizes.empty() ? 0 : cfg.sizes.back();
+    std::uint64_t largest = size ? size : cfg.sizes.empty() ? 0 : cfg.sizes.back();
     for (const auto& l : layouts) spec.inodes += footprint(*l, largest, cfg.file_size).inodes;
     spec.inodes += spec.inodes / 20 + 100000;
   }

@@ -40,10 +40,10 @@ struct Config {
 // --version, 2 for a usage error.
 std::optional<int> configure(int argc, char** argv, Config& cfg, Layouts& layouts);
 
-// The scratch filesystem cfg asks for. Unless given: an image of 90% of the free space of
-// --fs-image-dir (a tmpfs: half the RAM), with inodes for every layout's largest store at
-// once (ext4 and tmpfs fix them at creation).
-ScratchFsSpec scratch_spec(const Config& cfg, const Layouts& layouts);
+// The scratch filesystem cfg asks for, for the stores of `layouts` at `size` files (0: the
+// largest size). Unless given: an image of 90% of the free space of --fs-image-dir (a tmpfs:
+// half the RAM), with inodes for all those stores at once (ext4 and tmpfs fix them at creation).
+ScratchFsSpec scratch_spec(const Config& cfg, const Layouts& layouts, std::uint64_t size);
 
 // Progress: one rewritten line on a terminal, else a line per step.
 void status(const std::string& line);

@@ -44,6 +44,10 @@ namespace {
 using Measurements = std::map<std::string, Cell>;
 using Timed = std::function<bench::OpTiming()>;
 
+double elapsed(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Times `op` and its floor, the floor first on odd rounds, into out[name] and out[name_floor].
 void with_floor(Measurements& out, const std::string& name, unsigned round, const Timed& op,
                 const Timed& floor) {
@@ -56,12 +60,35 @@ void with_floor(Measurements& out, const std::string& name, unsigned round, cons
   if (round % 2 == 0) record(name + "_floor", floor);
 }
 
-// Measures every operation for one (layout, size) once.
+// The random opens (hit and miss) of one (layout, size, round), each beside its floor; `drop`
+// drops the page cache before each and names them X_cold (unless --cold made every
+// measurement cold).
+void measure_opens(const Config& cfg, cas::Store& store, std::uint64_t size, unsigned round,
+                   bool drop, Measurements& out) {
+  const auto n = cfg.ops;
+  const auto fsz = cfg.file_size;
+  for (bool hit : {true, false}) {
+    const std::string name =
+        std::string(hit ? "open_hit" : "open_miss") + (drop && !cfg.cold ? "_cold" : "");
+    const std::uint32_t seed = (hit ? 1000 : 2000) + round;
+    with_floor(
+        out, name, round,
+        [&] { return bench::time_random_open(store, size, n, fsz, hit, drop, seed); },
+        [&] { return bench::floor_random_open(store, size, n, fsz, hit, drop, seed + 500); });
+  }
+}
+
+// Measures every operation for one (layout, size) once; the cold pass only the opens, after
+// dropping the page cache (it runs after every warm round, so no warm figure follows a drop).
 Measurements measure(const Config& cfg, const std::shared_ptr<const cas::Layout>& layout,
-                     std::uint64_t size, unsigned round) {
+                     std::uint64_t size, unsigned round, bool cold_pass) {
   Measurements out;
   const std::string dir = bench::store_dir(cfg.bench_dir, *layout, size);
   cas::Store fast(dir, bench::bench_options(layout, cas::Durability::none));
+  if (cold_pass) {
+    measure_opens(cfg, fast, size, round, true, out);
+    return out;
+  }
   auto cold = [&] {
     if (cfg.cold) bench::drop_caches();
   };
@@ -84,19 +111,7 @@ Measurements measure(const Config& cfg, const std::shared_ptr<const cas::Layout>
   with_floor(
       out, "remove", round, [&] { return bench::time_remove(fast, size, n, fsz); },
       [&] { return bench::floor_remove(fast, size, n, fsz); });
-  const bool cold_opens = std::count(cfg.cold_at.begin(), cfg.cold_at.end(), size) > 0;
-  for (bool hit : {true, false}) {
-    const std::string name = hit ? "open_hit" : "open_miss";
-    const std::uint32_t seed = (hit ? 1000 : 2000) + round;
-    for (bool drop : {cfg.cold, true}) {
-      if (drop && !cfg.cold && !cold_opens) continue;
-      with_floor(
-          out, name + (drop && !cfg.cold ? "_cold" : ""), round,
-          [&] { return bench::time_random_open(fast, size, n, fsz, hit, drop, seed); },
-          [&] { return bench::floor_random_open(fast, size, n, fsz, hit, drop, seed + 500); });
-      if (cfg.cold) break;
-    }
-  }
+  measure_opens(cfg, fast, size, round, cfg.cold, out);
   return out;
 }
 
@@ -141,18 +156,21 @@ Layouts build_stores(const Config& cfg, const Layouts& layouts, std::uint64_t si
 void measure_size(const Config& cfg, const Layouts& fitting, std::uint64_t size,
                   std::chrono::steady_clock::time_point start, Results& results) {
   std::map<std::string, std::map<std::string, std::vector<Cell>>> samples;
-  for (unsigned round = 0; round < cfg.rounds; ++round) {
-    auto order = fitting;
-    if (round % 2) std::reverse(order.begin(), order.end());
-    for (const auto& layout : order) {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::ostringstream line;
-      line << "cas-bench: " << human(size) << " files, " << layout->name() << ", round "
-           << round + 1 << "/" << cfg.rounds << " (" << std::fixed << std::setprecision(0) << secs
-           << " s elapsed)";
-      bench::status(line.str());
-      for (const auto& [op, cell] : measure(cfg, layout, size, round)) {
-        samples[op][std::string(layout->name())].push_back(cell);
+  const bool cold_pass = !cfg.cold && std::count(cfg.cold_at.begin(), cfg.cold_at.end(), size) > 0;
+  for (bool cold : {false, true}) {
+    if (cold && !cold_pass) break;
+    for (unsigned round = 0; round < cfg.rounds; ++round) {
+      auto order = fitting;
+      if (round % 2) std::reverse(order.begin(), order.end());
+      for (const auto& layout : order) {
+        std::ostringstream line;
+        line << "cas-bench: " << human(size) << " files, " << layout->name() << ", "
+             << (cold ? "cold " : "") << "round " << round + 1 << "/" << cfg.rounds << " ("
+             << std::fixed << std::setprecision(0) << elapsed(start) << " s elapsed)";
+        bench::status(line.str());
+        for (const auto& [op, cell] : measure(cfg, layout, size, round, cold)) {
+          samples[op][std::string(layout->name())].push_back(cell);
+        }
       }
     }
   }
@@ -167,9 +185,10 @@ void measure_size(const Config& cfg, const Layouts& fitting, std::uint64_t size,
   }
 }
 
-// Builds, measures and (when the stores are not kept) removes the stores of one size: all
-// layouts side by side when they fit together, else one layout after the other.
-void run_size(const Config& cfg, const Layouts& layouts, std::uint64_t size, bool last,
+// Builds and measures the stores of one size in cfg.bench_dir: all layouts side by side when
+// they fit together, else one after the other, each removed before the next is built. Stores
+// of a temporary bench dir are removed after.
+void run_size(const Config& cfg, const Layouts& layouts, std::uint64_t size,
               std::chrono::steady_clock::time_point start, Results& results) {
   std::vector<Layouts> groups;
   if (fit_together(cfg, layouts, size)) {
@@ -179,15 +198,46 @@ void run_size(const Config& cfg, const Layouts& layouts, std::uint64_t size, boo
               << " files do not fit together; measuring the layouts in turn, not side by side\n";
     for (const auto& l : layouts) groups.push_back({l});
   }
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    Layouts fitting = build_stores(cfg, groups[g], size);
+  for (const auto& group : groups) {
+    Layouts fitting = build_stores(cfg, group, size);
     measure_size(cfg, fitting, size, start, results);
-    // A scratch filesystem is dropped whole at the end: the very last stores need no purge.
-    bool final_group = last && g + 1 == groups.size() && !cfg.make_fs.empty();
-    if (!cfg.temporary_stores || final_group) continue;
+    if (!cfg.temporary_stores) continue;
     for (const auto& layout : fitting) {
       bench::remove_store_dir(bench::store_dir(cfg.bench_dir, *layout, size));
     }
+  }
+}
+
+// With --make-fs: each size (each layout, when a size's stores do not fit together) gets a
+// filesystem of its own, made for it and dropped after it. Unmounting a store is instant where
+// purging millions of files is not, and no measurement runs on a filesystem aged by others.
+void run_size_on_scratch(const Config& cfg, const Layouts& layouts, std::uint64_t size,
+                         std::chrono::steady_clock::time_point start, Results& results) {
+  auto measure_on_fresh_fs = [&](const Layouts& group) {
+    bench::ScratchFs scratch(bench::scratch_spec(cfg, group, size));
+    bench::status("cas-bench: made a " + cfg.make_fs + " filesystem for " + human(size) +
+                  " files at " + scratch.mount_point());
+    Config on_scratch = cfg;
+    on_scratch.bench_dir = scratch.mount_point();
+    on_scratch.temporary_stores = false;  // the unmount drops them
+    run_size(on_scratch, group, size, start, results);
+  };
+  Config probe = cfg;
+  {
+    bench::ScratchFs scratch(bench::scratch_spec(cfg, layouts, size));
+    probe.bench_dir = scratch.mount_point();
+    if (!fit_together(probe, layouts, size)) {
+      std::cerr << "cas-bench: the stores of " << human(size)
+                << " files do not fit together; measuring the layouts in turn, each on a fresh "
+                   "filesystem, not side by side\n";
+    } else {
+      probe.bench_dir.clear();
+    }
+  }
+  if (probe.bench_dir.empty()) {
+    measure_on_fresh_fs(layouts);
+  } else {
+    for (const auto& l : layouts) measure_on_fresh_fs({l});
   }
 }
 
@@ -210,16 +260,16 @@ class BenchDirLock {
   int fd_ = -1;
 };
 
-double elapsed(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The whole run on cfg.bench_dir (already created and locked).
+// The whole run, every size, then the report.
 void run_all(const Config& cfg, const Layouts& layouts, const std::string& fs_description) {
   Results results;
   auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < cfg.sizes.size(); ++i) {
-    run_size(cfg, layouts, cfg.sizes[i], i + 1 == cfg.sizes.size(), start, results);
+  for (std::uint64_t size : cfg.sizes) {
+    if (cfg.make_fs.empty()) {
+      run_size(cfg, layouts, size, start, results);
+    } else {
+      run_size_on_scratch(cfg, layouts, size, start, results);
+    }
     bench::write_partial(cfg, results, layouts, fs_description, elapsed(start));
   }
   bench::end_status();
@@ -227,37 +277,39 @@ void run_all(const Config& cfg, const Layouts& layouts, const std::string& fs_de
   bench::report(cfg, results, layouts, fs_description, seconds);
 }
 
-// The whole run; a temporary --bench-dir or --make-fs filesystem is removed at the end,
-// whatever happens.
+// The whole run; a temporary --bench-dir is removed at the end, whatever happens (scratch
+// filesystems go as each size ends, or on SIGINT/SIGTERM: scratch_fs.hpp).
 int run(Config cfg, const Layouts& layouts) {
-  std::optional<bench::ScratchFs> scratch;
   try {
-    if (!cfg.make_fs.empty()) {
-      bench::status("cas-bench: making a " + cfg.make_fs + " filesystem");
-      scratch.emplace(bench::scratch_spec(cfg, layouts));
-      cfg.bench_dir = scratch->mount_point();
-    } else if (cfg.temporary_stores) {
-      cfg.bench_dir = (fs::path("/var/tmp") / fs::unique_path("cas-bench-%%%%%%%%")).string();
-    }
-    fs::create_directories(cfg.bench_dir);
     fs::create_directories(cfg.out);
-    BenchDirLock lock(cfg.bench_dir);
-    std::string fs_description =
-        scratch ? scratch->description() : bench::describe_fs(cfg.bench_dir);
-    std::cerr << "cas-bench: stores in " << cfg.bench_dir
+    std::string fs_description;
+    std::optional<BenchDirLock> lock;
+    if (!cfg.make_fs.empty()) {
+      fs_description = bench::ScratchFs::describe(bench::scratch_spec(cfg, layouts, 0)) +
+                       ", a fresh filesystem for each size";
+    } else {
+      if (cfg.temporary_stores) {
+        cfg.bench_dir = (fs::path("/var/tmp") / fs::unique_path("cas-bench-%%%%%%%%")).string();
+      }
+      fs::create_directories(cfg.bench_dir);
+      lock.emplace(cfg.bench_dir);
+      fs_description = bench::describe_fs(cfg.bench_dir);
+    }
+    std::cerr << "cas-bench: stores in "
+              << (cfg.make_fs.empty() ? cfg.bench_dir : "scratch filesystems")
               << (cfg.temporary_stores ? " (temporary)" : "") << " on " << fs_description
               << ", results in " << cfg.out << ", " << (cfg.cold ? "cold" : "warm") << " cache\n";
     run_all(cfg, layouts, fs_description);
   } catch (const std::exception& e) {
     bench::end_status();
     std::cerr << "cas-bench: " << e.what() << "\n";
-    if (cfg.temporary_stores && !scratch && !cfg.bench_dir.empty()) {
+    if (cfg.temporary_stores && cfg.make_fs.empty() && !cfg.bench_dir.empty()) {
       boost::system::error_code ec;
       fs::remove_all(cfg.bench_dir, ec);
     }
     return 1;
   }
-  if (cfg.temporary_stores && !scratch) fs::remove_all(cfg.bench_dir);
+  if (cfg.temporary_stores && cfg.make_fs.empty()) fs::remove_all(cfg.bench_dir);
   return 0;
 }
 

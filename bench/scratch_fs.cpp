@@ -5,10 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <cmath>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/filesystem.hpp>
 
@@ -57,10 +62,49 @@ void run(const std::vector<std::string>& argv) {
   }
 }
 
-std::string gib(std::uint64_t bytes) {
-  return std::to_string(
-             static_cast<std::uint64_t>(std::llround(static_cast<double>(bytes) / (1ull << 30)))) +
-         " GiB";
+// The scratch filesystem alive now (at most one), for the signal thread to drop if the run is
+// interrupted: a benchmark killed by ^C must not leave a mount and a 60 GB image behind.
+struct Active {
+  std::mutex mu;
+  std::string mount_point;
+  std::string image;
+};
+
+Active& active() {
+  static Active a;
+  return a;
+}
+
+// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread it starts later (the store
+// builders), and waits for them on a thread of its own, which unmounts (lazily: builders may
+// be inside), deletes the image and exits.
+void drop_on_signal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigset_t set;
+    ::sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set] {
+      int sig = 0;
+      ::sigwait(&set, &sig);
+      std::lock_guard<std::mutex> lock(active().mu);
+      if (!active().mount_point.empty()) {
+        ::umount2(active().mount_point.c_str(), MNT_DETACH);
+        ::rmdir(active().mount_point.c_str());
+        if (!active().image.empty()) ::unlink(active().image.c_str());
+        std::cerr << "\ncas-bench: interrupted; unmounted " << active().mount_point
+                  << " and removed its image\n";
+      }
+      ::_exit(128 + sig);
+    }).detach();
+  });
+}
+
+void set_active(const std::string& mount_point, const std::string& image) {
+  std::lock_guard<std::mutex> lock(active().mu);
+  active().mount_point = mount_point;
+  active().image = image;
 }
 
 // The mkfs command for an image of `spec.type`, and the mount options that go with it.
@@ -114,18 +158,32 @@ std::uint64_t parse_size(const std::string& text) {
   return static_cast<std::uint64_t>(value * scale);
 }
 
+std::string ScratchFs::describe(const ScratchFsSpec& spec) {
+  if (spec.type == "tmpfs") return "tmpfs (`mount -t tmpfs -o size=…,nr_inodes=…`)";
+  auto [mkfs, options] = mkfs_for(spec, "IMAGE");
+  mkfs.pop_back();
+  for (std::size_t i = 0; i + 1 < mkfs.size(); ++i) {
+    if (mkfs[i] == "-N") mkfs[i + 1] = "<inodes for the stores>";
+  }
+  return spec.type + " (`" + joined(mkfs) + "`, `mount -o " + options + "`) on a sparse image in " +
+         spec.image_dir;
+}
+
 ScratchFs::ScratchFs(const ScratchFsSpec& spec) {
   if (::geteuid() != 0) throw Error("--make-fs needs root (mkfs and mount)");
+  drop_on_signal();
   mount_point_ = (fs::temp_directory_path() / fs::unique_path("cas-scratch-%%%%%%%%")).string();
+  if (spec.type != "tmpfs") {
+    image_ = (fs::path(spec.image_dir) / fs::unique_path("cas-scratch-%%%%%%%%.img")).string();
+  }
+  set_active(mount_point_, image_);
   fs::create_directories(mount_point_);
   try {
     if (spec.type == "tmpfs") {
       std::string opts = "size=" + std::to_string(spec.bytes);
       if (spec.inodes) opts += ",nr_inodes=" + std::to_string(spec.inodes);
       run({"mount", "-t", "tmpfs", "-o", opts, "tmpfs", mount_point_});
-      description_ = "tmpfs (mount -t tmpfs -o " + opts + ")";
     } else {
-      image_ = (fs::path(spec.image_dir) / fs::unique_path("cas-scratch-%%%%%%%%.img")).string();
       auto [mkfs, options] = mkfs_for(spec, image_);
       int fd = ::open(image_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd < 0) throw IoError(errno, "create", image_);
@@ -135,9 +193,6 @@ ScratchFs::ScratchFs(const ScratchFsSpec& spec) {
       if (rc != 0) throw IoError(err, "truncate", image_);
       run(mkfs);
       run({"mount", "-o", options, image_, mount_point_});
-      mkfs.pop_back();
-      description_ = spec.type + " (`" + joined(mkfs) + "`, `mount -o " + options + "`), " +
-                     gib(spec.bytes) + " sparse image on " + spec.image_dir;
     }
     mounted_ = true;
   } catch (...) {
@@ -159,6 +214,7 @@ void ScratchFs::release() {
   boost::system::error_code ec;
   fs::remove(mount_point_, ec);
   if (!image_.empty()) fs::remove(image_, ec);
+  set_active("", "");
 }
 
 }  // namespace cas::bench

@@ -1,7 +1,8 @@
 // A scratch filesystem for benchmarks that need more inodes or bytes than the disk's own
 // filesystem offers, or another kind of filesystem: a sparse image file, formatted and
 // loop-mounted (tmpfs: mounted directly, sized in RAM). Root only. The destructor unmounts
-// it and deletes the image, so a benchmark leaves nothing behind, whatever happened.
+// it and deletes the image, and so does SIGINT, SIGTERM or SIGHUP (the first ScratchFs starts
+// a thread that waits for them), so a benchmark leaves nothing behind, whatever happened.
 #pragma once
 
 #include <cstdint>
@@ -36,15 +37,16 @@ class ScratchFs {
   ScratchFs& operator=(const ScratchFs&) = delete;
 
   const std::string& mount_point() const { return mount_point_; }
-  // How it was made, for the results: "xfs (mkfs.xfs -f, mount -o loop), 200 GiB sparse image".
-  const std::string& description() const { return description_; }
+
+  // How a filesystem of `spec` is made, for the results: "xfs (`mkfs.xfs -q -f`, `mount -o
+  // loop`) on a sparse image in /var/tmp".
+  static std::string describe(const ScratchFsSpec& spec);
 
  private:
   void release();  // unmounts (lazily when busy) and deletes the mount point and the image
 
   std::string mount_point_;
   std::string image_;
-  std::string description_;
   bool mounted_ = false;
 };
 

@@ -46,10 +46,14 @@ std::map<std::string, std::vector<std::string>> csv_rows(const fs::path& csv) {
   return rows;
 }
 
-// The scratch mount point a run reported ("stores in DIR (temporary) on ...").
-std::string scratch_dir(const std::string& err) {
-  std::smatch m;
-  return std::regex_search(err, m, std::regex("stores in (/\\S+)")) ? m[1].str() : "";
+// The scratch mount points a run reported ("made a ... filesystem for N files at DIR").
+std::vector<std::string> scratch_dirs(const std::string& err) {
+  std::vector<std::string> dirs;
+  std::regex made("filesystem for \\S+ files at (/\\S+)");
+  for (std::sregex_iterator it(err.begin(), err.end(), made), end; it != end; ++it) {
+    dirs.push_back((*it)[1].str());
+  }
+  return dirs;
 }
 
 // Whether `dir` is still mounted or still exists.
@@ -122,11 +126,11 @@ TEST_F(CasBenchScratchTest, TmpfsIsMadeUsedAndGoneAfterwards) {
   args.insert(args.end(), {"--make-fs", "tmpfs", "--fs-size", "256M"});
   RunResult r = bench(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(test::read_file(out / "table.md").find("- filesystem: tmpfs (mount -t tmpfs"),
+  EXPECT_NE(test::read_file(out / "table.md").find("- filesystem: tmpfs (`mount -t tmpfs"),
             std::string::npos);
-  const std::string dir = scratch_dir(r.err);
-  ASSERT_NE(dir, "") << r.err;
-  EXPECT_FALSE(left_behind(dir)) << dir;
+  const auto dirs = scratch_dirs(r.err);
+  EXPECT_EQ(dirs.size(), 2u) << r.err;  // one per size: 10 and 300 files
+  for (const auto& dir : dirs) EXPECT_FALSE(left_behind(dir)) << dir;
   EXPECT_EQ(csv_rows(out / "results.csv").count("\"v0\" 300 remove_floor"), 1u);
 }
 
@@ -151,9 +155,9 @@ TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndTheImageIsRem
   EXPECT_GT(std::stod(rows.at("\"v1\" 300 open_hit_cold")[7]), 0.0);
   EXPECT_EQ(rows.count("\"v1\" 10 open_hit_cold"), 0u);  // only the --cold-at sizes
   EXPECT_TRUE(fs::is_empty(images.path()));
-  const std::string dir = scratch_dir(r.err);
-  ASSERT_NE(dir, "") << r.err;
-  EXPECT_FALSE(left_behind(dir)) << dir;
+  const auto dirs = scratch_dirs(r.err);
+  EXPECT_EQ(dirs.size(), 2u) << r.err;  // one per size: 10 and 300 files
+  for (const auto& dir : dirs) EXPECT_FALSE(left_behind(dir)) << dir;
 }
 
 }  // namespace
