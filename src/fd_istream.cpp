@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace cas {
 namespace {
-constexpr std::size_t kBufferSize = 64 * 1024;
+constexpr std::size_t kMinBuffer = 4 * 1024;
+constexpr std::size_t kMaxBuffer = 64 * 1024;
 
 ssize_t read_retrying(int fd, char* buf, std::size_t n) {
   ssize_t r;
@@ -18,16 +20,21 @@ ssize_t read_retrying(int fd, char* buf, std::size_t n) {
 }
 }  // namespace
 
-FdStreamBuf::FdStreamBuf(UniqueFd fd) : fd_(std::move(fd)), buf_(kBufferSize) {
-  setg(buf_.data(), buf_.data(), buf_.data());
+FdStreamBuf::FdStreamBuf(UniqueFd fd, std::size_t size_hint)
+    : fd_(std::move(fd)),
+      // One more byte than the file, so reading it whole is one read(2).
+      size_(
+          std::clamp(size_hint < kMaxBuffer ? size_hint + 1 : kMaxBuffer, kMinBuffer, kMaxBuffer)),
+      buf_(new char[size_]) {
+  setg(buf_.get(), buf_.get(), buf_.get());
 }
 
 FdStreamBuf::int_type FdStreamBuf::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-  ssize_t got = read_retrying(fd_.get(), buf_.data(), buf_.size());
+  ssize_t got = read_retrying(fd_.get(), buf_.get(), size_);
   // A read error surfaces as end-of-file with badbit: istream has no errno channel.
   if (got <= 0) return traits_type::eof();
-  setg(buf_.data(), buf_.data(), buf_.data() + got);
+  setg(buf_.get(), buf_.get(), buf_.get() + got);
   return traits_type::to_int_type(*gptr());
 }
 
@@ -42,7 +49,7 @@ std::streamsize FdStreamBuf::xsgetn(char* s, std::streamsize n) {
     done += take;
   }
   while (done < n) {
-    if (n - done >= static_cast<std::streamsize>(buf_.size())) {
+    if (n - done >= static_cast<std::streamsize>(size_)) {
       ssize_t got = read_retrying(fd_.get(), s + done, static_cast<std::size_t>(n - done));
       if (got <= 0) break;
       done += got;
@@ -64,7 +71,7 @@ FdStreamBuf::pos_type FdStreamBuf::seekoff(off_type off, std::ios_base::seekdir 
                                            : SEEK_END;
   if (dir == std::ios_base::cur) off -= egptr() - gptr();  // the fd is ahead of the reader
   off_t r = ::lseek(fd_.get(), off, whence);
-  setg(buf_.data(), buf_.data(), buf_.data());
+  setg(buf_.get(), buf_.get(), buf_.get());
   if (r < 0) return pos_type(off_type(-1));
   return pos_type(r);
 }

@@ -2,10 +2,11 @@
 // opening by fd lets Store::open tell "vanished" (retry) from other errors by errno).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <memory>
 #include <streambuf>
-#include <vector>
 
 #include "unique_fd.hpp"
 
@@ -13,7 +14,9 @@ namespace cas {
 
 class FdStreamBuf : public std::streambuf {
  public:
-  explicit FdStreamBuf(UniqueFd fd);
+  // `size_hint`, the file's size when known, sizes the buffer (4 KiB to 64 KiB): a small file's
+  // open must not pay for zeroing and faulting in 64 KiB it will never use.
+  explicit FdStreamBuf(UniqueFd fd, std::size_t size_hint = SIZE_MAX);
 
  protected:
   int_type underflow() override;
@@ -23,12 +26,16 @@ class FdStreamBuf : public std::streambuf {
 
  private:
   UniqueFd fd_;
-  std::vector<char> buf_;
+  std::size_t size_;
+  std::unique_ptr<char[]> buf_;  // not value-initialized: read() fills what is used
 };
 
 class FdIStream : public std::istream {
  public:
-  explicit FdIStream(UniqueFd fd) : std::istream(nullptr), buf_(std::move(fd)) { rdbuf(&buf_); }
+  explicit FdIStream(UniqueFd fd, std::size_t size_hint = SIZE_MAX)
+      : std::istream(nullptr), buf_(std::move(fd), size_hint) {
+    rdbuf(&buf_);
+  }
 
  private:
   FdStreamBuf buf_;

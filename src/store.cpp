@@ -112,7 +112,7 @@ std::unique_ptr<std::istream> Store::open_preferred(std::string_view hash) {
   if ((err = s.fs_->fstat(fd, &st)) != 0) throw_errno(err, "stat", path);
   s.touch_if_stale(path, st);
   if (options().verify_on_open) s.check_content(hash, path, file.get());
-  return std::make_unique<FdIStream>(std::move(file));
+  return std::make_unique<FdIStream>(std::move(file), static_cast<std::size_t>(st.st_size));
 }
 
 void Store::remove(std::string_view hash) {

@@ -151,18 +151,6 @@ TEST_F(StoreTest, LookupMigratesButKeepsDirectoryWithSibling) {
   EXPECT_FALSE(fs::exists(v0.parent_path()));
 }
 
-// Inserting the old-layout copy itself moves it into place: the directory it emptied goes,
-// as a migration's would. (remove_other_copies prunes only where it removed or moved a copy.)
-TEST_F(StoreTest, InsertOfTheV0CopyItselfPrunesItsEmptiedDirectory) {
-  fs::path v0 = place(kV0, kHashA, "payload");
-  fs::path sibling_top = place(kV0, "58ffffff00000000000000000000000000000000");
-  Store store(root());
-  EXPECT_EQ(store.insert(kHashA, v0), root() / "58" / kHashA);
-  EXPECT_EQ(test::read_file(root() / "58" / kHashA), "payload");
-  EXPECT_FALSE(fs::exists(v0.parent_path()));
-  EXPECT_TRUE(fs::exists(sibling_top));
-}
-
 // An insert from elsewhere with a V0 copy present removes the copy and its emptied directory.
 TEST_F(StoreTest, InsertRemovesTheV0CopyAndPrunesItsDirectory) {
   fs::path v0 = place(kV0, kHashA, "old");
@@ -207,6 +195,27 @@ TEST_F(StoreTest, OpenedStreamSupportsBinaryAndSeeking) {
   char c = 0;
   in->read(&c, 1);
   EXPECT_EQ(c, data[100000]);
+}
+
+// open() sizes its buffer by the file (4 KiB to 64 KiB): every size around those bounds reads
+// back whole, by byte iterators and by chunked reads.
+TEST_F(StoreTest, OpenedStreamReadsEverySizeAroundItsBufferBounds) {
+  Store store(root());
+  for (std::size_t size : {0, 1, 100, 4095, 4096, 4097, 65535, 65536, 65537, 200001}) {
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 7 + size) % 251);
+    const std::string hash = std::string(63, '0') + std::to_string(size % 10);
+    test::write_file(root() / kV1.lookup(hash), data);  // place() would fill an empty one
+    auto in = store.open(hash);
+    ASSERT_NE(in, nullptr) << size;
+    EXPECT_EQ(slurp(*in), data) << size;
+    in = store.open(hash);
+    std::string chunked;
+    char chunk[3000];
+    while (in->read(chunk, sizeof chunk) || in->gcount() > 0) chunked.append(chunk, in->gcount());
+    EXPECT_EQ(chunked, data) << size;
+    store.remove(hash);
+  }
 }
 
 // IPS: insert from the file's own old-layout location.
