@@ -118,7 +118,7 @@ ScratchFsSpec scratch_spec(const Config& cfg, const Layouts& layouts, std::uint6
   if (!spec.inodes && (spec.type == "tmpfs" || spec.type.starts_with("ext4"))) {
     std::uint64_t largest = size ? size : cfg.sizes.empty() ? 0 : cfg.sizes.back();
     for (const auto& l : layouts) spec.inodes += footprint(*l, largest, cfg.file_size).inodes;
-    spec.inodes += spec.inodes / 20 + 100000;
+    spec.inodes += spec.inodes / 8 + 100000;  // fit_together keeps 5% free
   }
   return spec;
 }
