@@ -26,12 +26,13 @@ build_dir="${build_dir:-$src_dir/build}"
 # Build: compiler, CMake, OpenSSL, Boost.Filesystem, GoogleTest, Google Benchmark, CLI11 (every
 # command line), nlohmann-json3-dev (the JSON that `cas stats --json` writes; header-only).
 # Tools used by tests and benchmarks: fd-find and findutils (walker comparisons),
-# gnuplot-nox (the benchmark chart), util-linux (runuser, mount), coreutils (sha256sum).
+# gnuplot-nox (the benchmark chart), util-linux (runuser, mount), coreutils (sha256sum),
+# e2fsprogs, xfsprogs and btrfs-progs (cas-bench --make-fs formats scratch filesystems).
 # The Python module and its tests: pybind11-dev, python3-dev, python3-pytest.
 # The fuzz step of tools/test.sh: clang (its resource directory ships libFuzzer).
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev fd-find findutils gnuplot-nox util-linux
-  coreutils python3 pybind11-dev python3-dev python3-pytest clang)
+  coreutils e2fsprogs xfsprogs btrfs-progs python3 pybind11-dev python3-dev python3-pytest clang)
 
 missing=()
 for p in "${packages[@]}"; do
