@@ -99,7 +99,7 @@ OpTiming floor_random_open(Store& store, std::uint64_t size, std::uint64_t count
   if (cold) drop_caches();
   std::vector<char> buf(std::max<std::size_t>(file_size, 1));
   std::uint64_t found = 0;
-  auto reads0 = cold ? disk_reads(root) : std::nullopt;
+  auto reads0 = disk_reads(root);
   auto t0 = Clock::now();
   for (const auto& p : paths) {
     if (hit) {

@@ -25,7 +25,8 @@ OpTiming floor_insert(Store& store, std::uint64_t size, std::uint64_t count, std
 OpTiming floor_remove(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size);
 
 // open + read + close of `count` random present files (hit), or one stat per configured layout
-// of `count` absent hashes (miss). `cold` drops the page cache first and counts disk reads.
+// of `count` absent hashes (miss). `cold` drops the page cache first; disk reads are counted as for
+// time_random_open.
 OpTiming floor_random_open(Store& store, std::uint64_t size, std::uint64_t count,
                            std::size_t file_size, bool hit, bool cold, std::uint32_t seed);
 

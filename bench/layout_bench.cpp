@@ -207,7 +207,7 @@ OpTiming time_random_open(Store& store, std::uint64_t size, std::uint64_t count,
   std::vector<char> buf(std::max<std::size_t>(file_size, 1));
   std::uint64_t found = 0;
   const std::string root = store.root().string();
-  auto reads0 = cold ? disk_reads(root) : std::nullopt;
+  auto reads0 = disk_reads(root);
   auto t0 = Clock::now();
   for (const auto& h : hashes) {
     if (hit) {

@@ -55,7 +55,7 @@ bool drop_caches();
 struct OpTiming {
   double us_per_op = 0;
   std::uint64_t ops = 0;
-  double reads_per_op = -1;  // disk reads per operation, when measured cold on a block device
+  double reads_per_op = -1;  // disk reads per operation (opens on a block device), else -1
 };
 
 // Index ranges of the extra files the timed operations create: the population is 0..size-1,
@@ -92,7 +92,8 @@ OpTiming time_insert(Store& store, std::uint64_t size, std::uint64_t count, std:
 OpTiming time_remove(Store& store, std::uint64_t size, std::uint64_t count, std::size_t file_size);
 
 // Opens, reads and closes `count` random present files (hit) or looks up `count` absent
-// hashes (miss), from one thread. `cold` drops the page cache first.
+// hashes (miss), from one thread. `cold` drops the page cache first. Counts the disk reads
+// they cause when the store is on a block device.
 OpTiming time_random_open(Store& store, std::uint64_t size, std::uint64_t count,
                           std::size_t file_size, bool hit, bool cold, std::uint32_t seed);
 
