@@ -208,9 +208,29 @@ void run_size(const Config& cfg, const Layouts& layouts, std::uint64_t size,
   }
 }
 
-// With --make-fs: each size (each layout, when a size's stores do not fit together) gets a
-// filesystem of its own, made for it and dropped after it. Unmounting a store is instant where
-// purging millions of files is not, and no measurement runs on a filesystem aged by others.
+// Whether a fresh scratch filesystem made for every layout's store of `size` holds them all.
+bool fit_together_on_fresh_fs(const Config& cfg, const Layouts& layouts, std::uint64_t size) {
+  bench::ScratchFs scratch(bench::scratch_spec(cfg, layouts, size));
+  Config probe = cfg;
+  probe.bench_dir = scratch.mount_point();
+  return fit_together(probe, layouts, size);
+}
+
+// Whether the page cache can keep the metadata of every layout's store of `size` (about 1 KiB
+// of inode and dentry per inode) within half the RAM. Beyond that, measuring the layouts side
+// by side would time each one in a cache its neighbour in the round has just evicted.
+bool cache_holds(const Config& cfg, const Layouts& layouts, std::uint64_t size) {
+  std::uint64_t inodes = 0;
+  for (const auto& l : layouts) inodes += bench::footprint(*l, size, cfg.file_size).inodes;
+  const auto ram = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                   static_cast<std::uint64_t>(::sysconf(_SC_PAGE_SIZE));
+  return inodes * 1024 <= ram / 2;
+}
+
+// With --make-fs: each size (each layout, when a size's stores do not fit together or together
+// outgrow the page cache) gets a filesystem of its own, made for it and dropped after it.
+// Unmounting a store is instant where purging millions of files is not, and no measurement
+// runs on a filesystem aged by others.
 void run_size_on_scratch(const Config& cfg, const Layouts& layouts, std::uint64_t size,
                          std::chrono::steady_clock::time_point start, Results& results) {
   auto measure_on_fresh_fs = [&](const Layouts& group) {
@@ -222,23 +242,19 @@ void run_size_on_scratch(const Config& cfg, const Layouts& layouts, std::uint64_
     on_scratch.temporary_stores = false;  // the unmount drops them
     run_size(on_scratch, group, size, start, results);
   };
-  Config probe = cfg;
-  {
-    bench::ScratchFs scratch(bench::scratch_spec(cfg, layouts, size));
-    probe.bench_dir = scratch.mount_point();
-    if (!fit_together(probe, layouts, size)) {
-      std::cerr << "cas-bench: the stores of " << human(size)
-                << " files do not fit together; measuring the layouts in turn, each on a fresh "
-                   "filesystem, not side by side\n";
-    } else {
-      probe.bench_dir.clear();
-    }
-  }
-  if (probe.bench_dir.empty()) {
-    measure_on_fresh_fs(layouts);
+  if (!fit_together_on_fresh_fs(cfg, layouts, size)) {
+    std::cerr << "cas-bench: the stores of " << human(size)
+              << " files do not fit together; measuring the layouts in turn, each on a fresh "
+                 "filesystem, not side by side\n";
+  } else if (!cache_holds(cfg, layouts, size)) {
+    std::cerr << "cas-bench: the stores of " << human(size)
+              << " files together outgrow the page cache; measuring the layouts in turn, each "
+                 "on a fresh filesystem, so none is measured in the cache another evicted\n";
   } else {
-    for (const auto& l : layouts) measure_on_fresh_fs({l});
+    measure_on_fresh_fs(layouts);
+    return;
   }
+  for (const auto& l : layouts) measure_on_fresh_fs({l});
 }
 
 // Holds an exclusive lock on the bench directory, so two runs never build or purge the same
