@@ -41,11 +41,14 @@ int make_parents_at(int root_fd, std::string_view rel_path) {
 timespec start_instant() {
   timespec start, coarse;
   ::clock_gettime(CLOCK_REALTIME, &start);
-  do {
+  // The coarse clock moves once per tick (1 to 10 ms): sleep rather than spin until it does, so
+  // that many runs in a row (cas-mpi runs one per bucket) do not burn a core each.
+  for (;;) {
     ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
-  } while (coarse.tv_sec < start.tv_sec ||
-           (coarse.tv_sec == start.tv_sec && coarse.tv_nsec <= start.tv_nsec));
-  return start;
+    if (later_than(coarse, start)) return start;
+    const timespec nap{0, 200'000};
+    ::nanosleep(&nap, nullptr);
+  }
 }
 
 int remove_directory(const WalkEntry& e) {

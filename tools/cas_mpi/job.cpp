@@ -140,6 +140,11 @@ int run_job(const Job& job, const JobOptions& options) {
       std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
       setup_failed = 1;
     }
+    if (checkpoint && !checkpoint->done().empty()) {
+      std::fprintf(stderr, "cas-mpi: %s: resuming from %s: %zu of %zu buckets done\n",
+                   job.command.c_str(), options.checkpoint->c_str(), checkpoint->done().size(),
+                   kBuckets);
+    }
     for (std::size_t b = 0; b < kBuckets; ++b) {
       if (checkpoint && checkpoint->done().count(b)) {
         Tally saved;
@@ -171,8 +176,14 @@ int run_job(const Job& job, const JobOptions& options) {
       },
       [&](std::size_t bucket, Tally&& t) {
         std::lock_guard<std::mutex> lock(mu);
-        // Recorded before it counts: a bucket in the totals is a bucket in the checkpoint.
-        if (checkpoint) checkpoint->record(bucket, t.counts);
+        // Recorded before it counts: a bucket in the totals is a bucket in the checkpoint. A
+        // checkpoint that cannot be written ends the job: going on would lose the resume.
+        try {
+          if (checkpoint) checkpoint->record(bucket, t.counts);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
+          MPI_Abort(MPI_COMM_WORLD, 1);
+        }
         job.fold ? job.fold(total, t) : add(total, t, OperationErrors::kMaxErrors);
       });
   quiet_barrier();

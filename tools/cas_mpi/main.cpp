@@ -6,6 +6,7 @@
 // job: checkpoint.hpp) and --stats-per-rank (files, bytes and seconds per rank).
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -16,6 +17,7 @@
 
 #include "bulk_command.hpp"
 #include "cas/hash.hpp"
+#include "cas/walker.hpp"
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
@@ -98,6 +100,18 @@ void add_globals(CLI::App& app, Parsed& p) {
                "After the summary, print the buckets, files, bytes and seconds of each rank");
 }
 
+// Walker threads per rank when -j is not given: the walker's default shared by the ranks on
+// this node, so that a node keeps as many operations in flight as one `cas` would (and a
+// bucket's run does not start 64 threads per rank on an oversubscribed node). At least 4.
+unsigned default_threads() {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int local = 1;
+  MPI_Comm_size(node, &local);
+  MPI_Comm_free(&node);
+  return std::max(4u, default_walk_threads() / static_cast<unsigned>(std::max(local, 1)));
+}
+
 // Parses, builds and runs the job; returns the exit code (the same on every rank).
 int run(int argc, char** argv, int rank) {
   CLI::App app("cas's store-wide commands across the ranks of an MPI job", "cas-mpi");
@@ -118,6 +132,7 @@ int run(int argc, char** argv, int rank) {
     return cli::kExitUsage;
   }
   const std::string command = app.get_subcommands().front()->get_name();
+  if (p.args.bulk.threads == 0) p.args.bulk.threads = default_threads();
   // Every rank checks the arguments (they see the same files); rank 0 speaks for all.
   int code = 0;
   std::unique_ptr<cli::Context> context;

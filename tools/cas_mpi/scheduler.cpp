@@ -113,19 +113,25 @@ void ask_and_work(const std::function<Tally(std::size_t)>& work) {
 void distribute(const std::vector<std::size_t>& order,
                 const std::function<Tally(std::size_t)>& work,
                 const std::function<void(std::size_t, Tally&&)>& done) {
-  if (rank() != 0) return ask_and_work(work);
-  int ranks = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  Dispatcher dispatcher(order, done);
-  std::thread local([&] {
-    Tally tally;
-    for (std::int64_t b = dispatcher.next(-1, {}); b >= 0;
-         b = dispatcher.next(b, std::move(tally))) {
-      tally = run_or_abort(work, static_cast<std::size_t>(b));
-    }
-  });
-  serve(dispatcher, ranks);
-  local.join();
+  if (rank() != 0) {
+    ask_and_work(work);
+  } else {
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    Dispatcher dispatcher(order, done);
+    std::thread local([&] {
+      Tally tally;
+      for (std::int64_t b = dispatcher.next(-1, {}); b >= 0;
+           b = dispatcher.next(b, std::move(tally))) {
+        tally = run_or_abort(work, static_cast<std::size_t>(b));
+      }
+    });
+    serve(dispatcher, ranks);
+    local.join();
+  }
+  // A rank told "no more" must not ask for the next distribute()'s first bucket while rank 0
+  // still serves this one's.
+  quiet_barrier();
 }
 
 void quiet_barrier() {

@@ -30,7 +30,7 @@ namespace cas::mpi {
 // its result arrives, one call at a time (from rank 0's main thread or its worker thread);
 // other ranks pass an empty `done`. What `work` throws ends the job: the message is printed by
 // the rank that ran it and the job aborts (MPI_Abort) with exit code 1. Returns when every
-// bucket is done (on rank 0) or when this rank gets no more buckets (elsewhere).
+// bucket is done, on every rank (it ends in a barrier, so that calls in sequence never mix).
 void distribute(const std::vector<std::size_t>& order,
                 const std::function<Tally(std::size_t bucket)>& work,
                 const std::function<void(std::size_t bucket, Tally&& tally)>& done);
