@@ -182,7 +182,6 @@ int finish_counts(const Context& context, const std::string& command,
 
 std::string identity(const Context& context, const std::string& command,
                      const std::string& options) {
-  boost::system::error_code ec;
   const auto root = boost::filesystem::absolute(context.options().root);
   return command + " root=" + root.string() + " layouts=" + context.options().layouts + options;
 }
