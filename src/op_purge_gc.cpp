@@ -52,7 +52,7 @@ PurgeResult purge(Store& store, const OperationOptions& options) {
     };
   }
   engine.run(result);
-  if (!options.dry_run) {
+  if (!options.dry_run && in_scope(options, Store::kQuarantineDirName)) {
     // The quarantine directory itself, if it is now empty.
     std::string q = engine.absolute(Store::kQuarantineDirName);
     if (::rmdir(q.c_str()) == 0) ++result.directories_removed;

@@ -126,7 +126,10 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
     result.oldest_use = oldest;
     result.median_use = std::max(oldest, uses.median());
     result.newest_use = newest;
+    result.use_cells = uses.file_counts();
+    result.use_cell_width = uses.width();
   }
+  if (!in_scope(options, Store::kPinsDirName)) return result;
   try {
     result.pinned_hashes = pinned_hashes(store).size();
   } catch (const Error& e) {
@@ -134,6 +137,36 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
     result.errors.errors.push_back(e.what());
   }
   return result;
+}
+
+void merge_stats(StoreStats& into, const StoreStats& part) {
+  for (const auto& [name, layout] : part.layouts) {
+    into.layouts[name].files += layout.files;
+    into.layouts[name].bytes += layout.bytes;
+  }
+  into.hashes += part.hashes;
+  into.unrecognized_files += part.unrecognized_files;
+  into.unrecognized_bytes += part.unrecognized_bytes;
+  into.directories += part.directories;
+  into.empty_directories += part.empty_directories;
+  into.temp_files += part.temp_files;
+  into.quarantined_files += part.quarantined_files;
+  into.pinned_hashes += part.pinned_hashes;
+  into.errors.failed += part.errors.failed;
+  for (const auto& e : part.errors.errors) {
+    if (into.errors.errors.size() < OperationErrors::kMaxErrors) into.errors.errors.push_back(e);
+  }
+  if (part.use_cells.empty()) return;
+  const bool had_uses = !into.use_cells.empty();
+  detail::UseHistogram uses;
+  for (const StoreStats* s : {static_cast<const StoreStats*>(&into), &part}) {
+    for (const auto& [start, files] : s->use_cells) uses.add_cell(start, s->use_cell_width, files);
+  }
+  into.oldest_use = had_uses ? std::min(into.oldest_use, part.oldest_use) : part.oldest_use;
+  into.newest_use = had_uses ? std::max(into.newest_use, part.newest_use) : part.newest_use;
+  into.median_use = std::max(into.oldest_use, uses.median());
+  into.use_cells = uses.file_counts();
+  into.use_cell_width = uses.width();
 }
 
 }  // namespace cas

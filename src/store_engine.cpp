@@ -41,11 +41,14 @@ int make_parents_at(int root_fd, std::string_view rel_path) {
 timespec start_instant() {
   timespec start, coarse;
   ::clock_gettime(CLOCK_REALTIME, &start);
-  do {
+  // The coarse clock moves once per tick (1 to 10 ms): sleep rather than spin until it does, so
+  // that many runs in a row (cas-mpi runs one per bucket) do not burn a core each.
+  for (;;) {
     ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
-  } while (coarse.tv_sec < start.tv_sec ||
-           (coarse.tv_sec == start.tv_sec && coarse.tv_nsec <= start.tv_nsec));
-  return start;
+    if (later_than(coarse, start)) return start;
+    const timespec nap{0, 200'000};
+    ::nanosleep(&nap, nullptr);
+  }
 }
 
 int remove_directory(const WalkEntry& e) {
@@ -125,12 +128,15 @@ void StoreEngine::count_files() {
   WalkOptions wo;
   wo.threads = options_.threads;
   wo.xdev = one_file_system;
-  wo.prune = is_reserved_top;
+  wo.report_directories = true;
   Walker walker(wo);
   std::atomic<std::uint64_t> files{0};
   struct stat st;
   if (::lstat(store_.root().c_str(), &st) == 0) {
     walker.walk(store_.root(), [&](const WalkEntry& e) {
+      if (e.depth == 1 && (is_reserved_top(e) || !in_scope(options_, e.name))) {
+        return WalkAction::skip;
+      }
       if (e.type != DT_DIR && area_of(e.rel_path) == Area::content) {
         files.fetch_add(1, std::memory_order_relaxed);
       }
@@ -172,6 +178,8 @@ void StoreEngine::run() {
   }
   Walker walker(wo);
   auto visit = [&](const WalkEntry& e) {
+    // Out of scope: neither visited nor entered (skip keeps the walk out of a directory).
+    if (e.depth == 1 && !in_scope(options_, e.name)) return WalkAction::skip;
     Area area = area_of(e.rel_path);
     if (e.type == DT_DIR) {
       if (area == Area::content && on_directory) on_directory(e);

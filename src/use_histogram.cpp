@@ -15,14 +15,35 @@ void UseHistogram::widen() {
   // Merging neighbours keeps every count; only the resolution halves.
   while (cells_.size() > kMaxBuckets / 2) {
     width_ *= 2;
-    std::map<std::int64_t, Cell> merged;
-    for (const auto& [start, cell] : cells_) {
-      Cell& m = merged[bucket_of(start, width_)];
-      m.files += cell.files;
-      m.bytes += cell.bytes;
-    }
-    cells_.swap(merged);
+    rebucket();
   }
+}
+
+void UseHistogram::rebucket() {
+  std::map<std::int64_t, Cell> merged;
+  for (const auto& [start, cell] : cells_) {
+    Cell& m = merged[bucket_of(start, width_)];
+    m.files += cell.files;
+    m.bytes += cell.bytes;
+  }
+  cells_.swap(merged);
+}
+
+void UseHistogram::add_cell(std::int64_t start, std::int64_t width, std::uint64_t files) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (width > width_) {
+    while (width_ < width) width_ *= 2;
+    rebucket();
+  }
+  cells_[bucket_of(start, width_)].files += files;
+  files_ += files;
+  if (cells_.size() > kMaxBuckets) widen();
+}
+
+std::map<std::int64_t, std::uint64_t> UseHistogram::file_counts() const {
+  std::map<std::int64_t, std::uint64_t> out;
+  for (const auto& [start, cell] : cells_) out.emplace_hint(out.end(), start, cell.files);
+  return out;
 }
 
 std::optional<UseHistogram::Cut> UseHistogram::cut(std::uint64_t files, std::uint64_t bytes) const {

@@ -39,11 +39,19 @@ class UseHistogram {
   // The start of the bucket holding the middle file (by last use); 0 when empty.
   std::int64_t median() const;
 
+  // Adds `files` files counted elsewhere in the cell starting at `start` of `width` seconds
+  // (a power of two, as width() is): the histogram first widens to `width` if it is finer.
+  void add_cell(std::int64_t start, std::int64_t width, std::uint64_t files);
+
+  // Files by cell start, for handing the histogram to another process (StoreStats::use_cells).
+  std::map<std::int64_t, std::uint64_t> file_counts() const;
+
   std::int64_t width() const { return width_; }
   bool empty() const { return cells_.empty(); }
 
  private:
   void widen();
+  void rebucket();  // merges the cells into cells of the current width_
 
   std::mutex mu_;
   std::map<std::int64_t, Cell> cells_;  // by bucket start (a multiple of width_)

@@ -30,9 +30,13 @@ build_dir="${build_dir:-$src_dir/build}"
 # e2fsprogs, xfsprogs and btrfs-progs (cas-bench --make-fs formats scratch filesystems).
 # The Python module and its tests: pybind11-dev, python3-dev, python3-pytest.
 # The fuzz step of tools/test.sh: clang (its resource directory ships libFuzzer).
+# cas-mpi (store-wide jobs across ranks) and its `mpi` tests: openmpi-bin (mpirun) and
+# libopenmpi-dev (the headers and libmpi that CMake's FindMPI looks for); without them cas-mpi
+# is simply not built.
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev fd-find findutils gnuplot-nox util-linux
-  coreutils e2fsprogs xfsprogs btrfs-progs python3 pybind11-dev python3-dev python3-pytest clang)
+  coreutils e2fsprogs xfsprogs btrfs-progs python3 pybind11-dev python3-dev python3-pytest clang
+  openmpi-bin libopenmpi-dev)
 
 missing=()
 for p in "${packages[@]}"; do

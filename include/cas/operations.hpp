@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -57,7 +58,23 @@ struct OperationOptions {
   // Count the files first (a quick listing) so Progress::total is known: a progress bar
   // can show an ETA. The listing also warms the directory cache the operation then uses.
   bool count_first = false;
+  // Which part of the store to work on. Unset: the whole store. Set, it is asked about each
+  // name directly under the root (hash-prefix buckets such as "58", which hold every hash that
+  // starts with 58 under v1, v0 and every fanout:2,... layout; unrecognized top-level entries;
+  // the hidden ".cas-*" areas) and the run covers only the names it returns true for, with
+  // everything below them. Runs over disjoint scopes that together cover every name add up to
+  // one run over the whole store (stats: with merge_stats), which is how cas-mpi splits a job
+  // across ranks: each run removes only its own emptied directories; purge removes the emptied
+  // quarantine directory, stats counts pins, only when the scope covers ".cas-quarantine" and
+  // ".cas-pins". Called concurrently from the walker's threads. trim ignores it (its cutoff is
+  // store-wide) and throws std::invalid_argument when it is set.
+  std::function<bool(std::string_view top_level_name)> scope;
 };
+
+// Whether `options` covers the top-level name `name` (always, when no scope is set).
+inline bool in_scope(const OperationOptions& options, std::string_view name) {
+  return !options.scope || options.scope(name);
+}
 
 // Counts and the first errors, shared by every result.
 struct OperationErrors {
@@ -224,11 +241,23 @@ struct StoreStats {
   std::int64_t oldest_use = 0;
   std::int64_t median_use = 0;
   std::int64_t newest_use = 0;
+  // The last-use histogram the median was read from, for merge_stats: files by last use, in
+  // cells of use_cell_width seconds keyed by their start (a multiple of the width).
+  std::map<std::int64_t, std::uint64_t> use_cells;
+  std::int64_t use_cell_width = 1;
   OperationErrors errors;
 };
 
 // Counts files and bytes per layout, unrecognized files and empty directories, pinned hashes
 // and the last-use distribution. Read-only; a pin that cannot be read is a failure in `errors`.
 StoreStats stats(const Store& store, const OperationOptions& options = {});
+
+// Adds `part`, the stats of a disjoint part of the same store (a run with another
+// OperationOptions::scope), to `into`, as if both had been counted in one run: counts add (a
+// layout missing from one side counts as zero), the last-use histograms merge (the coarser
+// width wins, and the histogram widens as stats' own does when it has too many cells), and the
+// oldest, median and newest use are recomputed from them. Errors are appended up to kMaxErrors.
+// Never throws but std::bad_alloc.
+void merge_stats(StoreStats& into, const StoreStats& part);
 
 }  // namespace cas

@@ -1,0 +1,338 @@
+// cas-mpi run by mpirun with 4 ranks on this host (oversubscribed): the same totals, output,
+// exit codes and effects on disk as single-process `cas`; a rank killed mid-job ends the job
+// with a non-zero exit, and a rerun with the same --checkpoint completes it with nothing lost
+// or duplicated; a distributed migrate while other processes insert and look up loses nothing.
+//
+// ctest label `mpi`. Skipped (with the reason) when not run as root (mpirun is run with
+// --allow-run-as-root, and the tests are meant for the CI container) or cas-mpi was not built.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cas/hash.hpp"
+#include "cas/layout.hpp"
+#include "cas/operations.hpp"
+#include "cas/pins.hpp"
+#include "cas/store.hpp"
+#include "test_util.hpp"
+
+namespace cas {
+namespace {
+
+namespace fs = boost::filesystem;
+using test::parse_summary;
+using test::RunResult;
+
+#ifdef CAS_MPI
+constexpr const char* kCasMpi = CAS_MPI;
+#else
+constexpr const char* kCasMpi = nullptr;
+#endif
+#ifdef CAS_CLI
+constexpr const char* kCas = CAS_CLI;
+#else
+constexpr const char* kCas = nullptr;
+#endif
+
+const V0Layout kV0;
+const V1Layout kV1;
+constexpr int kFiles = 400;
+
+std::string content_of(int i) { return "mpi test file " + std::to_string(i); }
+std::string hash_of(int i) { return hash_bytes(content_of(i), HashAlgorithm::sha256); }
+
+// Everything under `root`: "d <rel>" for directories, "f <rel> <content>" for files.
+std::set<std::string> snapshot(const fs::path& root) {
+  std::set<std::string> entries;
+  if (!fs::exists(root)) return entries;
+  for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
+    const std::string rel = it->path().lexically_relative(root).string();
+    if (fs::is_directory(it->symlink_status())) {
+      entries.insert("d " + rel);
+    } else {
+      entries.insert("f " + rel + " " + test::read_file(it->path()));
+    }
+  }
+  return entries;
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
+    const fs::path target = to / it->path().lexically_relative(from);
+    if (fs::is_directory(it->symlink_status())) {
+      fs::create_directories(target);
+    } else {
+      fs::copy_file(it->path(), target);
+      // stats reports last uses (mtimes): both copies must keep the original's.
+      fs::last_write_time(target, fs::last_write_time(it->path()));
+    }
+  }
+}
+
+class CasMpiTest : public ::testing::Test {
+ public:
+  void SetUp() override {
+    if (!kCasMpi || !kCas) GTEST_SKIP() << "cas-mpi not built (MPI not found by CMake)";
+    if (!test::is_root()) GTEST_SKIP() << "the mpi tests run mpirun as root; run them as root";
+    // mpirun refuses root without these; the vader setting avoids the CMA single-copy path
+    // that containers without ptrace rights refuse.
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
+  }
+
+  // A store with every kind of content: `main` files under `layout`, some of them under both
+  // layouts, a corrupt file, unrecognized files at the top and in a bucket, an empty
+  // directory, a fresh and a stale temp file, a quarantined file and a pin.
+  fs::path make_store(const std::string& name, const Layout& main, const Layout& other) {
+    const fs::path root = tmp_ / name;
+    for (int i = 0; i < kFiles; ++i)
+      test::write_file(root / main.lookup(hash_of(i)), content_of(i));
+    for (int i = 0; i < 50; ++i) test::write_file(root / other.lookup(hash_of(i)), content_of(i));
+    test::write_file(root / kV1.lookup(hash_of(9999)), "not what the name says");
+    test::write_file(root / "README", "unrecognized");
+    test::write_file(root / "ab" / "stray", "unrecognized in a bucket");
+    fs::create_directories(root / "cd" / "empty");
+    test::write_file(root / ".cas-tmp" / "fresh", "a writer at work");
+    test::write_file(root / ".cas-tmp" / "stale", "a writer that crashed");
+    test::set_mtime(root / ".cas-tmp" / "stale", std::time(nullptr) - 7200);
+    test::write_file(root / ".cas-quarantine" / hash_of(8888), "bad");
+    Store store(root);
+    add_pin(store, "keep", {hash_of(1), hash_of(2), hash_of(3)});
+    return root;
+  }
+
+  RunResult cas(const fs::path& root, std::vector<std::string> args) {
+    args.insert(args.begin(), {kCas, "--root", root.string()});
+    return test::run(args);
+  }
+
+  RunResult run_mpi(const fs::path& root, std::vector<std::string> args) {
+    return cas_mpi(root, std::move(args));
+  }
+
+  RunResult cas_mpi(const fs::path& root, std::vector<std::string> args, int ranks = 4) {
+    args.insert(args.begin(), {"mpirun", "--oversubscribe", "-np", std::to_string(ranks), kCasMpi,
+                               "--root", root.string()});
+    return test::run(args);
+  }
+
+  // Runs `args` with cas on one copy of `store` and with cas-mpi on another, and expects the
+  // same exit code, stdout (after replacing the root's name) and resulting tree.
+  void expect_same(const fs::path& store, const std::vector<std::string>& args) {
+    const fs::path one = tmp_ / "one", many = tmp_ / "many";
+    fs::remove_all(one);
+    fs::remove_all(many);
+    copy_tree(store, one);
+    copy_tree(store, many);
+    const RunResult single = cas(one, args);
+    RunResult split = cas_mpi(many, args);
+    for (std::size_t at; (at = split.out.find(many.string())) != std::string::npos;) {
+      split.out.replace(at, many.string().size(), one.string());
+    }
+    const std::string what = args.front() + " on " + store.filename().string();
+    EXPECT_EQ(split.exit_code, single.exit_code) << what << "\n" << split.err;
+    EXPECT_EQ(split.out, single.out) << what << "\n" << split.err;
+    EXPECT_EQ(snapshot(many), snapshot(one)) << what;
+  }
+
+  test::TempDir tmp_;
+};
+
+// One command on a V0 store and on a V1 store: cas-mpi gives what cas gives.
+class CasMpiCommandTest : public CasMpiTest,
+                          public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(CasMpiCommandTest, GivesTheOutputAndEffectsOfCasOnV0AndV1Stores) {
+  std::vector<std::string> args = GetParam();
+  if (args.front() == "gc") {
+    test::write_file(tmp_ / "keep.txt", hash_of(5) + "\n" + hash_of(6) + "\n");
+    args.push_back((tmp_ / "keep.txt").string());
+  } else if (args.front() == "sync") {
+    args.push_back(make_store("mirror", kV1, kV0).string());
+  }
+  expect_same(make_store("v0", kV0, kV1), args);
+  expect_same(make_store("v1", kV1, kV0), args);
+}
+
+INSTANTIATE_TEST_SUITE_P(Commands, CasMpiCommandTest,
+                         ::testing::Values(std::vector<std::string>{"stats", "--json"},
+                                           std::vector<std::string>{"verify"},
+                                           std::vector<std::string>{"verify", "--quarantine"},
+                                           std::vector<std::string>{"migrate"},
+                                           std::vector<std::string>{"migrate", "--dry-run"},
+                                           std::vector<std::string>{"purge"},
+                                           std::vector<std::string>{"gc", "--keep"},
+                                           std::vector<std::string>{"sync", "--delete", "--from"}),
+                         [](const auto& info) {
+                           std::string name;
+                           for (const auto& a : info.param) {
+                             for (char c : a)
+                               name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           }
+                           return name;
+                         });
+
+TEST_F(CasMpiTest, StatsTextMatchesCasApartFromTheAges) {
+  const fs::path store = make_store("v0", kV0, kV1);
+  const auto single = test::lines_of(cas(store, {"stats"}).out);
+  const RunResult split = cas_mpi(store, {"stats"});
+  ASSERT_EQ(split.exit_code, 0) << split.err;
+  const auto lines = test::lines_of(split.out);
+  ASSERT_EQ(lines.size(), single.size());
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_EQ(lines[i], single[i]);
+  // The last-use line ends with ages counted from "now", which may differ by a second.
+  EXPECT_EQ(lines.back().substr(0, lines.back().find(" oldest_age")),
+            single.back().substr(0, single.back().find(" oldest_age")));
+}
+
+TEST_F(CasMpiTest, UsageErrorsExitTwoAsCasDoes) {
+  const RunResult missing = cas_mpi(tmp_ / "nowhere", {"migrate"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no such directory"), std::string::npos) << missing.err;
+  const RunResult no_command = cas_mpi(tmp_.path(), {});
+  EXPECT_EQ(no_command.exit_code, 2);
+}
+
+TEST_F(CasMpiTest, StatsPerRankReportsEveryRank) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const RunResult r = cas_mpi(store, {"verify", "--stats-per-rank"});
+  ASSERT_EQ(r.exit_code, 1) << r.err;  // the corrupt file
+  std::uint64_t files = 0;
+  for (int rank = 0; rank < 4; ++rank) {
+    const auto at = r.out.find("rank " + std::to_string(rank) + ": buckets=");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const auto line = r.out.substr(at, r.out.find('\n', at) - at);
+    files += std::stoull(parse_summary(line)["files"]);
+  }
+  EXPECT_EQ(files, kFiles + 50u + 1u + 2u);  // content, duplicates, the corrupt one, unrecognized
+  EXPECT_NE(r.out.find("ranks: max/mean files="), std::string::npos);
+}
+
+// Lines of the checkpoint after its header: the buckets it records.
+std::size_t buckets_recorded(const fs::path& checkpoint) {
+  return test::lines_of(test::read_file(checkpoint)).size() - 1;
+}
+
+// Runs `command` with rank 1 killed (SIGKILL) after `files` files, then again with the same
+// checkpoint; returns the second run's summary.
+std::map<std::string, std::string> kill_and_resume(CasMpiTest& t, const fs::path& store,
+                                                   const std::string& command,
+                                                   const fs::path& checkpoint) {
+  ::setenv("CAS_MPI_TEST_KILL", "1:40", 1);
+  const RunResult killed = t.run_mpi(store, {command, "--checkpoint", checkpoint.string()});
+  ::unsetenv("CAS_MPI_TEST_KILL");
+  EXPECT_NE(killed.exit_code, 0) << killed.out;
+  EXPECT_NE(killed.err.find("rank 1"), std::string::npos) << killed.err;
+  EXPECT_NE(killed.err.find("signal 9"), std::string::npos) << killed.err;
+  EXPECT_EQ(killed.out, "");  // no summary from a job that did not finish
+  const std::size_t saved = buckets_recorded(checkpoint);
+  EXPECT_LT(saved, 257u);  // the bucket rank 1 was in is not recorded
+  const RunResult resumed = t.run_mpi(store, {command, "--checkpoint", checkpoint.string()});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
+  EXPECT_EQ(buckets_recorded(checkpoint), 257u);
+  return parse_summary(test::lines_of(resumed.out).at(0));
+}
+
+TEST_F(CasMpiTest, MigrateKilledMidwayResumesFromTheCheckpointWithNothingLost) {
+  const fs::path store = tmp_ / "store";
+  for (int i = 0; i < kFiles; ++i) test::write_file(store / kV0.lookup(hash_of(i)), content_of(i));
+  auto summary = kill_and_resume(*this, store, "migrate", tmp_ / "checkpoint");
+  // Each file is counted once, as moved or as in place (those the killed bucket had moved
+  // already); one killed between link and unlink also counts as a duplicate removed.
+  EXPECT_EQ(std::stoull(summary["moved"]) + std::stoull(summary["already_in_place"]),
+            static_cast<unsigned>(kFiles));
+  EXPECT_EQ(summary["failed"], "0");
+  for (int i = 0; i < kFiles; ++i) {
+    EXPECT_EQ(test::read_file(store / kV1.lookup(hash_of(i))), content_of(i)) << i;
+    EXPECT_FALSE(fs::exists(store / kV0.lookup(hash_of(i)))) << i;
+  }
+}
+
+TEST_F(CasMpiTest, PurgeKilledMidwayResumesFromTheCheckpointAndEmptiesTheStore) {
+  const fs::path store = make_store("v0", kV0, kV1);
+  auto summary = kill_and_resume(*this, store, "purge", tmp_ / "checkpoint");
+  // Files the killed bucket removed before the kill are gone uncounted; no file counts twice.
+  EXPECT_LE(std::stoull(summary["files_removed"]), kFiles + 50u + 5u);
+  EXPECT_GT(std::stoull(summary["files_removed"]), kFiles / 2u);
+  EXPECT_EQ(summary["failed"], "0");
+  std::set<std::string> left;
+  for (fs::directory_iterator it(store), end; it != end; ++it) {
+    left.insert(it->path().filename().string());
+  }
+  EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
+}
+
+TEST_F(CasMpiTest, ACheckpointOfAnotherJobIsRefused) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  ASSERT_EQ(run_mpi(store, {"stats", "--checkpoint", checkpoint.string()}).exit_code, 0);
+  const RunResult r = run_mpi(store, {"migrate", "--checkpoint", checkpoint.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("another job"), std::string::npos) << r.err;
+}
+
+// Children that insert new files and look up existing ones until `stop` exists; each exits 0
+// only when every lookup of a file that exists found it.
+pid_t start_user(const fs::path& root, const fs::path& stop, int id) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  int code = 0;
+  try {
+    Store store(root);
+    for (int n = 0; !fs::exists(stop); ++n) {
+      if (id == 0) {
+        const int i = 100000 + n;
+        test::write_file(root.parent_path() / ("in-" + std::to_string(i)), content_of(i));
+        store.insert(hash_of(i), root.parent_path() / ("in-" + std::to_string(i)));
+      } else if (!store.lookup(hash_of((n * 7 + id) % kFiles))) {
+        code = 1;
+      }
+    }
+    if (id == 0) test::write_file(stop.string() + ".inserted", "");
+  } catch (...) {
+    code = 2;
+  }
+  ::_exit(code);
+}
+
+TEST_F(CasMpiTest, MigrateWhileOthersInsertAndLookUpLosesNothing) {
+  const fs::path store = tmp_ / "store", stop = tmp_ / "stop";
+  for (int i = 0; i < kFiles; ++i) test::write_file(store / kV0.lookup(hash_of(i)), content_of(i));
+  std::vector<pid_t> users;
+  for (int id = 0; id < 3; ++id) users.push_back(start_user(store, stop, id));
+  const RunResult r = run_mpi(store, {"migrate"});
+  test::write_file(stop, "");
+  for (pid_t pid : users) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "user " << pid << " missed";
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Store check(store);
+  for (int i = 0; i < kFiles; ++i) {
+    const auto path = check.lookup(hash_of(i));
+    ASSERT_TRUE(path) << "lost " << i;
+    EXPECT_EQ(test::read_file(*path), content_of(i));
+  }
+  // What was inserted meanwhile is there too, and nothing is left under v0 that a second
+  // migrate would not find in place.
+  int inserted = 0;
+  while (check.lookup(hash_of(100000 + inserted))) ++inserted;
+  EXPECT_GT(inserted, 0);
+  const RunResult again = run_mpi(store, {"migrate"});
+  EXPECT_EQ(parse_summary(test::lines_of(again.out).at(0))["moved"], "0") << again.out;
+}
+
+}  // namespace
+}  // namespace cas

@@ -1,0 +1,225 @@
+// OperationOptions::scope: store-wide operations run on parts of a store (the seam cas-mpi
+// splits jobs with) add up to one run over the whole store.
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cas/hash.hpp"
+#include "cas/operations.hpp"
+#include "cas/pins.hpp"
+#include "test_util.hpp"
+
+namespace cas {
+namespace {
+
+namespace fs = boost::filesystem;
+
+const V0Layout kV0;
+const V1Layout kV1;
+
+std::string content_of(int i) { return "scoped file " + std::to_string(i); }
+std::string hash_of(int i) { return hash_bytes(content_of(i), HashAlgorithm::sha256); }
+
+constexpr int kParts = 5;
+
+// Which of kParts parts a top-level name belongs to: hex buckets by value, the rest in part 0.
+int part_of(std::string_view name) {
+  if (name.size() == 2 && std::isxdigit(name[0]) && std::isxdigit(name[1])) {
+    return 1 + std::stoi(std::string(name), nullptr, 16) % (kParts - 1);
+  }
+  return 0;
+}
+
+// Runs `op` once per part and returns the results.
+template <typename Result, typename Options>
+std::vector<Result> run_parts(Options options, const std::function<Result(const Options&)>& op) {
+  std::vector<Result> out;
+  for (int p = 0; p < kParts; ++p) {
+    options.scope = [p](std::string_view name) { return part_of(name) == p; };
+    out.push_back(op(options));
+  }
+  return out;
+}
+
+// cp -a of a store, so one run can be compared with a split run on the same content.
+void copy_tree(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
+    const fs::path target = to / it->path().lexically_relative(from);
+    if (fs::is_directory(it->symlink_status())) {
+      fs::create_directories(target);
+    } else {
+      fs::copy_file(it->path(), target);
+    }
+  }
+}
+
+class OperationsScopeTest : public ::testing::Test {
+ protected:
+  // A store with every kind of content: v0 and v1 files (some in both), unrecognized files at
+  // the top and inside buckets, an empty directory, temp files, quarantine and a pin.
+  void SetUp() override {
+    for (int i = 0; i < 200; ++i) {
+      const Layout& layout = i % 3 ? static_cast<const Layout&>(kV0) : kV1;
+      test::write_file(root() / layout.lookup(hash_of(i)), content_of(i));
+    }
+    for (int i = 0; i < 10; ++i) test::write_file(root() / kV0.lookup(hash_of(i)), content_of(i));
+    test::write_file(root() / "README", "not content");
+    test::write_file(root() / "ab" / "junk", "not content either");
+    fs::create_directories(root() / "zz" / "empty");
+    test::write_file(root() / ".cas-tmp" / "partial", "half");
+    test::write_file(root() / ".cas-quarantine" / hash_of(999), "bad");
+    test::write_file(root() / kV1.lookup(hash_of(500)), "corrupt content");
+    Store store(root());
+    add_pin(store, "release", {hash_of(1), hash_of(2)});
+  }
+  fs::path root() const { return tmp_ / "store"; }
+  test::TempDir tmp_;
+};
+
+TEST_F(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
+  Store store(root());
+  const StoreStats whole = stats(store);
+  StoreStats merged;
+  for (const auto& part : run_parts<StoreStats, OperationOptions>(
+           {}, [&](const OperationOptions& o) { return stats(store, o); })) {
+    merge_stats(merged, part);
+  }
+  for (const auto& [name, layout] : whole.layouts) {
+    EXPECT_EQ(merged.layouts[name].files, layout.files) << name;
+    EXPECT_EQ(merged.layouts[name].bytes, layout.bytes) << name;
+  }
+  EXPECT_EQ(merged.hashes, whole.hashes);
+  EXPECT_EQ(merged.unrecognized_files, whole.unrecognized_files);
+  EXPECT_EQ(merged.unrecognized_bytes, whole.unrecognized_bytes);
+  EXPECT_EQ(merged.directories, whole.directories);
+  EXPECT_EQ(merged.empty_directories, whole.empty_directories);
+  EXPECT_EQ(merged.temp_files, 1u);
+  EXPECT_EQ(merged.quarantined_files, 1u);
+  EXPECT_EQ(merged.pinned_hashes, 2u);
+  EXPECT_EQ(merged.oldest_use, whole.oldest_use);
+  EXPECT_EQ(merged.median_use, whole.median_use);
+  EXPECT_EQ(merged.newest_use, whole.newest_use);
+  EXPECT_EQ(merged.use_cells, whole.use_cells);
+}
+
+TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
+  StoreStats a, b;
+  a.hashes = 3;
+  a.oldest_use = 100;
+  a.newest_use = 102;
+  a.use_cells = {{100, 1}, {101, 1}, {102, 1}};
+  b.hashes = 4;
+  b.oldest_use = 96;
+  b.newest_use = 200;
+  b.use_cell_width = 4;
+  b.use_cells = {{96, 2}, {196, 2}};  // coarser: a's cells fold into [100, 104)
+  StoreStats merged;
+  merge_stats(merged, a);
+  EXPECT_EQ(merged.median_use, 101);
+  merge_stats(merged, b);
+  EXPECT_EQ(merged.use_cell_width, 4);
+  EXPECT_EQ(merged.use_cells, (std::map<std::int64_t, std::uint64_t>{{96, 2}, {100, 3}, {196, 2}}));
+  EXPECT_EQ(merged.median_use, 100);  // the 4th of 7 files lies in [100, 104)
+  EXPECT_EQ(merged.oldest_use, 96);
+  EXPECT_EQ(merged.newest_use, 200);
+  EXPECT_EQ(merged.hashes, 7u);
+}
+
+TEST_F(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
+  copy_tree(root(), tmp_ / "whole");
+  Store whole_store(tmp_ / "whole");
+  const MigrateResult whole = migrate(whole_store);
+  Store store(root());
+  MigrateResult sum;
+  for (const auto& r : run_parts<MigrateResult, MigrateOptions>(
+           {}, [&](const MigrateOptions& o) { return migrate(store, o); })) {
+    sum.moved += r.moved;
+    sum.already_in_place += r.already_in_place;
+    sum.duplicates_removed += r.duplicates_removed;
+    sum.unrecognized += r.unrecognized;
+    sum.directories_removed += r.directories_removed;
+    sum.failed += r.failed;
+  }
+  EXPECT_EQ(sum.moved, 133u);  // every i with i % 3 != 0
+  EXPECT_EQ(sum.moved, whole.moved);
+  EXPECT_EQ(sum.already_in_place, whole.already_in_place);
+  EXPECT_EQ(sum.duplicates_removed, 4u);  // 0, 3, 6 and 9 were under both layouts
+  EXPECT_EQ(sum.duplicates_removed, whole.duplicates_removed);
+  EXPECT_EQ(sum.unrecognized, 2u);  // README and ab/junk
+  EXPECT_EQ(sum.directories_removed, whole.directories_removed);
+  EXPECT_EQ(sum.failed, 0u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_TRUE(fs::exists(root() / kV1.lookup(hash_of(i)))) << i;
+    EXPECT_FALSE(fs::exists(root() / kV0.lookup(hash_of(i)))) << i;
+  }
+  EXPECT_TRUE(fs::exists(root() / ".cas-quarantine" / hash_of(999)));
+  EXPECT_TRUE(fs::exists(root() / ".cas-tmp" / "partial"));
+}
+
+TEST_F(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
+  copy_tree(root(), tmp_ / "whole");
+  Store whole_store(tmp_ / "whole");
+  const PurgeResult whole = purge(whole_store);
+  Store store(root());
+  PurgeResult sum;
+  for (const auto& r : run_parts<PurgeResult, OperationOptions>(
+           {}, [&](const OperationOptions& o) { return purge(store, o); })) {
+    sum.files_removed += r.files_removed;
+    sum.directories_removed += r.directories_removed;
+    sum.failed += r.failed;
+  }
+  EXPECT_EQ(sum.files_removed, whole.files_removed);
+  EXPECT_EQ(sum.directories_removed, whole.directories_removed);
+  EXPECT_EQ(sum.failed, 0u);
+  std::set<std::string> left;
+  for (fs::directory_iterator it(root()), end; it != end; ++it) {
+    left.insert(it->path().filename().string());
+  }
+  EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
+}
+
+TEST_F(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
+  Store store(root());
+  VerifyOptions no_reap;
+  no_reap.reap_temp_older_than = std::chrono::seconds(0);
+  const VerifyResult whole = verify(store, no_reap);
+  VerifyResult sum;
+  for (const auto& r : run_parts<VerifyResult, VerifyOptions>(
+           no_reap, [&](const VerifyOptions& o) { return verify(store, o); })) {
+    sum.ok += r.ok;
+    sum.corrupt += r.corrupt;
+    sum.unrecognized += r.unrecognized;
+    sum.bytes += r.bytes;
+  }
+  EXPECT_EQ(sum.ok, whole.ok);
+  EXPECT_EQ(sum.corrupt, 1u);
+  EXPECT_EQ(sum.corrupt, whole.corrupt);
+  EXPECT_EQ(sum.unrecognized, whole.unrecognized);
+  EXPECT_EQ(sum.bytes, whole.bytes);
+}
+
+TEST_F(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
+  Store store(root());
+  OperationOptions only_ab;
+  only_ab.scope = [](std::string_view name) { return name == "ab"; };
+  purge(store, only_ab);
+  EXPECT_FALSE(fs::exists(root() / "ab"));
+  EXPECT_TRUE(fs::exists(root() / "README"));
+  EXPECT_TRUE(fs::exists(root() / ".cas-quarantine" / hash_of(999)));
+  EXPECT_TRUE(fs::exists(root() / kV1.lookup(hash_of(0))) || hash_of(0).starts_with("ab"));
+}
+
+TEST_F(OperationsScopeTest, TrimRefusesAScope) {
+  Store store(root());
+  TrimOptions options;
+  options.max_files = 1;
+  options.scope = [](std::string_view) { return true; };
+  EXPECT_THROW(trim(store, options), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace cas

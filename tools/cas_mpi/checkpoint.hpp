@@ -1,0 +1,45 @@
+// Checkpoint: the file behind --checkpoint FILE. Rank 0 appends one line per finished bucket
+// ("<bucket> <count> <count> ...") and fsyncs it before the bucket counts as done, so a job
+// killed at any instant (a rank dies, the allocation ends) resumes with every bucket that was
+// recorded and redoes only those in flight. Each line holds the bucket's whole counts, so the
+// resumed job's totals add up to an uninterrupted run's. A line cut short by the kill (no
+// newline at its end) is ignored: its bucket is done again.
+//
+// The first line names the job ("cas-mpi checkpoint 1 <job>"): a checkpoint of another
+// command, store or option set is refused rather than mixed in.
+//
+// Thread-safety: one thread (rank 0's scheduler) at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "unique_file.hpp"
+
+namespace cas::mpi {
+
+class Checkpoint {
+ public:
+  // Opens (creating it when missing) the checkpoint at `path` for the job described by `job`
+  // (one line, no newline) and loads the buckets it records. Throws std::runtime_error naming
+  // the path when it cannot be read or written, or was written for another job.
+  Checkpoint(std::string path, const std::string& job);
+
+  // The buckets recorded so far, with their counts.
+  const std::map<std::size_t, std::vector<std::uint64_t>>& done() const { return done_; }
+
+  // Appends the bucket's counts and fsyncs the file. Throws std::runtime_error naming the
+  // path when the write or the fsync fails (the bucket must not count as saved then).
+  void record(std::size_t bucket, const std::vector<std::uint64_t>& counts);
+
+ private:
+  void load(const std::string& text, const std::string& header);
+
+  std::string path_;
+  UniqueFile file_;
+  std::map<std::size_t, std::vector<std::uint64_t>> done_;
+};
+
+}  // namespace cas::mpi

@@ -1,0 +1,202 @@
+#include "job.hpp"
+
+#include <mpi.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "buckets.hpp"
+#include "cas/walker.hpp"
+#include "checkpoint.hpp"
+#include "scheduler.hpp"
+
+namespace cas::mpi {
+namespace {
+
+int g_rank = 0;
+std::atomic<std::uint64_t> g_files_before{0};  // files of this rank's earlier buckets
+
+// CAS_MPI_TEST_KILL="<rank>:<files>": the rank SIGKILLs itself once it has visited that many
+// files, in the middle of a bucket: how the tests kill a rank at an instant they choose.
+std::optional<std::uint64_t> kill_after() {
+  static const std::optional<std::uint64_t> limit = []() -> std::optional<std::uint64_t> {
+    const char* spec = std::getenv("CAS_MPI_TEST_KILL");
+    if (!spec) return std::nullopt;
+    char* colon = nullptr;
+    const long rank = std::strtol(spec, &colon, 10);
+    if (*colon != ':' || rank != g_rank) return std::nullopt;
+    return std::strtoull(colon + 1, nullptr, 10);
+  }();
+  return limit;
+}
+
+// The bytes of regular files in `bucket`: the size pass that orders verify's buckets.
+Tally measure(const std::string& root, unsigned threads, std::size_t bucket) {
+  WalkOptions wo;
+  wo.threads = threads;
+  wo.xdev = true;
+  wo.stat_entries = true;
+  wo.report_directories = true;
+  std::atomic<std::uint64_t> bytes{0};
+  Walker walker(wo);
+  walker.walk(root, [&](const WalkEntry& e) {
+    if (e.depth == 1 && bucket_of(e.name) != bucket) return WalkAction::skip;
+    if (e.st && S_ISREG(e.st->st_mode)) bytes += static_cast<std::uint64_t>(e.st->st_size);
+    return WalkAction::proceed;
+  });
+  Tally t;
+  t.counts = {bytes.load()};
+  return t;
+}
+
+// Rank 0 learns each pending bucket's bytes and returns them largest first. Handing the
+// heaviest out first and the light ones last lets the counter even out the ranks' bytes:
+// whatever a rank is left with at the end is a small bucket (the longest-processing-time rule).
+std::vector<std::size_t> largest_first(const std::vector<std::size_t>& pending,
+                                       const JobOptions& options) {
+  std::vector<std::uint64_t> bytes(kBuckets, 0);
+  std::mutex mu;
+  distribute(
+      pending, [&](std::size_t b) { return measure(options.root, options.threads, b); },
+      [&](std::size_t b, Tally&& t) {
+        std::lock_guard<std::mutex> lock(mu);
+        bytes[b] = t.counts.at(0);
+      });
+  std::vector<std::size_t> order = pending;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return bytes[a] > bytes[b]; });
+  return order;
+}
+
+// What this rank did: buckets, files, bytes, seconds.
+struct RankWork {
+  double buckets = 0, files = 0, bytes = 0, seconds = 0;
+};
+
+void print_per_rank(const std::vector<RankWork>& ranks) {
+  RankWork max, sum;
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    const RankWork& w = ranks[r];
+    std::printf("rank %zu: buckets=%.0f files=%.0f bytes=%.0f seconds=%.3f\n", r, w.buckets,
+                w.files, w.bytes, w.seconds);
+    max = {std::max(max.buckets, w.buckets), std::max(max.files, w.files),
+           std::max(max.bytes, w.bytes), std::max(max.seconds, w.seconds)};
+    sum = {sum.buckets + w.buckets, sum.files + w.files, sum.bytes + w.bytes,
+           sum.seconds + w.seconds};
+  }
+  const double n = static_cast<double>(ranks.size());
+  auto ratio = [n](double m, double s) { return s > 0 ? m * n / s : 1.0; };
+  std::printf("ranks: max/mean files=%.3f bytes=%.3f seconds=%.3f\n", ratio(max.files, sum.files),
+              ratio(max.bytes, sum.bytes), ratio(max.seconds, sum.seconds));
+}
+
+// Every rank's RankWork, on rank 0.
+std::vector<RankWork> gather(const RankWork& mine, int ranks) {
+  std::vector<RankWork> all(static_cast<std::size_t>(g_rank == 0 ? ranks : 0));
+  MPI_Gather(&mine, 4, MPI_DOUBLE, all.data(), 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  return all;
+}
+
+}  // namespace
+
+void prepare(OperationOptions& options, unsigned threads, bool dry_run, std::size_t bucket,
+             Tally& tally) {
+  options.threads = threads;
+  options.dry_run = dry_run;
+  options.scope = bucket_scope(bucket);
+  const auto limit = kill_after();
+  // The final report (always made) carries the run's totals; the tests' kill needs each file.
+  options.progress_interval = limit ? std::chrono::milliseconds(0) : std::chrono::hours(1);
+  options.progress = [&tally, limit](const Progress& p) {
+    tally.files = p.done;
+    tally.bytes = p.bytes;
+    if (limit && g_files_before + p.done >= *limit) ::raise(SIGKILL);
+  };
+}
+
+int run_job(const Job& job, const JobOptions& options) {
+  int ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  // Rank 0 alone reads and writes the checkpoint; what it loads starts the totals.
+  std::unique_ptr<Checkpoint> checkpoint;
+  Tally total;
+  std::vector<std::size_t> pending;
+  int setup_failed = 0;
+  if (g_rank == 0) {
+    try {
+      if (options.checkpoint)
+        checkpoint = std::make_unique<Checkpoint>(*options.checkpoint, job.identity);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
+      setup_failed = 1;
+    }
+    if (checkpoint && !checkpoint->done().empty()) {
+      std::fprintf(stderr, "cas-mpi: %s: resuming from %s: %zu of %zu buckets done\n",
+                   job.command.c_str(), options.checkpoint->c_str(), checkpoint->done().size(),
+                   kBuckets);
+    }
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      if (checkpoint && checkpoint->done().count(b)) {
+        Tally saved;
+        saved.counts = checkpoint->done().at(b);
+        job.fold ? job.fold(total, saved) : add(total, saved, OperationErrors::kMaxErrors);
+      } else {
+        pending.push_back(b);
+      }
+    }
+  }
+  MPI_Bcast(&setup_failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (setup_failed) return 1;
+
+  if (job.balance_by_bytes) pending = largest_first(pending, options);
+  RankWork mine;
+  std::mutex mu;  // rank 0: `done` may run on either thread
+  distribute(
+      pending,
+      [&](std::size_t bucket) {
+        const auto start = std::chrono::steady_clock::now();
+        Tally t = job.run(bucket);
+        g_files_before += t.files;
+        mine.buckets += 1;
+        mine.files += static_cast<double>(t.files);
+        mine.bytes += static_cast<double>(t.bytes);
+        mine.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return t;
+      },
+      [&](std::size_t bucket, Tally&& t) {
+        std::lock_guard<std::mutex> lock(mu);
+        // Recorded before it counts: a bucket in the totals is a bucket in the checkpoint. A
+        // checkpoint that cannot be written ends the job: going on would lose the resume.
+        try {
+          if (checkpoint) checkpoint->record(bucket, t.counts);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
+          MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        job.fold ? job.fold(total, t) : add(total, t, OperationErrors::kMaxErrors);
+      });
+  quiet_barrier();
+  const std::vector<RankWork> per_rank = gather(mine, ranks);
+  int code = 0;
+  if (g_rank == 0) {
+    code = job.finish(total);
+    if (options.stats_per_rank) print_per_rank(per_rank);
+    std::fflush(stdout);
+    std::cout.flush();
+  }
+  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return code;
+}
+
+}  // namespace cas::mpi

@@ -1,0 +1,183 @@
+// cas-mpi: the store-wide commands of `cas` (migrate, purge, gc, sync, verify, stats) run by
+// the ranks of an MPI job, each rank running the store engine on the hash-prefix buckets it
+// takes from one shared counter (scheduler.hpp). Same command line, output and exit codes as
+// `cas`: 0 success, 1 the operation failed or was partial, 2 a usage error. Rank 0 prints;
+// every rank exits with its code. Two options of its own: --checkpoint FILE (resume a killed
+// job: checkpoint.hpp) and --stats-per-rank (files, bytes and seconds per rank).
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "bulk_command.hpp"
+#include "cas/hash.hpp"
+#include "cas/walker.hpp"
+#include "cli.hpp"
+#include "context.hpp"
+#include "diagnostics.hpp"
+#include "jobs.hpp"
+
+#ifndef CAS_VERSION
+#error "CAS_VERSION is the project version; link the cas-cli-common target"
+#endif
+
+namespace cas::cli {
+
+// Declared in tools/cas_cli/cli.hpp, defined by cas's main.cpp, which cas-mpi does not compile.
+const CLI::Validator& algorithm_name_check() {
+  static const CLI::Validator check(
+      [](std::string& name) {
+        try {
+          parse_hash_algorithm(name);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
+  return check;
+}
+
+}  // namespace cas::cli
+
+namespace cas::mpi {
+namespace {
+
+struct Parsed {
+  cli::GlobalOptions global;
+  JobOptions job;
+  std::string checkpoint;
+  CommandArgs args;
+};
+
+// The commands and their options, as `cas` has them.
+void add_commands(CLI::App& app, Parsed& p) {
+  auto bulk = [&](const std::string& name, const std::string& what) {
+    CLI::App* c = app.add_subcommand(name, what);
+    cli::add_bulk_options(c, p.args.bulk);
+    return c;
+  };
+  bulk("migrate", "Move every file under a non-preferred layout to the preferred one");
+  bulk("purge", "Remove everything under the root, keeping the root itself");
+  bulk("gc", "Remove every hash not listed in the --keep files")
+      ->add_option("--keep", p.args.keep_files, "A list of hashes to keep; may be repeated")
+      ->type_name("FILE")
+      ->allow_extra_args(false)
+      ->required();
+  CLI::App* sync = bulk("sync", "Make this store hold every hash of the store at --from");
+  sync->add_option("--from", p.args.from, "The source store's root")->type_name("DIR")->required();
+  sync->add_flag("--delete", p.args.delete_extras, "Also remove hashes the source lacks");
+  CLI::App* verify = app.add_subcommand("verify", "Re-hash every file; report mismatches");
+  verify->add_option("--algo", p.args.algorithm, "Check only names of this algorithm")
+      ->type_name("ALGO")
+      ->check(cli::algorithm_name_check());
+  verify->add_flag("--quarantine", p.args.quarantine, "Move mismatching files to .cas-quarantine/");
+  cli::add_threads_option(verify, p.args.bulk.threads);
+  CLI::App* stats = app.add_subcommand("stats", "Count files and bytes per layout, and more");
+  stats->add_flag("--json", p.args.json, "Print one JSON object instead of text");
+  cli::add_threads_option(stats, p.args.bulk.threads);
+}
+
+void add_globals(CLI::App& app, Parsed& p) {
+  app.add_option("--root", p.global.root, "The store's root directory")
+      ->type_name("DIR")
+      ->required();
+  app.add_option("--layouts", p.global.layouts, "Lookup order of the layouts, the first preferred")
+      ->type_name("LIST")
+      ->capture_default_str();
+  app.add_flag("--read-only", p.global.read_only, "Never change the store");
+  app.add_flag("-q,--quiet", p.global.quiet, "No summary line (errors are still printed)");
+  app.add_option("--checkpoint", p.checkpoint,
+                 "Record finished buckets in FILE; a rerun with the same FILE resumes the job")
+      ->type_name("FILE");
+  app.add_flag("--stats-per-rank", p.job.stats_per_rank,
+               "After the summary, print the buckets, files, bytes and seconds of each rank");
+}
+
+// Walker threads per rank when -j is not given: the walker's default shared by the ranks on
+// this node, so that a node keeps as many operations in flight as one `cas` would (and a
+// bucket's run does not start 64 threads per rank on an oversubscribed node). At least 4.
+unsigned default_threads() {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int local = 1;
+  MPI_Comm_size(node, &local);
+  MPI_Comm_free(&node);
+  return std::max(4u, default_walk_threads() / static_cast<unsigned>(std::max(local, 1)));
+}
+
+// Parses, builds and runs the job; returns the exit code (the same on every rank).
+int run(int argc, char** argv, int rank) {
+  CLI::App app("cas's store-wide commands across the ranks of an MPI job", "cas-mpi");
+  app.set_version_flag("--version", "cas-mpi " CAS_VERSION);
+  app.footer("Exit status: 0 success; 1 the operation failed or was partial; 2 usage error.");
+  app.fallthrough();
+  app.require_subcommand(1);
+  Parsed p;
+  add_globals(app, p);
+  add_commands(app, p);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (rank != 0) return e.get_exit_code() == 0 ? 0 : cli::kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);
+    cli::print_error("usage", e.what());
+    std::cerr << "Run 'cas-mpi --help' for usage.\n";
+    return cli::kExitUsage;
+  }
+  const std::string command = app.get_subcommands().front()->get_name();
+  if (p.args.bulk.threads == 0) p.args.bulk.threads = default_threads();
+  // Every rank checks the arguments (they see the same files); rank 0 speaks for all.
+  int code = 0;
+  std::unique_ptr<cli::Context> context;
+  Job job;
+  try {
+    context = std::make_unique<cli::Context>(p.global);
+    job = make_job(*context, command, p.args);
+  } catch (const cli::UsageError& e) {
+    if (rank == 0) cli::print_error(e.subject(), e.what());
+    code = cli::kExitUsage;
+  } catch (const std::exception& e) {
+    code = rank == 0 ? cli::report(command, "", e) : cli::exit_code_for(e);
+  }
+  int verdict = code;
+  MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (verdict != 0) return verdict;
+  if (code != 0) {
+    std::fprintf(stderr,
+                 "cas: %s: rank %d cannot set up what rank 0 could (is the store on a "
+                 "filesystem every node shares?)\n",
+                 command.c_str(), rank);
+    MPI_Abort(MPI_COMM_WORLD, cli::kExitFailed);
+  }
+  if (!p.checkpoint.empty()) p.job.checkpoint = p.checkpoint;
+  p.job.threads = p.args.bulk.threads;
+  p.job.root = context->store().root().string();
+  return run_job(job, p.job);
+}
+
+}  // namespace
+}  // namespace cas::mpi
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  int code = cas::cli::kExitFailed;
+  try {
+    code = cas::mpi::run(argc, argv, rank);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cas: %s\n", e.what());
+    MPI_Abort(MPI_COMM_WORLD, cas::cli::kExitFailed);
+  }
+  std::cout.flush();
+  MPI_Finalize();
+  return code;
+}
