@@ -10,5 +10,6 @@
 #include "cas/layout.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "cas/remote.hpp"
 #include "cas/store.hpp"
 #include "cas/walker.hpp"
