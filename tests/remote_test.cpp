@@ -1,5 +1,5 @@
-// The remote tier (issue 13). So far only redact_url exists; the HttpRemote tests against a
-// loopback nginx come with src/http_remote.cpp.
+// The remote tier's parts that need no server: redact_url. HttpRemote against a loopback nginx
+// is tests/http_remote_test.cpp.
 #include <gtest/gtest.h>
 
 #include "cas/remote.hpp"

@@ -1,20 +1,26 @@
 // A remote tier: an HTTP object server speaking `HEAD/GET/PUT BASE/cas/<hash>` (the dialect of
 // Bazel's remote cache and bazel-remote; nginx WebDAV serves it in tests).
 //
-// STATUS: the contract of the first slice of issue 13. Only redact_url is implemented
-// (src/remote.cpp); cas::HttpRemote (libcurl, src/http_remote.cpp) is still to be written.
+// cas::HttpRemote is the libcurl client (src/http_remote.cpp); a Store uses a Remote as its
+// second tier through StoreOptions::remote (store.hpp), and cas::push / cas::pull
+// (remote_transfer.hpp) move whole lists of hashes.
 //
-// Every call validates its hashes with cas::validate_hash before any request, so a hostile hash
-// never reaches a URL (InvalidHashError). Outcomes distinguish present, absent (404) and failed
-// (refused connection, timeout, 5xx, truncated body, wrong hash); an error text names the URL
-// without its userinfo (see redact_url) and never includes request headers.
+// Every call checks its hashes before any request: lowercase hex of a known digest length (40,
+// 64 or 128: sha1, sha256, sha512, so that a fetched body can be re-hashed), else
+// InvalidHashError; a hostile hash never reaches a URL. Outcomes distinguish present, absent
+// (404), corrupt (a body that does not hash to its name) and failed (refused connection,
+// timeout, 5xx, a refused PUT, a truncated body, a local I/O error). No call throws for a
+// network or server failure: it is a result. An error text names the method and the URL
+// without its userinfo (see redact_url) and never includes a header or a password.
 //
-// Thread-safety: a Remote is safe to use from several threads at once; each call uses its own
-// curl easy handle(s), and connections are reused through a shared connection cache.
+// Thread-safety: a Remote is safe to use from several threads at once. HttpRemote keeps a pool
+// of curl multi handles (each with its connection cache): a call borrows one, so concurrent
+// calls run in parallel and consecutive calls reuse their connections.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,7 +51,7 @@ struct HttpRemoteOptions {
   std::optional<boost::filesystem::path> ca_file;  // else the system CAs
   std::optional<std::string> header;  // e.g. "Authorization: Bearer ..."; never printed
   bool use_netrc = false;             // credentials from ~/.netrc
-  std::size_t max_in_flight = 16;     // the bulk forms
+  std::size_t max_in_flight = 16;     // the bulk forms (and connections per host)
 };
 
 // The abstract remote.
@@ -73,6 +79,45 @@ class Remote {
       const std::vector<std::string>& hashes,
       const std::vector<boost::filesystem::path>& paths) = 0;
 };
+
+// The libcurl client. `base_url` is "http[s]://[user[:password]@]host[:port][/prefix]"; requests
+// go to base_url + "/cas/" + hash (a trailing '/' of the base is dropped). HTTP/2 is used over
+// TLS when the server offers it (multiplexing the bulk forms over one connection), HTTP/1.1
+// otherwise, with up to max_in_flight persistent connections. Credentials come from the URL's
+// userinfo (basic auth), from options.header, or from ~/.netrc (options.use_netrc).
+class HttpRemote final : public Remote {
+ public:
+  // Throws std::invalid_argument (its message without credentials) when the URL is not http or
+  // https, has no host, has a query or fragment, or when max_in_flight is 0; cas::Error when
+  // cas was built without libcurl. Makes no request.
+  explicit HttpRemote(std::string base_url, HttpRemoteOptions options = {});
+  ~HttpRemote() override;
+  HttpRemote(const HttpRemote&) = delete;
+  HttpRemote& operator=(const HttpRemote&) = delete;
+
+  RemoteResult contains(const std::string& hash) override;
+  RemoteResult fetch(const std::string& hash, int fd) override;
+  RemoteResult upload(const std::string& hash, const boost::filesystem::path& path) override;
+  std::vector<RemoteResult> contains_many(const std::vector<std::string>& hashes) override;
+  std::vector<RemoteResult> fetch_many(const std::vector<std::string>& hashes,
+                                       const std::vector<int>& fds) override;
+  std::vector<RemoteResult> upload_many(const std::vector<std::string>& hashes,
+                                        const std::vector<boost::filesystem::path>& paths) override;
+
+  // The base URL without its userinfo, for messages.
+  const std::string& display_url() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Throws InvalidHashError unless `hash` is lowercase hex of 40, 64 or 128 characters: what
+// every Remote call checks before a request.
+void validate_remote_hash(const std::string& hash);
+
+// "present", "absent", "corrupt" or "failed".
+const char* to_string(RemoteStatus status) noexcept;
 
 // `url` without its userinfo: "https://user:pw@host/x" -> "https://host/x".
 std::string redact_url(const std::string& url);
