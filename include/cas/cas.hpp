@@ -11,5 +11,6 @@
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "cas/remote.hpp"
+#include "cas/remote_transfer.hpp"
 #include "cas/store.hpp"
 #include "cas/walker.hpp"
