@@ -136,9 +136,9 @@ def bench_pull(args, nginx, objects, work):
     contenders = {
         "cas pull -j16": lambda: timed([args.cas, "--root", store, "--remote", nginx.url, "pull",
                                         "-j", "16", "--keep", keep]),
-        "curl --parallel-max 16": lambda: timed(["curl", "-sS", "--fail", "--parallel",
+        "curl --parallel-max 16": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
                                                  "--parallel-max", "16", "-K", config]),
-        "curl sequential": lambda: timed(["curl", "-sS", "--fail", "-K", config]),
+        "curl sequential": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "-K", config]),
     }
     return run_rounds(args, contenders, lambda: (fresh(store), fresh(out)))
 
@@ -157,7 +157,7 @@ def bench_push(args, nginx, objects, work):
     contenders = {
         "cas push -j16": lambda: timed([args.cas, "--root", store, "--remote", nginx.url, "push",
                                         "-j", "16"]),
-        "curl --parallel-max 16 -T": lambda: timed(["curl", "-sS", "--fail", "--parallel",
+        "curl --parallel-max 16 -T": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
                                                     "--parallel-max", "16", "-K", config]),
     }
     return run_rounds(args, contenders, lambda: (nginx.empty(), subprocess.run(["sync"])))

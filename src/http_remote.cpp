@@ -104,7 +104,8 @@ struct HttpRemote::Impl {
     lanes.push_back(std::move(lane));
   }
 
-  void run(std::vector<Transfer>& transfers);
+  // Runs every transfer; on_done (when set) hears of each as it completes.
+  void run(std::vector<Transfer>& transfers, const Remote::FetchDone& on_done = {});
   // Starts transfers[*next...] until max_in_flight run; returns how many run now.
   void start_more(Lane& lane, std::vector<Transfer>& transfers, std::size_t* next,
                   std::size_t* running);
@@ -134,7 +135,7 @@ void HttpRemote::Impl::start_more(Lane& lane, std::vector<Transfer>& transfers, 
   }
 }
 
-void HttpRemote::Impl::run(std::vector<Transfer>& transfers) {
+void HttpRemote::Impl::run(std::vector<Transfer>& transfers, const Remote::FetchDone& on_done) {
   std::unique_ptr<Lane> lane = borrow();
   std::size_t next = 0;
   std::size_t running = 0;
@@ -153,6 +154,7 @@ void HttpRemote::Impl::run(std::vector<Transfer>& transfers) {
       curl_multi_remove_handle(lane->multi, easy);
       lane->idle.push_back(easy);
       --running;
+      if (on_done) on_done(static_cast<std::size_t>(t - transfers.data()), t->result);
     }
     start_more(*lane, transfers, &next, &running);
     if (running > 0) curl_multi_poll(lane->multi, nullptr, 0, 1000, nullptr);
@@ -202,7 +204,8 @@ std::vector<RemoteResult> HttpRemote::contains_many(const std::vector<std::strin
 }
 
 std::vector<RemoteResult> HttpRemote::fetch_many(const std::vector<std::string>& hashes,
-                                                 const std::vector<int>& fds) {
+                                                 const std::vector<int>& fds,
+                                                 const FetchDone& on_done) {
   if (fds.size() != hashes.size()) throw std::invalid_argument("fetch_many: one fd per hash");
   for (const auto& h : hashes) validate_remote_hash(h);
   std::vector<Transfer> transfers(hashes.size());
@@ -211,7 +214,7 @@ std::vector<RemoteResult> HttpRemote::fetch_many(const std::vector<std::string>&
     transfers[i].hash = hashes[i];
     transfers[i].out_fd = fds[i];
   }
-  impl_->run(transfers);
+  impl_->run(transfers, on_done);
   std::vector<RemoteResult> out;
   out.reserve(transfers.size());
   for (auto& t : transfers) out.push_back(std::move(t.result));
@@ -265,7 +268,7 @@ const std::string& HttpRemote::display_url() const {
 }
 std::vector<RemoteResult> HttpRemote::contains_many(const std::vector<std::string>&) { return {}; }
 std::vector<RemoteResult> HttpRemote::fetch_many(const std::vector<std::string>&,
-                                                 const std::vector<int>&) {
+                                                 const std::vector<int>&, const FetchDone&) {
   return {};
 }
 std::vector<RemoteResult> HttpRemote::upload_many(const std::vector<std::string>&,

@@ -2,6 +2,7 @@
 // was published, and the bulk fetch-and-publish behind cas::pull. Every byte fetched lands in a
 // temp file of the store's own temp area and is published by publish_fd, as put's bytes are, but
 // only after the remote has re-hashed it to its name (RemoteStatus::present).
+#include <exception>
 #include <vector>
 
 #include "cas/remote.hpp"
@@ -48,12 +49,21 @@ std::vector<RemoteResult> StoreImpl::fetch_and_publish(Remote& remote,
     temps.emplace_back(*fs_, names.back(), fd);
     fds.push_back(fd);
   }
-  std::vector<RemoteResult> results = remote.fetch_many(hashes, fds);
-  for (std::size_t i = 0; i < hashes.size(); ++i) {
-    if (results[i].status != RemoteStatus::present) continue;  // its guard removes the temp
-    temps[i].release();  // publish_fd owns the descriptor and the temp from here
-    publish_fd(fds[i], names[i], hashes[i], nullptr, durability);
-  }
+  // Each verified file is published as soon as it is complete, while the others are still in
+  // flight: the publishing overlaps the network. What is not present keeps its guard, which
+  // removes the temp.
+  std::exception_ptr error;
+  auto publish = [&](std::size_t i, const RemoteResult& r) {
+    if (r.status != RemoteStatus::present || error) return;
+    try {
+      temps[i].release();  // publish_fd owns the descriptor and the temp from here
+      publish_fd(fds[i], names[i], hashes[i], nullptr, durability);
+    } catch (...) {
+      error = std::current_exception();  // on_done must not throw: rethrown below
+    }
+  };
+  std::vector<RemoteResult> results = remote.fetch_many(hashes, fds, publish);
+  if (error) std::rethrow_exception(error);
   return results;
 }
 

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,8 +74,13 @@ class Remote {
   // The bulk forms, with up to max_in_flight requests in flight; results in input order. Every
   // hash is validated before the first request (InvalidHashError).
   virtual std::vector<RemoteResult> contains_many(const std::vector<std::string>& hashes) = 0;
+  // fetch_many calls `on_done(i, result)`, when given, as soon as hashes[i] is done (from the
+  // calling thread, in completion order, while other requests are in flight): a caller can
+  // publish each file while the rest arrive. on_done must not throw.
+  using FetchDone = std::function<void(std::size_t index, const RemoteResult& result)>;
   virtual std::vector<RemoteResult> fetch_many(const std::vector<std::string>& hashes,
-                                               const std::vector<int>& fds) = 0;
+                                               const std::vector<int>& fds,
+                                               const FetchDone& on_done = {}) = 0;
   virtual std::vector<RemoteResult> upload_many(
       const std::vector<std::string>& hashes,
       const std::vector<boost::filesystem::path>& paths) = 0;
@@ -100,7 +106,8 @@ class HttpRemote final : public Remote {
   RemoteResult upload(const std::string& hash, const boost::filesystem::path& path) override;
   std::vector<RemoteResult> contains_many(const std::vector<std::string>& hashes) override;
   std::vector<RemoteResult> fetch_many(const std::vector<std::string>& hashes,
-                                       const std::vector<int>& fds) override;
+                                       const std::vector<int>& fds,
+                                       const FetchDone& on_done = {}) override;
   std::vector<RemoteResult> upload_many(const std::vector<std::string>& hashes,
                                         const std::vector<boost::filesystem::path>& paths) override;
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 
@@ -24,7 +25,10 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const std::string& name
 cas::HttpRemoteOptions remote_options(const GlobalOptions& options, unsigned max_in_flight) {
   cas::HttpRemoteOptions o;
   if (!options.remote_ca.empty()) o.ca_file = boost::filesystem::path(options.remote_ca);
-  o.use_netrc = true;  // as curl -n: ~/.netrc credentials for the host, when it has some
+  // As curl -n: ~/.netrc credentials for the host, when there is a ~/.netrc (else curl would
+  // look for it again on every request).
+  const char* home = std::getenv("HOME");
+  o.use_netrc = home && ::access((std::string(home) + "/.netrc").c_str(), R_OK) == 0;
   if (!options.remote_header.empty()) o.header = options.remote_header;
   if (max_in_flight > 0) o.max_in_flight = max_in_flight;
   return o;
