@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -91,10 +92,18 @@ http {{
         self.proc.wait()
 
 
+CPU = {}  # contender -> CPU seconds (user + sys) of each run, beside the wall times
+
+
 def timed(cmd):
+    """Wall seconds of cmd; its CPU seconds go to CPU[cmd's contender] via run_rounds."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed.last_cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return wall
 
 
 def fresh(path):
@@ -171,7 +180,9 @@ def run_rounds(args, contenders, reset):
         for name in order:
             reset()
             times[name].append(contenders[name]())
-            print(f"  round {r + 1}: {name}: {times[name][-1]:.2f} s", file=sys.stderr)
+            CPU.setdefault(name, []).append(timed.last_cpu)
+            print(f"  round {r + 1}: {name}: {times[name][-1]:.2f} s "
+                  f"(cpu {timed.last_cpu:.2f} s)", file=sys.stderr)
     return times
 
 
@@ -191,13 +202,16 @@ def report(args, pull, push, miss):
     n, size = args.objects, args.size
     lines = [f"### cas pull / push of {n} objects of {size} bytes, loopback nginx "
              f"(medians of {args.rounds}, min-max)", "",
-             "| operation | contender | time | ratio to cas |", "|---|---|---:|---:|"]
+             "| operation | contender | wall time | ratio to cas | CPU (user+sys) |",
+             "|---|---|---:|---:|---:|"]
     for op, times, cas_name in (("pull", pull, "cas pull -j16"), ("push", push, "cas push -j16")):
         base = statistics.median(times[cas_name])
         for name, values in times.items():
             ratio = statistics.median(values) / base
-            lines.append(f"| {op} | `{name}` | {fmt(values)} | {ratio:.2f}x |")
-    lines += ["", f"### One read-through miss, {size} bytes (medians of {args.miss_count - 1} "
+            cpu = statistics.median(CPU[name])
+            lines.append(f"| {op} | `{name}` | {fmt(values)} | {ratio:.2f}x | {cpu:.2f} s |")
+    lines += ["", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (2 cores).",
+              "", f"### One read-through miss, {size} bytes (medians of {args.miss_count - 1} "
               "objects, µs)", "",
               "| durability | GET alone | local publish (put) | GET + publish | read-through miss |",
               "|---|---:|---:|---:|---:|"]
