@@ -265,6 +265,7 @@ TEST(HttpRemoteTest, BulkFormsKeepInputOrderWithManyInFlight) {
 
 TEST(HttpRemoteTest, HttpsWorksWithTheCaFileAndFailsClearlyWithout) {
   SKIP_WITHOUT_NGINX();
+  if (!test::have_openssl()) GTEST_SKIP() << "no openssl command to make a test certificate";
   NginxServer nginx(/*tls=*/true);
   TempDir tmp;
   const std::string content = "over tls";

@@ -78,6 +78,8 @@ std::string nginx_binary() {
   return {};
 }
 
+bool have_openssl() { return run({"openssl", "version"}).exit_code == 0; }
+
 bool make_test_certificate(const fs::path& dir) {
   RunResult r = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",

@@ -17,6 +17,9 @@ namespace cas::test {
 // The nginx binary, or "" when nginx is not installed (tests then GTEST_SKIP).
 std::string nginx_binary();
 
+// Whether the openssl command is installed (the https tests skip without it).
+bool have_openssl();
+
 // Makes a self-signed certificate for 127.0.0.1 (cert.pem, key.pem in `dir`) with the openssl
 // command. Returns false when it could not.
 bool make_test_certificate(const boost::filesystem::path& dir);

@@ -29,12 +29,13 @@ build_dir="${build_dir:-$src_dir/build}"
 # gnuplot-nox (the benchmark chart), util-linux (runuser, mount), coreutils (sha256sum).
 # The Python module and its tests: pybind11-dev, python3-dev, python3-pytest.
 # The fuzz step of tools/test.sh: clang (its resource directory ships libFuzzer).
-# The remote tier (issue 13): libcurl4-openssl-dev (the HTTP client) and nginx-light (its WebDAV
-# PUT module serves BASE/cas/<hash> to tests/remote_test.cpp on loopback).
+# The remote tier (issue 13): libcurl4-openssl-dev (the HTTP client), nginx-light (its WebDAV
+# PUT module serves BASE/cas/<hash> to the remote tests on loopback), openssl (the tests' https
+# certificate) and curl (bench/remote_bench.py's baseline).
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev fd-find findutils gnuplot-nox util-linux
   coreutils python3 pybind11-dev python3-dev python3-pytest clang
-  libcurl4-openssl-dev nginx-light)
+  libcurl4-openssl-dev nginx-light openssl curl)
 
 missing=()
 for p in "${packages[@]}"; do
