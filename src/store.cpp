@@ -1,4 +1,5 @@
-// Store: construction, lookup with migrate-on-lookup, open, remove and flush. The helpers
+// Store: construction, lookup with migrate-on-lookup (then the remote: store_remote.cpp), open,
+// remove and flush. The helpers
 // behind them are StoreImpl's (src/store_impl.hpp says which file holds what).
 #include "cas/store.hpp"
 
@@ -50,6 +51,11 @@ boost::filesystem::path Store::preferred_path(std::string_view hash) const {
 }
 
 std::optional<boost::filesystem::path> Store::lookup(std::string_view hash) {
+  if (auto found = lookup_local(hash)) return found;
+  return impl_->read_through(hash);
+}
+
+std::optional<boost::filesystem::path> Store::lookup_local(std::string_view hash) {
   detail::StoreImpl& s = *impl_;
   auto layouts = s.layouts_for(hash);
   const std::string preferred_rel = layouts.front()->lookup(hash);

@@ -9,6 +9,7 @@
 //   temp_area.cpp      the temp area: anonymous/named temp files, reaping crashed writers'
 //   store_walk.cpp     Store::walk on the store engine
 //   auto_trim.cpp      automatic trimming (StoreOptions::limits)
+//   store_remote.cpp   the remote tier: read through, write through, fetch-and-publish
 //
 // Thread-safety: as Store's; every member is immutable after construction or atomic.
 #pragma once
@@ -17,6 +18,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +27,7 @@
 #include <boost/filesystem/path.hpp>
 
 #include "auto_trim.hpp"
+#include "cas/remote.hpp"
 #include "cas/store.hpp"
 #include "temp_area.hpp"
 
@@ -82,6 +86,25 @@ class StoreImpl {
   // case (the mode is kept and the copy is durable before the call returns).
   void copy_in(std::string_view hash, const std::string& from, bool moving);
 
+  // --- store_remote.cpp
+  // A local miss of `hash`, asked of the remote (when there is one, the store is writable and
+  // the hash has a known length): returns the path published, or nullopt. Remote failures are
+  // reported; local ones (the temp file, the publish) throw as put's do.
+  std::optional<boost::filesystem::path> read_through(std::string_view hash);
+  // Uploads the file just published at `path` as `hash` to a read-write remote; failures are
+  // reported, never thrown.
+  void write_through(std::string_view hash, const std::string& path) noexcept;
+  // Fetches `hashes` (valid remote hashes) from `remote` into temp files, with the remote's
+  // requests in flight, and publishes each one that arrived verified (present). Returns the
+  // results in order; reports nothing. Throws PermissionError/IoError when a temp file cannot be
+  // made or a file published (the other temps are removed).
+  std::vector<RemoteResult> fetch_and_publish(Remote& remote,
+                                              const std::vector<std::string>& hashes,
+                                              Durability durability);
+  // Counts a failure, keeps its message and calls on_remote_error.
+  void report_remote_error(const std::string& message, bool upload) noexcept;
+  RemoteStats remote_stats() const;
+
   boost::filesystem::path root_;
   std::string root_str_;
   StoreOptions options_;
@@ -97,6 +120,14 @@ class StoreImpl {
   }
 
  private:
+  struct RemoteCounters {
+    std::atomic<std::uint64_t> fetched{0}, misses{0}, fetch_errors{0}, uploaded{0},
+        upload_errors{0};
+    mutable std::mutex mutex;  // guards last_error
+    std::string last_error;
+  };
+  RemoteCounters remote_counters_;
+
   // Gives `fd` the name root/rel, creating missing directories; returns 0 or an errno.
   int link_temp(int fd, const std::string& rel);
   // Removes the file at `rel` if it is still `ours` (late close error), never another's.

@@ -1,5 +1,6 @@
 // Store: insert (move), copy and put — getting the bytes of a source file into the store.
-// Publishing the result is StoreImpl::publish_fd's (store_publish.cpp).
+// Publishing the result is StoreImpl::publish_fd's (store_publish.cpp); uploading it to a remote,
+// write_through's (store_remote.cpp).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -145,6 +146,7 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
     s.copy_in(hash, from, /*moving=*/true);
     err = s.fs_->unlink(from.c_str());
     if (err != 0 && err != ENOENT) throw_errno(err, "unlink", from);
+    s.write_through(hash, s.abs(rel));
     return s.abs(rel);
   }
   if (err != 0) {
@@ -155,6 +157,7 @@ boost::filesystem::path Store::insert(std::string_view hash, const boost::filesy
   if (durability == Durability::full) detail::sync_parent_directory(*s.fs_, s.abs(rel));
   s.remove_other_copies(hash, nullptr, from);
   s.published(static_cast<std::uint64_t>(st.st_size));
+  s.write_through(hash, s.abs(rel));
   return s.abs(rel);
 }
 
@@ -162,7 +165,9 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
   auto layouts = impl_->layouts_for(hash);
   impl_->check_writable("create", hash);
   impl_->copy_in(hash, src.string(), /*moving=*/false);
-  return impl_->abs(layouts.front()->lookup(hash));
+  const std::string published = impl_->abs(layouts.front()->lookup(hash));
+  impl_->write_through(hash, published);
+  return published;
 }
 
 std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorithm) {
@@ -183,6 +188,7 @@ std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorit
   std::string hash = hasher.finish();
   // `st` keeps src alive if it is an old-layout copy of the content: put never touches src.
   s.publish_fd(out, temp, hash, &st, options().durability);
+  s.write_through(hash, s.abs(s.options_.layouts.front()->lookup(hash)));
   return hash;
 }
 

@@ -33,10 +33,13 @@ build_dir="${build_dir:-$src_dir/build}"
 # cas-mpi (store-wide jobs across ranks) and its `mpi` tests: openmpi-bin (mpirun) and
 # libopenmpi-dev (the headers and libmpi that CMake's FindMPI looks for); without them cas-mpi
 # is simply not built.
+# The remote tier: libcurl4-openssl-dev (the HTTP client), nginx-light (its WebDAV PUT module
+# serves BASE/cas/<hash> to the remote tests on loopback), openssl (the tests' https
+# certificate) and curl (bench/remote_bench.py's baseline).
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev fd-find findutils gnuplot-nox util-linux
   coreutils e2fsprogs xfsprogs btrfs-progs python3 pybind11-dev python3-dev python3-pytest clang
-  openmpi-bin libopenmpi-dev)
+  openmpi-bin libopenmpi-dev libcurl4-openssl-dev nginx-light openssl curl)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -10,5 +10,7 @@
 #include "cas/layout.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "cas/remote.hpp"
+#include "cas/remote_transfer.hpp"
 #include "cas/store.hpp"
 #include "cas/walker.hpp"

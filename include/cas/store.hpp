@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <istream>
 #include <memory>
@@ -30,8 +31,11 @@
 
 namespace cas {
 
+class Remote;  // cas/remote.hpp
+
 namespace detail {
 class StoreImpl;
+class RemoteTier;
 }  // namespace detail
 
 // When a published file reaches stable storage.
@@ -50,6 +54,22 @@ struct CacheLimits {
   std::optional<std::chrono::seconds> max_age;  // time since last use (mtime)
   double low_water = 0.9;                       // a trim goes down to this share of a bound
   bool any() const { return max_bytes || max_files || max_age; }
+};
+
+// What a Store may do with its remote (StoreOptions::remote).
+enum class RemoteMode {
+  read_only,   // read through only: nothing is uploaded
+  read_write,  // read through, and upload what insert/copy/put publish (write through)
+};
+
+// What a Store's remote tier has done since the Store was made (Store::remote_stats()).
+struct RemoteStats {
+  std::uint64_t fetched = 0;        // read through: fetched, verified and published
+  std::uint64_t misses = 0;         // read through: the remote does not have it either (404)
+  std::uint64_t fetch_errors = 0;   // read through: failed or corrupt; reported
+  std::uint64_t uploaded = 0;       // write through: stored by the remote
+  std::uint64_t upload_errors = 0;  // write through: refused or failed; reported
+  std::string last_error;           // the latest reported error ("" when none)
 };
 
 struct StoreOptions {
@@ -86,6 +106,25 @@ struct StoreOptions {
   // the first such tenth: call cas::trim to trim at once. The Store's destructor waits for its
   // trim to finish.
   CacheLimits limits{};
+  // A second tier behind this store (cas::HttpRemote: a server shared by many machines), or
+  // nullptr. With one:
+  // - read through: a lookup/open that misses locally fetches the hash from the remote into a
+  //   temp file in root/.cas-tmp, hashing it on the way, and publishes it (as put does) only
+  //   when it hashes to its name. Only hashes of 40, 64 or 128 characters (sha1, sha256,
+  //   sha512) are asked for, and only by a writable store (a read-only store publishes nothing).
+  // - write through (RemoteMode::read_write): insert/copy/put upload what they published, at
+  //   once, before they return (synchronous: no queue, so Store::flush() has nothing to wait
+  //   for; many files at once go faster with cas::push, remote_transfer.hpp).
+  // A remote failure is never an error of the call: a fetch that fails (refused, timeout, 5xx,
+  // truncated, or a body with the wrong hash: nothing is published) is a miss, an upload that
+  // fails leaves the local insert done. Each failure is counted in remote_stats(), kept as its
+  // last_error, and passed to on_remote_error; a 404 is a plain miss (counted, not reported).
+  // Messages name the URL without its credentials.
+  std::shared_ptr<Remote> remote = nullptr;
+  RemoteMode remote_mode = RemoteMode::read_write;
+  // Called with each reported remote error's message, from the thread whose call met it; it
+  // must not throw (what it throws is ignored). Unset: failures are only counted and kept.
+  std::function<void(const std::string& message)> on_remote_error = nullptr;
   // The seam for fault injection in tests; nullptr means FileSystem::posix().
   std::shared_ptr<FileSystem> file_system = nullptr;
 };
@@ -110,20 +149,30 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Returns the absolute path of `hash` under the first layout that has it, or nullopt.
+  // Returns the absolute path of `hash` under the first layout that has it; else, with a
+  // remote (StoreOptions::remote), the path it was published at after a verified fetch from
+  // the remote; else nullopt (a remote failure is a miss: see StoreOptions::remote).
   // If the store is writable and the file is found only under a non-preferred layout, it is
   // first renamed to its preferred path (emptied old directories are removed); if another
   // thread or process migrated it meanwhile, the preferred path is returned. If the OS
   // refuses the migration (EACCES, EPERM, EROFS) the file is returned where it is. A found
   // file is a use: its mtime is set to now when older than StoreOptions::touch_on_use.
-  // Throws InvalidHashError; PermissionError/IoError when a directory cannot be searched.
+  // Throws InvalidHashError; PermissionError/IoError when a directory cannot be searched (or,
+  // reading through, when the temp file cannot be written or published).
   std::optional<boost::filesystem::path> lookup(std::string_view hash);
+
+  // Like lookup, but never asks the remote.
+  std::optional<boost::filesystem::path> lookup_local(std::string_view hash);
+
+  // What the remote tier did so far (all zero without a remote).
+  RemoteStats remote_stats() const;
 
   // The absolute path `hash` has under the preferred layout. No disk access.
   // Throws InvalidHashError.
   boost::filesystem::path preferred_path(std::string_view hash) const;
 
-  // Like lookup, then opens the file: returns a binary input stream, or nullptr when absent.
+  // Like lookup (reading through a remote), then opens the file: returns a binary input
+  // stream, or nullptr when absent.
   // Throws InvalidHashError; PermissionError/IoError when the file cannot be opened;
   // CorruptError (after moving the file to root/.cas-quarantine) with verify_on_open when its
   // content does not hash to its name.
@@ -134,10 +183,11 @@ class Store {
   // old-layout path of the same hash, a temp file inside root, or another filesystem (then it
   // is copied to a temp file in the store keeping its mode, renamed into place, made durable
   // (file and directory fsynced, unless Durability::none) and only then unlinked). The content is
-  // not checked against the hash. Throws InvalidHashError; ReadOnlyError ("create");
-  // InsertionError when `src` does not exist or is not a regular file (nothing is left
-  // behind); CorruptError with verify_on_insert when the content does not match (nothing
-  // published, src untouched); PermissionError/IoError naming the path that failed.
+  // not checked against the hash. With a read-write remote, the published file is then uploaded
+  // (a failure is reported, not thrown: see StoreOptions::remote). Throws InvalidHashError;
+  // ReadOnlyError ("create"); InsertionError when `src` does not exist or is not a regular file
+  // (nothing is left behind); CorruptError with verify_on_insert when the content does not match
+  // (nothing published, src untouched); PermissionError/IoError naming the path that failed.
   boost::filesystem::path insert(std::string_view hash, const boost::filesystem::path& src);
 
   // Like insert, but copies `src` (through a temp file) and never modifies or removes it,
@@ -145,7 +195,8 @@ class Store {
   boost::filesystem::path copy(std::string_view hash, const boost::filesystem::path& src);
 
   // Streams `src` into a temp file inside the store while hashing it, publishes the result
-  // under its hash and returns the hash (lowercase hex). `src` is untouched.
+  // under its hash and returns the hash (lowercase hex). `src` is untouched. Uploaded to a
+  // read-write remote as insert is.
   // Throws ReadOnlyError ("create"); InsertionError when `src` is missing or not a regular
   // file; PermissionError/IoError (ENOSPC included: the temp file is removed).
   std::string put(const boost::filesystem::path& src,
@@ -165,7 +216,8 @@ class Store {
   void walk(const std::function<void(const std::string& hash)>& visit) const;
 
   // Makes every file published so far durable (syncfs of the store's filesystem): the commit
-  // point of Durability::batch. Throws IoError. A no-op when the root does not exist.
+  // point of Durability::batch. Throws IoError. A no-op when the root does not exist. (Uploads
+  // to a remote are synchronous: none is pending when a write returns.)
   void flush();
 
   // Removes files in root/.cas-tmp whose mtime is older than `older_than` (each re-stated just
@@ -185,6 +237,8 @@ class Store {
   const StoreOptions& options() const;
 
  private:
+  friend class detail::RemoteTier;  // cas::push/pull publish fetched files (src/remote_tier.hpp)
+
   // open()'s fast path: the stream of the preferred layout's copy, or nullptr when there is none.
   std::unique_ptr<std::istream> open_preferred(std::string_view hash);
 

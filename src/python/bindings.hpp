@@ -79,6 +79,22 @@ void register_store_reader(py::module_& m);
 void register_store(py::module_& m);
 void register_operations(py::module_& m);
 void register_pins(py::module_& m);
+void register_remote(py::module_& m);  // remote_bindings.cpp
+
+}  // namespace cas::python
+
+namespace cas {
+class Remote;
+class Store;
+}  // namespace cas
+
+namespace cas::python {
+
+// The Store constructor's remote= argument: None, a URL (str) or an HttpRemote. Throws
+// std::invalid_argument (ValueError) for a bad URL.
+std::shared_ptr<Remote> to_remote(const py::object& remote);
+// Store.push, Store.pull and Store.remote_stats (remote_bindings.cpp).
+void def_remote_methods(py::class_<Store, std::shared_ptr<Store>>& store);
 
 }  // namespace cas::python
 

@@ -20,6 +20,7 @@ PYBIND11_MODULE(directory, m) {
   register_pfind(m);
   register_layouts(m);
   register_store_reader(m);
+  register_remote(m);  // before Store: its remote= keyword takes an HttpRemote
   register_store(m);
   register_operations(m);
   register_pins(m);

@@ -66,8 +66,11 @@ std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts,
                                   bool verify_on_insert, double touch_on_use,
                                   const std::optional<py::int_>& max_bytes,
                                   const std::optional<py::int_>& max_files,
-                                  std::optional<double> max_age, double low_water) {
+                                  std::optional<double> max_age, double low_water,
+                                  const py::object& remote, bool remote_read_only) {
   StoreOptions options;
+  options.remote = to_remote(remote);
+  options.remote_mode = remote_read_only ? RemoteMode::read_only : RemoteMode::read_write;
   options.layouts = parse_layouts(layouts);
   options.read_only = read_only;
   options.durability = parse_durability(durability);
@@ -266,6 +269,10 @@ touch_on_use: a lookup/open/read that finds a file whose mtime is older than thi
 now, so mtime is the file's last use for trim (0: never touch; a read-only store never does).
 max_bytes, max_files, max_age: bounds the store keeps itself within as it is written, by
 trimming least-recently-used files down to low_water times a bound (see trim); None: no bound.
+remote (keyword-only): an HttpRemote or a URL, the shared tier: lookup/open/read of a local miss
+fetch from it (verified before anything is published), insert/copy/put upload to it unless
+remote_read_only. A remote failure is a miss (or a local-only write), never an exception:
+counted in remote_stats. push()/pull() move many hashes at once.
 Touches nothing on disk: root is created by the first insert. Safe to share between threads.
 
 Errors: OSError subclasses (with errno and filename) for OS failures; InvalidHashError (also a
@@ -277,7 +284,8 @@ subclasses of directory.Error, for the store's own.)");
            py::arg("verify_on_open") = false, py::arg("verify_on_insert") = false, py::kw_only(),
            py::arg("touch_on_use") = 3600.0, py::arg("max_bytes") = py::none(),
            py::arg("max_files") = py::none(), py::arg("max_age") = py::none(),
-           py::arg("low_water") = 0.9)
+           py::arg("low_water") = 0.9, py::arg("remote") = py::none(),
+           py::arg("remote_read_only") = false)
       .def_property_readonly("root", [](const Store& s) { return fs_decode(s.root().string()); })
       .def_property_readonly("layouts", &layouts_of)
       .def_property_readonly("read_only", &Store::read_only)
@@ -292,6 +300,7 @@ subclasses of directory.Error, for the store's own.)");
            "Makes the store read-only from now on, for every thread.");
   def_reading(store);
   def_writing(store);
+  def_remote_methods(store);
   store.def(
       "walk", &walk, py::arg("visit") = py::none(),
       R"(Every hash in the store, once each (across layouts): without visit, returned as a list; with

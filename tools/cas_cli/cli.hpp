@@ -28,6 +28,10 @@ struct GlobalOptions {
   std::string layouts = "v1,v0";
   bool read_only = false;
   bool quiet = false;
+  std::string remote;             // --remote URL (or CAS_REMOTE): the shared HTTP tier
+  bool remote_read_only = false;  // --remote-read-only: read through, never upload
+  std::string remote_ca;          // --remote-ca FILE: the CA to trust for https
+  std::string remote_header;      // --remote-header (or CAS_REMOTE_HEADER): never printed
 };
 
 // Thrown for a usage error found after parsing (a bad hash list, a missing root, ...); main
@@ -82,10 +86,11 @@ class CommandRegistry {
 const CLI::Validator& algorithm_name_check();
 
 // Each command group adds its subcommands (file_commands.cpp, maintenance_commands.cpp,
-// check_commands.cpp, pin_commands.cpp).
+// check_commands.cpp, pin_commands.cpp, remote_commands.cpp).
 void add_file_commands(CommandRegistry& registry);
 void add_maintenance_commands(CommandRegistry& registry);
 void add_check_commands(CommandRegistry& registry);
 void add_pin_commands(CommandRegistry& registry);
+void add_remote_commands(CommandRegistry& registry);  // push, pull (remote_commands.cpp)
 
 }  // namespace cas::cli

@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 
 #include <boost/filesystem/operations.hpp>
 
 #include "cas/layout.hpp"
+#include "diagnostics.hpp"
 
 namespace cas::cli {
 namespace {
@@ -20,6 +22,27 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const std::string& name
   }
 }
 
+cas::HttpRemoteOptions remote_options(const GlobalOptions& options, unsigned max_in_flight) {
+  cas::HttpRemoteOptions o;
+  if (!options.remote_ca.empty()) o.ca_file = boost::filesystem::path(options.remote_ca);
+  // As curl -n: ~/.netrc credentials for the host, when there is a ~/.netrc (else curl would
+  // look for it again on every request).
+  const char* home = std::getenv("HOME");
+  o.use_netrc = home && ::access((std::string(home) + "/.netrc").c_str(), R_OK) == 0;
+  if (!options.remote_header.empty()) o.header = options.remote_header;
+  if (max_in_flight > 0) o.max_in_flight = max_in_flight;
+  return o;
+}
+
+std::shared_ptr<cas::Remote> make_remote(const GlobalOptions& options, unsigned max_in_flight) {
+  try {
+    return std::make_shared<cas::HttpRemote>(options.remote,
+                                             remote_options(options, max_in_flight));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--remote", e.what());
+  }
+}
+
 }  // namespace
 
 Context::Context(GlobalOptions options) : options_(std::move(options)) {
@@ -27,7 +50,30 @@ Context::Context(GlobalOptions options) : options_(std::move(options)) {
   StoreOptions store_options;
   store_options.read_only = options_.read_only;
   store_options.layouts = parse_layouts(options_.layouts);
+  if (options_.remote.empty() && (!options_.remote_ca.empty() || !options_.remote_header.empty() ||
+                                  options_.remote_read_only)) {
+    throw UsageError("--remote", "--remote-ca, --remote-header and --remote-read-only need it");
+  }
+  if (!options_.remote.empty()) {
+    store_options.remote = make_remote(options_, 0);
+    store_options.remote_mode =
+        options_.remote_read_only ? RemoteMode::read_only : RemoteMode::read_write;
+    store_options.on_remote_error = [](const std::string& why) { print_error("remote", why); };
+  }
   store_ = std::make_unique<Store>(options_.root, std::move(store_options));
+}
+
+std::shared_ptr<Remote> Context::remote(const std::string& command, unsigned max_in_flight) const {
+  if (options_.remote.empty()) {
+    throw UsageError(command, "no remote: give --remote URL (or set CAS_REMOTE)");
+  }
+  return make_remote(options_, max_in_flight);
+}
+
+int Context::with_remote_failures(int code) const {
+  if (code != kExitOk || !store_) return code;
+  const RemoteStats stats = store_->remote_stats();
+  return stats.upload_errors + stats.fetch_errors > 0 ? kExitFailed : code;
 }
 
 bool Context::show_progress() const { return !options_.quiet && ::isatty(STDERR_FILENO) == 1; }

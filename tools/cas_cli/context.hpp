@@ -8,6 +8,7 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include "cas/remote.hpp"
 #include "cas/store.hpp"
 #include "cli.hpp"
 
@@ -15,8 +16,9 @@ namespace cas::cli {
 
 class Context {
  public:
-  // Validates the global options and opens (touching nothing on disk) the store they name.
-  // Throws UsageError for an empty --root or a bad --layouts.
+  // Validates the global options and opens (touching nothing on disk) the store they name,
+  // with the --remote tier when given (its failures are printed as `cas: remote: <why>`).
+  // Throws UsageError for an empty --root, a bad --layouts or a bad --remote URL.
   explicit Context(GlobalOptions options);
 
   const GlobalOptions& options() const { return options_; }
@@ -26,6 +28,14 @@ class Context {
   bool show_progress() const;
 
   cas::Store& store() { return *store_; }
+
+  // A client of --remote with up to `max_in_flight` requests at once (0: the default), for
+  // push and pull. Throws UsageError("<command>", ...) when no --remote was given.
+  std::shared_ptr<cas::Remote> remote(const std::string& command, unsigned max_in_flight) const;
+
+  // `code`, or kExitFailed when it is kExitOk but the store reported a remote failure (a
+  // write through refused: the local write is done, the shared copy is not).
+  int with_remote_failures(int code) const;
 
   // Opens another store with the same layouts (sync's source), read-only so that looking
   // files up in it never migrates them.

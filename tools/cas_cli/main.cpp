@@ -79,6 +79,22 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--read-only", global.read_only,
                "Never change the store (lookups do not migrate; writing commands are refused)");
+  app.add_option("--remote", global.remote,
+                 "A shared HTTP cache, BASE/cas/<hash> (bazel-remote, nginx WebDAV): path and cat "
+                 "read through it, put and insert write through it, push and pull sync with it. "
+                 "Credentials: http://user:password@host/, or ~/.netrc")
+      ->type_name("URL")
+      ->envname("CAS_REMOTE");
+  app.add_flag("--remote-read-only", global.remote_read_only,
+               "Read through the remote, never upload to it");
+  app.add_option("--remote-ca", global.remote_ca,
+                 "The CA certificate (PEM) to trust for an https remote, instead of the system's")
+      ->type_name("FILE");
+  app.add_option("--remote-header", global.remote_header,
+                 "A header sent with every request to the remote, e.g. 'Authorization: Bearer "
+                 "TOKEN' (prefer the environment variable: a command line is visible to others)")
+      ->type_name("HEADER")
+      ->envname("CAS_REMOTE_HEADER");
   app.add_flag("-q,--quiet", global.quiet,
                "No progress bar and no summary line (errors are still printed)");
 
@@ -87,6 +103,7 @@ int run(int argc, char** argv) {
   add_maintenance_commands(registry);
   add_check_commands(registry);
   add_pin_commands(registry);
+  add_remote_commands(registry);
 
   try {
     app.parse(argc, argv);
@@ -120,7 +137,7 @@ int run(int argc, char** argv) {
   }
   try {
     Context context(global);
-    int code = (*action)(context);
+    int code = context.with_remote_failures((*action)(context));
     std::cout.flush();
     if (!std::cout) {
       print_error(name, "cannot write to stdout");

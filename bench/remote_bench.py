@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Remote tier benchmark: cas pull / cas push against curl, on loopback, against one nginx.
+
+Starts its own nginx (Debian nginx-light, WebDAV PUT, access log off) on 127.0.0.1 with a
+configuration in --dir, generates --objects files of --size random bytes named by their sha256,
+and times, round by round with the contenders' order alternating:
+
+  pull   `cas pull -j16 --keep LIST` into an empty store (verifies every body, publishes each
+         through the store's temp area, one syncfs at the end)
+         vs `curl --parallel --parallel-max 16 -K CONFIG` into plain files (verifies nothing)
+         vs one sequential `curl -K CONFIG` process over the same list
+  push   `cas push -j16` of a store holding the objects into an empty server (HEAD each, then
+         PUT the absent ones)
+         vs `curl --parallel --parallel-max 16 -K CONFIG` uploading the same files (-T)
+  miss   one read-through miss (Store::open of a hash only the remote has) beside the GET alone
+         and the local publish alone (bench/remote_miss.cpp, medians per object), with the
+         default durability (fsync per file) and with none
+
+Prints a markdown table of medians (min-max) and ratios; --out FILE also writes it there.
+
+  bench/remote_bench.py --build build --rounds 5 --out bench/results/remote.md
+"""
+import argparse
+import hashlib
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self, work):
+        self.dir = os.path.join(work, "nginx")
+        self.data = os.path.join(self.dir, "data")
+        os.makedirs(os.path.join(self.data, "cas"), exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        d = self.dir
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(f"""{user}daemon off;
+worker_processes auto;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body;
+  proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
+  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+  keepalive_requests 1000000;
+  client_max_body_size 0;
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {self.data};
+    location /cas/ {{ dav_methods PUT; create_full_put_path on; }}
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", d + "/", "-c", d + "/nginx.conf",
+                                      "-e", d + "/error.log"])
+        for _ in range(500):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.01)
+        raise SystemExit("nginx did not start: see " + d + "/error.log")
+
+    def empty(self):
+        shutil.rmtree(os.path.join(self.data, "cas"))
+        os.makedirs(os.path.join(self.data, "cas"))
+
+    def fill(self, objects):
+        for h, path in objects:
+            shutil.copyfile(path, os.path.join(self.data, "cas", h))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait()
+
+
+CPU = {}  # contender -> CPU seconds (user + sys) of each run, beside the wall times
+
+
+def timed(cmd):
+    """Wall seconds of cmd; its CPU seconds go to CPU[cmd's contender] via run_rounds."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed.last_cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return wall
+
+
+def fresh(path):
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    os.makedirs(path)
+    subprocess.run(["sync"], check=True)
+
+
+def make_objects(src, count, size):
+    fresh(src)
+    rng = random.Random(1)
+    objects = []
+    for i in range(count):
+        data = rng.randbytes(size)
+        path = os.path.join(src, str(i))
+        with open(path, "wb") as f:
+            f.write(data)
+        objects.append((hashlib.sha256(data).hexdigest(), path))
+    return objects
+
+
+def fmt(values):
+    return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
+
+
+def bench_pull(args, nginx, objects, work):
+    nginx.empty()
+    nginx.fill(objects)
+    keep = os.path.join(work, "keep.txt")
+    with open(keep, "w") as f:
+        f.writelines(h + "\n" for h, _ in objects)
+    out = os.path.join(work, "curl-out")
+    config = os.path.join(work, "get.curl")
+    with open(config, "w") as f:
+        for h, _ in objects:
+            f.write(f'url = "{nginx.url}/cas/{h}"\noutput = "{out}/{h}"\n')
+    store = os.path.join(work, "pulled")
+    contenders = {
+        "cas pull -j16": lambda: timed([args.cas, "--root", store, "--remote", nginx.url, "pull",
+                                        "-j", "16", "--keep", keep]),
+        "curl --parallel-max 16": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
+                                                 "--parallel-max", "16", "-K", config]),
+        "curl sequential": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "-K", config]),
+    }
+    return run_rounds(args, contenders, lambda: (fresh(store), fresh(out)))
+
+
+def bench_push(args, nginx, objects, work):
+    store = os.path.join(work, "pushing")
+    fresh(store)
+    paths = [p for _, p in objects]
+    for i in range(0, len(paths), 1000):
+        subprocess.run([args.cas, "--root", store, "put"] + paths[i:i + 1000], check=True,
+                       stdout=subprocess.DEVNULL)
+    config = os.path.join(work, "put.curl")
+    with open(config, "w") as f:
+        for h, p in objects:
+            f.write(f'upload-file = "{p}"\nurl = "{nginx.url}/cas/{h}"\n')
+    contenders = {
+        "cas push -j16": lambda: timed([args.cas, "--root", store, "--remote", nginx.url, "push",
+                                        "-j", "16"]),
+        "curl --parallel-max 16 -T": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
+                                                    "--parallel-max", "16", "-K", config]),
+    }
+    return run_rounds(args, contenders, lambda: (nginx.empty(), subprocess.run(["sync"])))
+
+
+def run_rounds(args, contenders, reset):
+    times = {name: [] for name in contenders}
+    names = list(contenders)
+    for r in range(args.rounds):
+        order = names if r % 2 == 0 else names[::-1]
+        for name in order:
+            reset()
+            times[name].append(contenders[name]())
+            CPU.setdefault(name, []).append(timed.last_cpu)
+            print(f"  round {r + 1}: {name}: {times[name][-1]:.2f} s "
+                  f"(cpu {timed.last_cpu:.2f} s)", file=sys.stderr)
+    return times
+
+
+def bench_miss(args, nginx, work):
+    rows = []
+    for durability in ("file", "none"):
+        nginx.empty()
+        out = subprocess.run([args.miss, "--url", nginx.url, "--dir", os.path.join(work, "miss"),
+                              "--count", str(args.miss_count), "--durability", durability],
+                             check=True, capture_output=True, text=True).stdout
+        fields = dict(kv.split("=") for kv in out.split())
+        rows.append((durability, {k: float(v) for k, v in fields.items()}))
+    return rows
+
+
+def report(args, pull, push, miss):
+    n, size = args.objects, args.size
+    lines = [f"### cas pull / push of {n} objects of {size} bytes, loopback nginx "
+             f"(medians of {args.rounds}, min-max)", "",
+             "| operation | contender | wall time | ratio to cas | CPU (user+sys) |",
+             "|---|---|---:|---:|---:|"]
+    for op, times, cas_name in (("pull", pull, "cas pull -j16"), ("push", push, "cas push -j16")):
+        base = statistics.median(times[cas_name])
+        for name, values in times.items():
+            ratio = statistics.median(values) / base
+            cpu = statistics.median(CPU[name])
+            lines.append(f"| {op} | `{name}` | {fmt(values)} | {ratio:.2f}x | {cpu:.2f} s |")
+    lines += ["", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (2 cores).",
+              "", f"### One read-through miss, {size} bytes (medians of {args.miss_count - 1} "
+              "objects, µs)", "",
+              "| durability | GET alone | local publish (put) | GET + publish | read-through miss |",
+              "|---|---:|---:|---:|---:|"]
+    for durability, f in miss:
+        lines.append(f"| {durability} | {f['get']:.0f} | {f['publish']:.0f} | "
+                     f"{f['get'] + f['publish']:.0f} | {f['read_through']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--build", default="build")
+    p.add_argument("--dir", default="/var/tmp/cas-remote-bench")
+    p.add_argument("--objects", type=int, default=10000)
+    p.add_argument("--size", type=int, default=4096)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--miss-count", type=int, default=300)
+    p.add_argument("--only", choices=("pull", "push", "miss"))
+    p.add_argument("--out")
+    args = p.parse_args()
+    args.cas = os.path.join(args.build, "tools", "cas")
+    args.miss = os.path.join(args.build, "bench", "cas-remote-miss")
+    fresh(args.dir)
+    nginx = Nginx(args.dir)
+    try:
+        objects = make_objects(os.path.join(args.dir, "src"), args.objects, args.size)
+        pull = bench_pull(args, nginx, objects, args.dir) if args.only in (None, "pull") else {}
+        push = bench_push(args, nginx, objects, args.dir) if args.only in (None, "push") else {}
+        miss = bench_miss(args, nginx, args.dir) if args.only in (None, "miss") else []
+    finally:
+        nginx.stop()
+    if args.only:
+        print(pull, push, miss)
+        return
+    text = report(args, pull, push, miss)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    shutil.rmtree(args.dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+// Test helpers for the remote tier: a real nginx on 127.0.0.1 (WebDAV PUT) started from a
+// configuration in a temp directory on a free port, and raw sockets that misbehave on purpose.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include <boost/filesystem/path.hpp>
+
+#include "test_util.hpp"
+
+namespace cas::test {
+
+// The nginx binary, or "" when nginx is not installed (tests then GTEST_SKIP).
+std::string nginx_binary();
+
+// Whether the openssl command is installed (the https tests skip without it).
+bool have_openssl();
+
+// Makes a self-signed certificate for 127.0.0.1 (cert.pem, key.pem in `dir`) with the openssl
+// command. Returns false when it could not.
+bool make_test_certificate(const boost::filesystem::path& dir);
+
+// nginx serving `data_dir()` as BASE/cas/<hash> with PUT, and these bases besides:
+//   /fail   every request answers 500
+//   /ro     GET/HEAD of the same files, PUT refused with 403
+//   /nodav  GET/HEAD of the same files, PUT refused with 405 (no dav_methods)
+// Started in the constructor (throws std::runtime_error when it does not come up), stopped in
+// the destructor. With `tls`, it speaks https (HTTP/2 too) with make_test_certificate's pair,
+// and cert_file() is the CA to trust.
+class NginxServer {
+ public:
+  explicit NginxServer(bool tls = false);
+  ~NginxServer();
+  NginxServer(const NginxServer&) = delete;
+  NginxServer& operator=(const NginxServer&) = delete;
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:<port>" (or https), without a trailing '/'.
+  std::string url() const;
+  // The directory behind BASE/cas/: data_dir() / "cas" / <hash> is an object.
+  boost::filesystem::path data_dir() const { return dir_ / "data"; }
+  boost::filesystem::path cert_file() const { return dir_.path() / "cert.pem"; }
+  // The access log (one line per request: method, URI, status).
+  std::string access_log() const;
+  // Whether the access log has `needle`, waiting up to 2 s: nginx logs a request after it has
+  // answered it, so the client may look first.
+  bool logged(const std::string& needle) const;
+
+ private:
+  bool start_once();
+  TempDir dir_;
+  bool tls_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// A port nothing listens on (bound, then closed).
+int unused_port();
+
+// A listening socket on 127.0.0.1 that never accepts: connects succeed (the kernel's backlog),
+// requests are never answered. Closed on destruction.
+class SilentListener {
+ public:
+  SilentListener();
+  ~SilentListener();
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// Answers every connection with `response` (raw bytes: status line, headers, body) after
+// reading the request, then closes it: a body shorter than its Content-Length is a truncated
+// transfer.
+class RawHttpServer {
+ public:
+  explicit RawHttpServer(std::string response);
+  ~RawHttpServer();
+  int port() const { return port_; }
+
+ private:
+  void serve();
+  std::string response_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace cas::test

@@ -1,0 +1,132 @@
+"""The remote tier from Python: Store(root, remote=...) reads and writes through a real nginx
+(WebDAV PUT) started on loopback for the test, and Store.push / Store.pull."""
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+import directory
+from directory import HttpRemote, Store
+
+NGINX = next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)),
+             None)
+pytestmark = pytest.mark.skipif(NGINX is None,
+                                reason="nginx is not installed (Debian: nginx-light)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    """An nginx serving tmp_path/data as BASE/cas/<hash> with PUT; yields (url, data_dir)."""
+    data = tmp_path / "data"
+    (data / "cas").mkdir(parents=True)
+    port = free_port()
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    d = str(tmp_path)
+    (tmp_path / "nginx.conf").write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n"
+        f"events {{ worker_connections 256; }}\nhttp {{\n access_log off;\n"
+        f" client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n"
+        f" fastcgi_temp_path {d}/fcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n"
+        f" server {{\n  listen 127.0.0.1:{port};\n  root {data};\n"
+        f"  location /cas/ {{ dav_methods PUT; create_full_put_path on; }}\n"
+        f"  location /ro/ {{ alias {data}/; limit_except GET HEAD {{ deny all; }} }}\n }}\n}}\n")
+    proc = subprocess.Popen([NGINX, "-p", d + "/", "-c", str(tmp_path / "nginx.conf"),
+                             "-e", d + "/error.log"])
+    try:
+        for _ in range(500):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}", data
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait()
+
+
+def test_two_stores_share_one_server(nginx, tmp_path):
+    url, data = nginx
+    a = Store(tmp_path / "a", remote=url)
+    b = Store(tmp_path / "b", remote=HttpRemote(url, connect_timeout=2))
+    src = tmp_path / "src"
+    src.write_bytes(b"shared")
+    for algorithm in ("sha1", "sha256", "sha512"):
+        h = a.put(src, algorithm)
+        assert (data / "cas" / h).read_bytes() == b"shared"
+        assert b.read(h) == b"shared"
+        assert h in b
+    assert a.remote_stats.uploaded == 3
+    assert b.remote_stats.fetched == 3
+
+
+def test_corrupt_body_is_a_miss_and_counted(nginx, tmp_path):
+    url, data = nginx
+    h = hashlib.sha256(b"real").hexdigest()
+    (data / "cas" / h).write_bytes(b"fake")
+    store = Store(tmp_path / "s", remote=url)
+    assert store.lookup(h) is None
+    assert not os.path.exists(store.preferred_path(h))
+    stats = store.remote_stats
+    assert stats.fetch_errors == 1
+    assert url + "/cas/" + h in stats.last_error
+
+
+def test_refused_upload_keeps_local_copy_and_hides_credentials(nginx, tmp_path):
+    url, _ = nginx
+    secret = url.replace("http://", "http://eve:s3cret-pw@") + "/ro"
+    store = Store(tmp_path / "s", remote=secret)
+    src = tmp_path / "src"
+    src.write_bytes(b"x")
+    h = store.put(src)
+    assert store.lookup(h) is not None
+    stats = store.remote_stats
+    assert stats.upload_errors == 1
+    assert "HTTP 403" in stats.last_error
+    assert "s3cret" not in stats.last_error and "eve" not in stats.last_error
+
+
+def test_read_only_remote_uploads_nothing(nginx, tmp_path):
+    url, data = nginx
+    store = Store(tmp_path / "s", remote=url, remote_read_only=True)
+    src = tmp_path / "src"
+    src.write_bytes(b"local")
+    h = store.put(src)
+    assert not (data / "cas" / h).exists()
+
+
+def test_push_and_pull(nginx, tmp_path):
+    url, _ = nginx
+    a = Store(tmp_path / "a")
+    hashes = []
+    for i in range(20):
+        src = tmp_path / f"f{i}"
+        src.write_bytes(b"object %d" % i)
+        hashes.append(a.put(src))
+    remote = HttpRemote(url, max_in_flight=4)
+    assert a.push(remote=remote, dry_run=True).uploaded == 20
+    pushed = a.push(remote=remote)
+    assert (pushed.checked, pushed.uploaded, pushed.failed) == (20, 20, 0)
+    assert a.push(remote=remote).already_present == 20
+    b = Store(tmp_path / "b", remote=remote)
+    missing = hashlib.sha256(b"missing").hexdigest()
+    pulled = b.pull(hashes + [missing])
+    assert (pulled.fetched, pulled.missing, pulled.failed) == (20, 1, 0)
+    assert all(b.lookup(h) for h in hashes)
+    with pytest.raises(directory.InvalidHashError):
+        b.pull(["../etc/passwd"])
+    with pytest.raises(ValueError):
+        Store(tmp_path / "c").push()
+    with pytest.raises(ValueError):
+        HttpRemote("ftp://host/")

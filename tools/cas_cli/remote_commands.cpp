@@ -1,0 +1,118 @@
+// The commands of the remote tier: push (upload what the remote lacks) and pull (fetch listed
+// hashes). Both need --remote; the transfers are cas::push and cas::pull, with -j requests in
+// flight.
+#include <iostream>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "cas/remote.hpp"
+#include "cas/remote_transfer.hpp"
+#include "cli.hpp"
+#include "context.hpp"
+#include "diagnostics.hpp"
+#include "hash_list.hpp"
+#include "output.hpp"
+
+namespace cas::cli {
+namespace {
+
+constexpr unsigned kDefaultInFlight = 16;
+
+struct PushArgs {
+  unsigned jobs = kDefaultInFlight;
+  bool dry_run = false;
+};
+
+struct PullArgs {
+  unsigned jobs = kDefaultInFlight;
+  std::vector<std::string> hashes;
+  std::vector<std::string> keep_files;
+};
+
+// Prints the summary (unless --quiet) and returns the exit code: 1 when `failed`.
+int finish(Context& context, const std::string& summary, bool failed) {
+  if (!context.quiet()) std::cout << summary << '\n';
+  return failed ? kExitFailed : kExitOk;
+}
+
+int run_push(Context& context, const PushArgs& args) {
+  auto remote = context.remote("push", args.jobs);
+  PushOptions options;
+  options.dry_run = args.dry_run;
+  options.on_error = [](const std::string& why) { print_error("push", why); };
+  const PushResult r = push(context.store(), *remote, options);
+  const std::string summary = summary_line("push",
+                                           {{"checked", r.checked},
+                                            {"uploaded", r.uploaded},
+                                            {"already_present", r.already_present},
+                                            {"bytes", r.bytes},
+                                            {"failed", r.failed}},
+                                           args.dry_run);
+  return finish(context, summary, r.failed > 0);
+}
+
+int run_pull(Context& context, const PullArgs& args) {
+  context.require_writable("pull");
+  auto remote = context.remote("pull", args.jobs);
+  if (args.hashes.empty() && args.keep_files.empty()) {
+    throw UsageError("pull", "give the hashes to fetch, or --keep FILE");
+  }
+  // Every hash is checked before the first request: a usage error fetches nothing.
+  std::vector<std::string> hashes = args.hashes;
+  std::unordered_set<std::string> listed;
+  for (const auto& file : args.keep_files) read_hash_list_file(file, listed);
+  hashes.insert(hashes.end(), listed.begin(), listed.end());
+  for (const auto& hash : hashes) validate_remote_hash(hash);
+  PullOptions options;
+  // One syncfs at the end instead of an fsync per object; the command returns once it is done.
+  options.durability = Durability::batch;
+  options.on_error = [](const std::string& why) { print_error("pull", why); };
+  const PullResult r = pull(context.store(), *remote, hashes, options);
+  const std::string summary = summary_line("pull", {{"fetched", r.fetched},
+                                                    {"already_present", r.already_present},
+                                                    {"missing", r.missing},
+                                                    {"corrupt", r.corrupt},
+                                                    {"bytes", r.bytes},
+                                                    {"failed", r.failed}});
+  return finish(context, summary, r.missing + r.corrupt + r.failed > 0);
+}
+
+void add_jobs_option(CLI::App* command, unsigned& jobs) {
+  command->add_option("-j,--jobs", jobs, "Requests in flight at once")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
+}
+
+}  // namespace
+
+void add_remote_commands(CommandRegistry& registry) {
+  auto [push_command, push_args] = registry.add(
+      "push",
+      "Upload every hash of the store that the --remote does not have (asked with many "
+      "requests in flight); prints 'push: checked=N uploaded=N already_present=N bytes=N "
+      "failed=N'",
+      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL).", run_push);
+  add_jobs_option(push_command, push_args->jobs);
+  push_command->add_flag("-n,--dry-run", push_args->dry_run,
+                         "Only ask: count what would be uploaded");
+
+  auto [pull_command, pull_args] = registry.add(
+      "pull",
+      "Fetch the listed hashes the store does not have from the --remote, each verified "
+      "before it is stored; prints 'pull: fetched=N already_present=N missing=N corrupt=N "
+      "bytes=N failed=N'",
+      "0 every hash is in the store; 1 a hash is missing on the remote, corrupt or failed; 2 "
+      "usage error (no --remote, a bad URL or hash, an unreadable list).",
+      run_pull);
+  add_jobs_option(pull_command, pull_args->jobs);
+  pull_command->add_option("HASH", pull_args->hashes, "Hashes to fetch (sha1, sha256, sha512)");
+  pull_command
+      ->add_option("--keep", pull_args->keep_files,
+                   "A list of hashes to fetch, as gc --keep reads it ('-': stdin); may be repeated")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+}
+
+}  // namespace cas::cli
