@@ -126,6 +126,11 @@ bool fit_together(const Config& cfg, const Layouts& layouts, std::uint64_t size)
     need.bytes += f.bytes;
   }
   auto have = bench::available(cfg.bench_dir);
+  if (!cfg.make_fs.empty() && cfg.make_fs != "tmpfs") {
+    // A sparse image promises more than its disk may hold once others write there too: the
+    // stores must fit on the image's own filesystem as well (a full one fails the loop device).
+    have.bytes = std::min(have.bytes, bench::available(cfg.fs_image_dir).bytes);
+  }
   return need.inodes <= have.inodes * 95 / 100 && need.bytes <= have.bytes * 95 / 100;
 }
 
