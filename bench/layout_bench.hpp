@@ -34,7 +34,8 @@ struct Footprint {
 Footprint footprint(const Layout& layout, std::uint64_t files, std::size_t file_size,
                     const std::string& fs_type = "");
 
-// Free inodes and bytes (for an unprivileged user) of the filesystem holding `dir`.
+// Free inodes and bytes (for an unprivileged user) of the filesystem holding `dir`; a
+// filesystem without an inode count (btrfs) reports a practically unlimited number.
 Footprint available(const std::string& dir);
 
 // The directory of the cached store for (layout, size) under bench_dir.
