@@ -24,11 +24,6 @@ using test::read_file;
 using test::TempDir;
 using test::write_file;
 
-#define SKIP_WITHOUT_NGINX()                         \
-  if (test::nginx_binary().empty())                  \
-  GTEST_SKIP() << "nginx is not installed (Debian: " \
-                  "nginx-light); the remote tests need it"
-
 // Fetches `hash` into a fresh file; returns the result and, in *body, what was written.
 RemoteResult fetch_to_file(Remote& remote, const std::string& hash, const fs::path& file,
                            std::string* body = nullptr) {
@@ -48,7 +43,7 @@ HttpRemoteOptions quick_options() {
 }
 
 TEST(HttpRemoteTest, UploadThenContainsAndFetchRoundTripForEveryAlgorithm) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   HttpRemote remote(nginx.url());
@@ -71,7 +66,7 @@ TEST(HttpRemoteTest, UploadThenContainsAndFetchRoundTripForEveryAlgorithm) {
 }
 
 TEST(HttpRemoteTest, AbsentObjectIsAbsentNotAnError) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   HttpRemote remote(nginx.url() + "/");  // a trailing slash is dropped
@@ -84,7 +79,7 @@ TEST(HttpRemoteTest, AbsentObjectIsAbsentNotAnError) {
 }
 
 TEST(HttpRemoteTest, BodyWithWrongContentIsCorruptAndNamesTheUrl) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   const std::string hash = hash_bytes("the real content", HashAlgorithm::sha256);
@@ -97,7 +92,7 @@ TEST(HttpRemoteTest, BodyWithWrongContentIsCorruptAndNamesTheUrl) {
 }
 
 TEST(HttpRemoteTest, ServerErrorIsAFailureNamingTheStatus) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   HttpRemote remote(nginx.url() + "/fail");
@@ -112,7 +107,7 @@ TEST(HttpRemoteTest, ServerErrorIsAFailureNamingTheStatus) {
 }
 
 TEST(HttpRemoteTest, RefusedUploadsFailWith403And405) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   const std::string hash = hash_bytes("refused", HashAlgorithm::sha256);
@@ -161,7 +156,7 @@ TEST(HttpRemoteTest, TruncatedBodyIsAFailureAndNotContent) {
 }
 
 TEST(HttpRemoteTest, HostileHashesThrowBeforeAnyRequest) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   write_file(tmp / "src", "x");
@@ -198,7 +193,7 @@ TEST(HttpRemoteTest, BadBaseUrlsAreRejectedWithoutTheirCredentials) {
 }
 
 TEST(HttpRemoteTest, CredentialsNeverAppearInMessages) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   write_file(tmp / "src", "x");
@@ -225,7 +220,7 @@ TEST(HttpRemoteTest, CredentialsNeverAppearInMessages) {
 }
 
 TEST(HttpRemoteTest, BulkFormsKeepInputOrderWithManyInFlight) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   HttpRemoteOptions o;
@@ -264,7 +259,7 @@ TEST(HttpRemoteTest, BulkFormsKeepInputOrderWithManyInFlight) {
 }
 
 TEST(HttpRemoteTest, HttpsWorksWithTheCaFileAndFailsClearlyWithout) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   if (!test::have_openssl()) GTEST_SKIP() << "no openssl command to make a test certificate";
   NginxServer nginx(/*tls=*/true);
   TempDir tmp;

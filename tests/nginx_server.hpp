@@ -17,6 +17,11 @@ namespace cas::test {
 // The nginx binary, or "" when nginx is not installed (tests then GTEST_SKIP).
 std::string nginx_binary();
 
+// Skips the current test, saying why, when nginx is not installed.
+#define CAS_SKIP_WITHOUT_NGINX()           \
+  if (::cas::test::nginx_binary().empty()) \
+  GTEST_SKIP() << "nginx is not installed (Debian: nginx-light); the remote tests need it"
+
 // Whether the openssl command is installed (the https tests skip without it).
 bool have_openssl();
 

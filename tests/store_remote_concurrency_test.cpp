@@ -24,7 +24,7 @@ using test::TempDir;
 using test::write_file;
 
 TEST(StoreRemoteConcurrencyTest, ThreadsReadingAndWritingThroughOneStoreGetVerifiedContent) {
-  if (test::nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed (nginx-light)";
+  CAS_SKIP_WITHOUT_NGINX();
   test::NginxServer nginx;
   TempDir tmp;
   constexpr int kObjects = 40;

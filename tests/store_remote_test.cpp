@@ -24,11 +24,6 @@ using test::read_file;
 using test::TempDir;
 using test::write_file;
 
-#define SKIP_WITHOUT_NGINX()                         \
-  if (test::nginx_binary().empty())                  \
-  GTEST_SKIP() << "nginx is not installed (Debian: " \
-                  "nginx-light); the remote tests need it"
-
 std::shared_ptr<Remote> http(const std::string& url) {
   HttpRemoteOptions o;
   o.connect_timeout_ms = 2000;
@@ -56,7 +51,7 @@ std::size_t temp_files(const Store& store) {
 }
 
 TEST(StoreRemoteTest, TwoStoresOnTwoRootsShareOneServerForEveryAlgorithm) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   std::vector<std::string> reported;
@@ -82,7 +77,7 @@ TEST(StoreRemoteTest, TwoStoresOnTwoRootsShareOneServerForEveryAlgorithm) {
 }
 
 TEST(StoreRemoteTest, InsertAndCopyWriteThroughAndLookupReadsThrough) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   std::vector<std::string> reported;
@@ -101,7 +96,7 @@ TEST(StoreRemoteTest, InsertAndCopyWriteThroughAndLookupReadsThrough) {
 }
 
 TEST(StoreRemoteTest, BodyWithWrongContentIsNeverPublishedAndIsReported) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   const std::string hash = hash_bytes("the real thing", HashAlgorithm::sha256);
@@ -121,7 +116,7 @@ TEST(StoreRemoteTest, BodyWithWrongContentIsNeverPublishedAndIsReported) {
 }
 
 TEST(StoreRemoteTest, AbsentOnTheRemoteIsAPlainMissNotAnError) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   std::vector<std::string> reported;
@@ -134,7 +129,7 @@ TEST(StoreRemoteTest, AbsentOnTheRemoteIsAPlainMissNotAnError) {
 
 // Each broken server: a miss, within the configured timeouts, reported, nothing published.
 TEST(StoreRemoteTest, EveryServerFailureIsAReportedMissThatPublishesNothing) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   test::SilentListener silent;
   test::RawHttpServer truncating("HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\nshort");
@@ -177,7 +172,7 @@ TEST(StoreRemoteTest, ALocalHitNeverAsksTheRemoteEvenWhenItIsDown) {
 }
 
 TEST(StoreRemoteTest, RefusedUploadLeavesTheLocalInsertDoneAndIsReported) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   for (const auto& [base, status] : std::vector<std::pair<std::string, std::string>>{
            {"/ro", "HTTP 403"}, {"/nodav", "HTTP 405"}}) {
@@ -198,7 +193,7 @@ TEST(StoreRemoteTest, RefusedUploadLeavesTheLocalInsertDoneAndIsReported) {
 }
 
 TEST(StoreRemoteTest, ReadOnlyRemoteModeUploadsNothing) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   std::vector<std::string> reported;
@@ -211,7 +206,7 @@ TEST(StoreRemoteTest, ReadOnlyRemoteModeUploadsNothing) {
 }
 
 TEST(StoreRemoteTest, CredentialsNeverAppearInReportedErrors) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   std::vector<std::string> reported;
@@ -229,7 +224,7 @@ TEST(StoreRemoteTest, CredentialsNeverAppearInReportedErrors) {
 }
 
 TEST(StoreRemoteTest, HostileAndUnverifiableHashesNeverReachTheServer) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   std::vector<std::string> reported;
@@ -251,7 +246,7 @@ TEST(StoreRemoteTest, HostileAndUnverifiableHashesNeverReachTheServer) {
 }
 
 TEST(StoreRemoteTest, PushUploadsWhatTheRemoteLacksAndPullFetchesIt) {
-  SKIP_WITHOUT_NGINX();
+  CAS_SKIP_WITHOUT_NGINX();
   NginxServer nginx;
   TempDir tmp;
   auto remote = http(nginx.url());

@@ -29,9 +29,7 @@ class CasCliRemoteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!kCas) GTEST_SKIP() << "CAS_CLI is not defined: the cas tool is not built";
-    if (test::nginx_binary().empty()) {
-      GTEST_SKIP() << "nginx is not installed (Debian: nginx-light); the remote tests need it";
-    }
+    CAS_SKIP_WITHOUT_NGINX();
     nginx_ = std::make_unique<test::NginxServer>();
   }
 
@@ -177,7 +175,7 @@ TEST_F(CasCliRemoteTest, UsageErrorsExitTwoAndRequestNothing) {
 
 TEST(CasCliRemoteTlsTest, HttpsWorksWithRemoteCaAndFailsClearlyWithout) {
   if (!kCas) GTEST_SKIP() << "CAS_CLI is not defined: the cas tool is not built";
-  if (test::nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed (nginx-light)";
+  CAS_SKIP_WITHOUT_NGINX();
   if (!test::have_openssl()) GTEST_SKIP() << "no openssl command to make a test certificate";
   test::NginxServer nginx(/*tls=*/true);
   TempDir dir;
