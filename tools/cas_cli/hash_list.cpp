@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string_view>
 
 #include "cas/errors.hpp"
+#include "cas/hash.hpp"
 #include "cas/layout.hpp"
 #include "cli.hpp"
 
@@ -63,6 +65,21 @@ void read_hash_list_file(const std::string& path, std::unordered_set<std::string
     throw UsageError(path, "is a directory");
   }
   read_hash_list(file, path, out);
+}
+
+// Shared by cas and cas-mpi (which compiles this file but not cas's main.cpp).
+const CLI::Validator& algorithm_name_check() {
+  static const CLI::Validator check(
+      [](std::string& name) {
+        try {
+          parse_hash_algorithm(name);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
+  return check;
 }
 
 }  // namespace cas::cli

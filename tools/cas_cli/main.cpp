@@ -41,20 +41,6 @@ const Action* CommandRegistry::parsed(std::string* name) const {
   return nullptr;
 }
 
-const CLI::Validator& algorithm_name_check() {
-  static const CLI::Validator check(
-      [](std::string& name) {
-        try {
-          parse_hash_algorithm(name);
-          return std::string();
-        } catch (const std::invalid_argument& e) {
-          return std::string(e.what());
-        }
-      },
-      "");
-  return check;
-}
-
 namespace {
 
 int run(int argc, char** argv) {

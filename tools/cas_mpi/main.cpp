@@ -27,25 +27,6 @@
 #error "CAS_VERSION is the project version; link the cas-cli-common target"
 #endif
 
-namespace cas::cli {
-
-// Declared in tools/cas_cli/cli.hpp, defined by cas's main.cpp, which cas-mpi does not compile.
-const CLI::Validator& algorithm_name_check() {
-  static const CLI::Validator check(
-      [](std::string& name) {
-        try {
-          parse_hash_algorithm(name);
-          return std::string();
-        } catch (const std::invalid_argument& e) {
-          return std::string(e.what());
-        }
-      },
-      "");
-  return check;
-}
-
-}  // namespace cas::cli
-
 namespace cas::mpi {
 namespace {
 
