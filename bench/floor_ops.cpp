@@ -26,18 +26,25 @@ std::string placed_path(const Store& store, const std::string& hash) {
   return store.root().string() + "/" + store.options().layouts.front()->lookup(hash);
 }
 
-// Renames the prepared sources into place (their buckets created first); returns the paths.
-std::vector<std::string> place(Store& store,
-                               const std::vector<std::pair<std::string, std::string>>& items) {
+using Items = std::vector<std::pair<std::string, std::string>>;  // hash, source
+
+// The destination of each prepared source, its bucket created (untimed: the floor is the
+// rename into an existing bucket).
+std::vector<std::string> destinations(const Store& store, const Items& items) {
   std::vector<std::string> paths;
-  for (const auto& [hash, src] : items) {
-    paths.push_back(placed_path(store, hash));
+  for (const auto& item : items) {
+    paths.push_back(placed_path(store, item.first));
     boost::filesystem::create_directories(boost::filesystem::path(paths.back()).parent_path());
-    if (::rename(src.c_str(), paths.back().c_str()) != 0) {
-      throw IoError(errno, "rename", paths.back());
-    }
   }
   return paths;
+}
+
+void rename_all(const Items& items, const std::vector<std::string>& paths) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (::rename(items[i].second.c_str(), paths[i].c_str()) != 0) {
+      throw IoError(errno, "rename", paths[i]);
+    }
+  }
 }
 
 void unlink_all(const std::vector<std::string>& paths) {
@@ -51,17 +58,9 @@ void unlink_all(const std::vector<std::string>& paths) {
 OpTiming floor_insert(Store& store, std::uint64_t size, std::uint64_t count,
                       std::size_t file_size) {
   auto items = prepare_sources(store, kFloorBase + size, count, file_size);
-  std::vector<std::string> paths;
-  for (const auto& item : items) {
-    paths.push_back(placed_path(store, item.first));
-    boost::filesystem::create_directories(boost::filesystem::path(paths.back()).parent_path());
-  }
+  auto paths = destinations(store, items);
   auto t0 = Clock::now();
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (::rename(items[i].second.c_str(), paths[i].c_str()) != 0) {
-      throw IoError(errno, "rename", paths[i]);
-    }
-  }
+  rename_all(items, paths);
   auto t1 = Clock::now();
   // The Store's remove also prunes the buckets this created; the floor's store must end equal.
   for (const auto& item : items) store.remove(item.first);
@@ -70,7 +69,9 @@ OpTiming floor_insert(Store& store, std::uint64_t size, std::uint64_t count,
 
 OpTiming floor_remove(Store& store, std::uint64_t size, std::uint64_t count,
                       std::size_t file_size) {
-  auto paths = place(store, prepare_sources(store, kFloorBase + size, count, file_size));
+  auto items = prepare_sources(store, kFloorBase + size, count, file_size);
+  auto paths = destinations(store, items);
+  rename_all(items, paths);
   ::sync();  // as time_remove: no write-back of the placements during the timed unlinks
   auto t0 = Clock::now();
   unlink_all(paths);
