@@ -53,7 +53,9 @@ std::string FanoutLayout::directory_of(std::string_view hash) const {
 
 std::string FanoutLayout::lookup(std::string_view hash) const {
   validate_hash(hash, prefix_);
-  std::string rel = directory_of(hash);
+  std::string rel;
+  rel.reserve(prefix_ + widths_.size() + hash.size());  // one allocation, not two
+  rel.append(directory_of(hash));  // short enough for the small-string buffer: no allocation
   rel += '/';
   rel.append(hash);
   return rel;

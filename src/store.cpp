@@ -108,7 +108,7 @@ std::unique_ptr<std::istream> Store::open(std::string_view hash) {
 
 std::unique_ptr<std::istream> Store::open_preferred(std::string_view hash) {
   detail::StoreImpl& s = *impl_;
-  const std::string path = s.abs(s.layouts_for(hash).front()->lookup(hash));
+  const std::string path = s.abs(s.preferred_layout(hash).lookup(hash));
   int fd = -1;
   int err = s.fs_->open(path.c_str(), O_RDONLY | O_NOCTTY, 0, &fd);
   if (err == ENOENT || err == ENOTDIR) return nullptr;

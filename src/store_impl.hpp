@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/filesystem/path.hpp>
 
 #include "auto_trim.hpp"
@@ -40,9 +41,12 @@ class StoreImpl {
   // --- store_paths.cpp
   // The root joined with a root-relative path.
   std::string abs(std::string_view rel) const;
+  // The preferred layout, after checking that it accepts `hash` (throws InvalidHashError).
+  const Layout& preferred_layout(std::string_view hash) const;
   // The layouts that can hold `hash` (the first is the preferred one). Throws
-  // InvalidHashError when the preferred layout rejects it.
-  std::vector<const Layout*> layouts_for(std::string_view hash) const;
+  // InvalidHashError when the preferred layout rejects it. Inline storage: this runs on every
+  // operation, and a heap vector was a measurable part of an open (cas-bench's open_hit).
+  boost::container::small_vector<const Layout*, 4> layouts_for(std::string_view hash) const;
   // Throws ReadOnlyError(operation, hash) on a read-only store.
   void check_writable(const char* operation, std::string_view hash) const;
   // Whether something is at `path` (lstat, into *st when given). Throws for errors other

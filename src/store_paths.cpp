@@ -54,17 +54,25 @@ StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
 }
 
 std::string StoreImpl::abs(std::string_view rel) const {
-  std::string out = root_str_;
+  std::string out;
+  out.reserve(root_str_.size() + 1 + rel.size());  // one allocation per path
+  out.append(root_str_);
   if (out != "/") out += '/';
   out.append(rel);
   return out;
 }
 
-std::vector<const Layout*> StoreImpl::layouts_for(std::string_view hash) const {
+const Layout& StoreImpl::preferred_layout(std::string_view hash) const {
+  validate_hash(hash, options_.layouts.front()->min_hash_length());
+  return *options_.layouts.front();
+}
+
+boost::container::small_vector<const Layout*, 4> StoreImpl::layouts_for(
+    std::string_view hash) const {
   // The preferred layout decides validity; a later layout whose prefix is longer than the
   // hash simply cannot hold it.
-  validate_hash(hash, options_.layouts.front()->min_hash_length());
-  std::vector<const Layout*> out;
+  preferred_layout(hash);
+  boost::container::small_vector<const Layout*, 4> out;
   for (const auto& layout : options_.layouts) {
     if (hash.size() >= layout->min_hash_length()) out.push_back(layout.get());
   }
