@@ -1,0 +1,70 @@
+"""Measuring helpers shared by the store-wide benchmark scripts: cold caches, device counters
+from /proc/diskstats, and one timed run of a command with its CPU and I/O."""
+import os
+import statistics
+import subprocess
+import time
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def drop_caches():
+    """sync, then drop the page cache; False when not root (the run is then NOT cold)."""
+    sh(["sync"])
+    if os.geteuid() != 0:
+        return False
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+    return True
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def device_of(path):
+    """(major, minor) of the block device holding `path`; for a partition or loop device this
+    is the device whose counters the run moves."""
+    st = os.stat(path)
+    return os.major(st.st_dev), os.minor(st.st_dev)
+
+
+def disk_counters(device):
+    """Completed reads, writes and discards of `device` (0 for fields the kernel lacks)."""
+    with open("/proc/diskstats") as f:
+        for line in f:
+            x = line.split()
+            if (int(x[0]), int(x[1])) == device:
+                return {"reads": int(x[3]), "writes": int(x[7]),
+                        "discards": int(x[14]) if len(x) > 14 else 0}
+    return {"reads": 0, "writes": 0, "discards": 0}
+
+
+def run_measured(cmd, device, shell=False, sync_after=True, capture=False):
+    """Runs cmd (then `sync` when sync_after) and returns wall seconds, user+sys CPU seconds of
+    cmd and its children, and the device's reads/writes/discards during the run (and stdout
+    when capture). Raises on a non-zero exit."""
+    before = disk_counters(device)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, shell=shell, text=True,
+                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+    out = proc.stdout.read() if capture else None
+    _, status, usage = os.wait4(proc.pid, 0)
+    if sync_after:
+        sh(["sync"])
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed with status {os.waitstatus_to_exitcode(status)}")
+    after = disk_counters(device)
+    run = {"s": wall, "cpu": usage.ru_utime + usage.ru_stime}
+    run.update({k: after[k] - before[k] for k in before})
+    if capture:
+        run["out"] = out
+    return run
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)

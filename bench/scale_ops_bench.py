@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Store-wide operations at scale: walk, verify, trim, purge and migrate of V0 and V1 stores of
+1M+ files, each side by side with the tool people use for it today, cold cache.
+
+For every size and layout (stores made by cas-populate: file i holds a 100-byte payload and
+is named by its sha256), under --dir on the filesystem being measured:
+
+  walk     pfind                 vs  fdfind -uu --type f  and  find ! -type d
+  verify   cas verify            vs  xargs -0 -P<cores> sha256sum over a list of the same files
+                                     (made beforehand: sha256sum is not charged for the walk)
+  trim     cas trim to half      vs  find -printf | sort -n | head | cut | xargs rm -f
+           the bytes                 (the oldest half; files get random mtimes over 30 days; each
+                                     run on a `cp -al` copy of one master store)
+  purge    cas purge             vs  rm -rf                 (a fresh store for every run)
+  migrate  cas migrate (V0 only) vs  cas-ips-migrate: the IPS method, one thread, walk then
+                                     rename each file (a fresh V0 store for every run)
+
+Every run is cold (`sync; echo 3 > /proc/sys/vm/drop_caches` first; root), is timed up to and
+including a `sync`, and records user+sys CPU and the device's completed reads, writes and
+discards (/proc/diskstats): CPU near cores × wall says CPU-bound, reads/s near the device's
+IOPS says I/O-bound. Contenders alternate, their order rotating each round; medians are
+reported. Before the timed rounds each contender's result is checked once (files listed,
+left, migrated). Results are written to --out after every operation.
+
+  bench/scale_ops_bench.py --build build --sizes 1000000 --rounds 3 \\
+      --out bench/results/store-ops/ext4-1M.md
+
+--make-fs ext4|xfs (root) runs on a filesystem made for the run instead: a sparse image of
+--fs-size in --fs-image-dir, loop-mounted at --dir and removed at the end, made as cas-bench
+makes it (ext4: no journal, `inline_data`, 256-byte inodes, --fs-inodes inodes, mounted
+`discard`; xfs: mkfs defaults). Stores of 10M files need it: a V0 store of 10M files takes
+20M inodes, more than this machine's / has free.
+"""
+import argparse
+import atexit
+import datetime
+import os
+import platform
+import random
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+from benchlib import drop_caches, device_of, load, median_of, run_measured, sh
+
+DAYS = 30
+
+
+def count_files(path):
+    return sum(len(files) for _, _, files in os.walk(path))
+
+
+def populate(args, path, layout, files):
+    if os.path.exists(path):
+        sh(["rm", "-rf", path])
+    sh([args.populate, "--layout", layout, "--files", str(files), "--size", "100",
+        "--threads", "16", path], stdout=subprocess.DEVNULL)
+    sh(["sync"])
+
+
+def set_random_mtimes(path, seed):
+    rng = random.Random(seed)
+    now = time.time_ns()
+    for dirpath, _, files in os.walk(path):
+        for name in sorted(files):
+            t = now - rng.randrange(DAYS * 86400 * 10**9)
+            os.utime(os.path.join(dirpath, name), ns=(t, t))
+
+
+def compare(args, title, contenders, prepare, check):
+    """contenders: [(label, make(path) -> (cmd, shell))]. prepare(label) -> path readied for
+    one run; check(label, path) raises if that run's result is wrong (round 1 only)."""
+    runs = {label: [] for label, _ in contenders}
+    loads = [load().split()[0]]
+    for r in range(args.rounds):
+        order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
+        for label, make in order:
+            path = prepare(label)
+            args.cold &= not args.warm and drop_caches()
+            cmd, shell = make(path)
+            run = run_measured(cmd, args.device, shell=shell)
+            runs[label].append(run)
+            print(f"  {title}, round {r + 1}: {label}: {run['s']:.2f} s, cpu {run['cpu']:.2f} s, "
+                  f"reads {run['reads']}, discards {run['discards']}", file=sys.stderr)
+            if r == 0:
+                check(label, path)
+    loads.append(load().split()[0])
+    args.tables.append((title, runs, contenders[0][0], loads))
+    write_report(args)
+
+
+def walk_and_verify(args, files, layout, size):
+    store = os.path.join(args.dir, f"ro-{layout}-{files}")
+    populate(args, store, layout, files)
+    listfile = store + ".list"
+    with open(listfile, "wb") as f:
+        for dirpath, _, names in os.walk(store):
+            for n in names:
+                f.write(os.fsencode(os.path.join(dirpath, n)) + b"\0")
+    if "walk" in args.ops:
+        walkers = [("pfind", lambda p: ([args.pfind, p], False)),
+                   ("fd -uu", lambda p: (["fdfind", "-uu", "--type", "f", ".", p], False)),
+                   ("find", lambda p: (["find", p, "!", "-type", "d"], False))]
+        for label, make in walkers:  # each lists every file (untimed, warm)
+            cmd, _ = make(store)
+            n = subprocess.run(cmd, check=True, capture_output=True).stdout.count(b"\n")
+            if n != files:
+                raise RuntimeError(f"{label} listed {n} of {files} files")
+        compare(args, f"walk, {size}", walkers, lambda _: store, lambda *_: None)
+    if "verify" in args.ops:
+        sha = f"xargs -0 -P{args.cores} -n 2000 sha256sum < {shlex.quote(listfile)}"
+        verifiers = [("cas verify", lambda p: ([args.cas, "--root", p, "--quiet", "verify"], False)),
+                     (f"xargs -P{args.cores} sha256sum", lambda p: (sha, True))]
+        compare(args, f"verify, {size}", verifiers, lambda _: store, lambda *_: None)
+    sh(["rm", "-rf", store, listfile])
+
+
+def trim(args, files, layout, size):
+    master = os.path.join(args.dir, f"master-{layout}-{files}")
+    populate(args, master, layout, files)
+    set_random_mtimes(master, seed=files)
+    sh(["sync"])
+    run = os.path.join(args.dir, "trim-run")
+    remove = files - files // 2
+    shell = (f"find {{p}} -type f -printf '%T@ %s %p\\n' | sort -n | head -n {remove}"
+             " | cut -d' ' -f3- | xargs -d '\\n' rm -f")
+    trimmers = [("cas trim", lambda p: ([args.cas, "--root", p, "--quiet", "trim", "--max-size",
+                                         str(files // 2 * 100), "--low-water", "100"], False)),
+                ("find | sort | rm", lambda p: (shell.format(p=shlex.quote(p)), True))]
+
+    def prepare(_):
+        if os.path.exists(run):
+            sh(["rm", "-rf", run])
+        sh(["cp", "-al", master, run])
+        return run
+
+    def check(label, p):
+        if count_files(p) != files // 2:
+            raise RuntimeError(f"{label} left {count_files(p)} files, not {files // 2}")
+
+    compare(args, f"trim to half, {size}", trimmers, prepare, check)
+    sh(["rm", "-rf", master, run])
+
+
+def destructive(args, files, layout, size, op):
+    path = os.path.join(args.dir, f"{op}-run")
+    cas = lambda *a: (lambda p: ([args.cas, "--root", p, "--quiet", *a], False))
+    if op == "purge":
+        contenders = [("cas purge", cas("purge")), ("rm -rf", lambda p: (["rm", "-rf", p], False))]
+        want = 0
+    else:
+        contenders = [("cas migrate", cas("migrate")), ("IPS method", lambda p: ([args.ips, p], False))]
+        want = files
+
+    def prepare(_):
+        populate(args, path, layout, files)
+        return path
+
+    def check(label, p):
+        left = count_files(p) if os.path.exists(p) else 0
+        if left != want:
+            raise RuntimeError(f"{label} left {left} files, not {want}")
+        if op == "migrate":
+            deep = [d for d, _, fs in os.walk(p) if fs and d.count("/") != p.count("/") + 1]
+            if deep:
+                raise RuntimeError(f"{label} left files outside V1 buckets, e.g. in {deep[0]}")
+
+    compare(args, f"{op}, {size}", contenders, prepare, check)
+    sh(["rm", "-rf", path])
+
+
+def make_fs(args):
+    """Makes, mounts at args.dir, and arranges to remove, the --make-fs filesystem."""
+    image = os.path.join(args.fs_image_dir, f"cas-scale-ops-{os.getpid()}.img")
+    sh(["truncate", "-s", args.fs_size, image])
+    atexit.register(lambda: os.path.exists(image) and os.remove(image))
+    if args.make_fs == "ext4":
+        sh(["mkfs.ext4", "-q", "-F", "-I", "256", "-O", "^has_journal,inline_data", "-N",
+            str(args.fs_inodes), "-E", "lazy_itable_init=1,nodiscard", image])
+        options = "loop,discard"
+    else:
+        sh(["mkfs.xfs", "-q", "-f", image])
+        options = "loop"
+    os.makedirs(args.dir, exist_ok=True)
+    sh(["mount", "-o", options, image, args.dir])
+    atexit.register(lambda: subprocess.run(["umount", args.dir]))
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # atexit runs on SystemExit, not on a signal
+        signal.signal(sig, lambda *_, s=sig: sys.exit(128 + s))
+    args.fs_note = f" (made for this run: {args.make_fs} on a sparse {args.fs_size} image, " \
+                   f"mounted `{options}`)"
+
+
+def write_report(args):
+    lines = [f"# Store-wide operations at scale, {args.started:%Y-%m-%d %H:%M} UTC", "",
+             f"- machine: {args.machine}", f"- filesystem: {args.fs}",
+             f"- command: `{args.command}`",
+             f"- {args.rounds} rounds, contenders alternating; every run "
+             + ("cold (page cache dropped before it)" if args.cold else "NOT cold (--warm, or not root)")
+             + " and timed up to and including `sync`; medians", ""]
+    lines += ["| operation | contender | wall s, median (min–max) | ÷ first | CPU s | CPU/wall "
+              "| device reads | reads/s | discards | load (1 min) before → after |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for title, runs, ref, loads in args.tables:
+        ref_s = median_of(runs[ref], "s")
+        for label, rs in runs.items():
+            s, cpu = median_of(rs, "s"), median_of(rs, "cpu")
+            walls = [r["s"] for r in rs]
+            name = label.replace("|", "\\|")
+            lines.append(f"| {title} | {name} | {s:.2f} ({min(walls):.2f}–{max(walls):.2f}) "
+                         f"| {s / ref_s:.2f}× | {cpu:.2f} | {cpu / s:.2f} "
+                         f"| {median_of(rs, 'reads'):.0f} | {median_of(rs, 'reads') / s:.0f} "
+                         f"| {median_of(rs, 'discards'):.0f} | {loads[0]} → {loads[1]} |")
+    elapsed = time.time() - args.t0
+    lines += ["", f"Run time so far: {elapsed / 60:.0f} min."]
+    text = "\n".join(lines) + "\n"
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write(text)
+    else:
+        print(text)
+
+
+def describe(args):
+    with open("/proc/meminfo") as f:
+        mem = f.readline().split()[1]
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    args.machine = f"{args.cores} CPUs ({cpu}), {mem} kB RAM, Linux {platform.release()}"
+    fs = subprocess.run(["findmnt", "-no", "FSTYPE,SOURCE,OPTIONS", "-T", args.dir],
+                        capture_output=True, text=True).stdout.strip()
+    args.fs = f"{args.dir}: {fs}{args.fs_note}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    ap.add_argument("--build", default="build", help="cas build directory (default: build)")
+    ap.add_argument("--dir", default="/var/tmp/cas-scale-ops",
+                    help="scratch directory on the filesystem to measure (default: %(default)s)")
+    ap.add_argument("--sizes", default="1000000", help="store sizes, comma-separated (default: 1M)")
+    ap.add_argument("--layouts", default="v0,v1", help="v0, v1 or both (default: both)")
+    ap.add_argument("--ops", default="walk,verify,trim,purge,migrate",
+                    help="which operations (default: all)")
+    ap.add_argument("--rounds", type=int, default=3, help="runs per contender (default 3)")
+    ap.add_argument("--make-fs", choices=["ext4", "xfs"], help="run on a scratch filesystem (root)")
+    ap.add_argument("--fs-size", default="60G", help="its image's size (default: %(default)s)")
+    ap.add_argument("--fs-inodes", type=int, default=24_000_000,
+                    help="inodes of a --make-fs ext4 (default: %(default)s)")
+    ap.add_argument("--fs-image-dir", default="/var/tmp", help="where the image lives")
+    ap.add_argument("--warm", action="store_true",
+                    help="do not drop the page cache (a smoke test; the report says NOT cold)")
+    ap.add_argument("--out", help="markdown file for the results (default: stdout at the end)")
+    args = ap.parse_args()
+    args.ops = set(args.ops.split(","))
+    args.cas = os.path.join(args.build, "tools", "cas")
+    args.pfind = os.path.join(args.build, "tools", "pfind")
+    args.populate = os.path.join(args.build, "bench", "cas-populate")
+    args.ips = os.path.join(args.build, "bench", "cas-ips-migrate")
+    args.cores = os.cpu_count() or 1
+    args.cold, args.tables, args.t0 = True, [], time.time()
+    args.started = datetime.datetime.utcnow()
+    args.command = " ".join(shlex.quote(a) for a in sys.argv)
+    args.fs_note = ""
+    if args.make_fs:
+        make_fs(args)
+    os.makedirs(args.dir, exist_ok=True)
+    args.device = device_of(args.dir)
+    describe(args)
+    for files in (int(s) for s in args.sizes.split(",")):
+        for layout in args.layouts.split(","):
+            size = f"{layout.upper()} " + (f"{files // 10**6}M" if files >= 10**6 else f"{files // 1000}k")
+            if args.ops & {"walk", "verify"}:
+                walk_and_verify(args, files, layout, size)
+            if "trim" in args.ops:
+                trim(args, files, layout, size)
+            if "purge" in args.ops:
+                destructive(args, files, layout, size, "purge")
+            if "migrate" in args.ops and layout == "v0":
+                destructive(args, files, layout, size, "migrate")
+    write_report(args)
+
+
+if __name__ == "__main__":
+    main()
