@@ -4,9 +4,10 @@
 // CSV and a PNG chart (gnuplot) into --out.
 //
 // Layouts are measured side by side: each size runs `--rounds` rounds, alternating the order of
-// the layouts (and of each operation and its floor) between rounds, and reports the median
-// round. When the filesystem cannot hold every layout's store of a size at once, the layouts
-// of that size are built and measured in turn instead, each store removed before the next.
+// the layouts between rounds, and reports the median round; within a round each operation and
+// its floor run in the order cas, floor, floor, cas (with_floor). When the filesystem cannot hold
+// every layout's store of a size at once, the layouts of that size are built and measured in turn
+// instead, each store removed before the next.
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -42,22 +43,31 @@ using bench::Results;
 namespace {
 
 using Measurements = std::map<std::string, Cell>;
-using Timed = std::function<bench::OpTiming()>;
+// One measurement; `rep` (0 or 1) tells the two runs of a contender in a round apart.
+using Timed = std::function<bench::OpTiming(unsigned rep)>;
 
 double elapsed(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Times `op` and its floor, the floor first on odd rounds, into out[name] and out[name_floor].
-void with_floor(Measurements& out, const std::string& name, unsigned round, const Timed& op,
-                const Timed& floor) {
-  auto record = [&](const std::string& key, const Timed& f) {
-    auto t = f();
-    out[key] = {t.us_per_op, t.ops, t.reads_per_op};
-  };
-  if (round % 2) record(name + "_floor", floor);
-  record(name, op);
-  if (round % 2 == 0) record(name + "_floor", floor);
+// The mean of two runs of one contender.
+Cell mean_of(const bench::OpTiming& a, const bench::OpTiming& b) {
+  double reads =
+      a.reads_per_op >= 0 && b.reads_per_op >= 0 ? (a.reads_per_op + b.reads_per_op) / 2 : -1;
+  return {(a.us_per_op + b.us_per_op) / 2, a.ops + b.ops, reads};
+}
+
+// Times `op` and its floor in the order op, floor, floor, op and records each one's mean into
+// out[name] and out[name_floor]. Of two measurements in a row the second can pay for what the
+// first left behind (metadata the filesystem logs or writes back), so every round balances the
+// order: alternating it from round to round let the median of 3 rounds take one order twice.
+void with_floor(Measurements& out, const std::string& name, const Timed& op, const Timed& floor) {
+  auto op1 = op(0);
+  auto floor1 = floor(0);
+  auto floor2 = floor(1);
+  auto op2 = op(1);
+  out[name] = mean_of(op1, op2);
+  out[name + "_floor"] = mean_of(floor1, floor2);
 }
 
 // The random opens (hit and miss) of one (layout, size, round), each beside its floor; `drop`
@@ -70,11 +80,16 @@ void measure_opens(const Config& cfg, cas::Store& store, std::uint64_t size, uns
   for (bool hit : {true, false}) {
     const std::string name =
         std::string(hit ? "open_hit" : "open_miss") + (drop && !cfg.cold ? "_cold" : "");
-    const std::uint32_t seed = (hit ? 1000 : 2000) + round;
+    // Different files for every run: a file read before is cheaper (its atime is fresh).
+    const std::uint32_t seed = (hit ? 1000 : 2000) + 10 * round;
     with_floor(
-        out, name, round,
-        [&] { return bench::time_random_open(store, size, n, fsz, hit, drop, seed); },
-        [&] { return bench::floor_random_open(store, size, n, fsz, hit, drop, seed + 500); });
+        out, name,
+        [&](unsigned rep) {
+          return bench::time_random_open(store, size, n, fsz, hit, drop, seed + rep);
+        },
+        [&](unsigned rep) {
+          return bench::floor_random_open(store, size, n, fsz, hit, drop, seed + 50000 + rep);
+        });
   }
 }
 
@@ -102,15 +117,15 @@ Measurements measure(const Config& cfg, const std::shared_ptr<const cas::Layout>
   const auto fsz = cfg.file_size;
   cold();
   with_floor(
-      out, "insert", round, [&] { return bench::time_insert(fast, size, n, fsz); },
-      [&] { return bench::floor_insert(fast, size, n, fsz); });
+      out, "insert", [&](unsigned) { return bench::time_insert(fast, size, n, fsz); },
+      [&](unsigned) { return bench::floor_insert(fast, size, n, fsz); });
   timed("insert_fsync", cas::Durability::file, cfg.fsync_ops);
   timed("insert_full", cas::Durability::full, cfg.fsync_ops);
   timed("insert_batch", cas::Durability::batch, n);
   cold();
   with_floor(
-      out, "remove", round, [&] { return bench::time_remove(fast, size, n, fsz); },
-      [&] { return bench::floor_remove(fast, size, n, fsz); });
+      out, "remove", [&](unsigned) { return bench::time_remove(fast, size, n, fsz); },
+      [&](unsigned) { return bench::floor_remove(fast, size, n, fsz); });
   measure_opens(cfg, fast, size, round, cfg.cold, out);
   return out;
 }
