@@ -46,7 +46,7 @@ void check_options(const Store& store, const TrimOptions& options) {
   if (!(options.low_water > 0 && options.low_water <= 1)) {
     throw std::invalid_argument("trim: the low-water mark must be in (0, 1]");
   }
-  if (options.scope) {
+  if (options.scope || options.sub_scope) {
     // A least-recently-used cutoff is store-wide: trimming a part by its own oldest files
     // would remove files that a whole-store trim keeps.
     throw std::invalid_argument("trim: cannot be limited to a scope (part of the store)");

@@ -1,5 +1,7 @@
 // OperationOptions::scope: store-wide operations run on parts of a store (the seam cas-mpi
 // splits jobs with) add up to one run over the whole store.
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <set>
 #include <string>
@@ -33,12 +35,30 @@ int part_of(std::string_view name) {
   return 0;
 }
 
-// Runs `op` once per part and returns the results.
+// Split finer (OperationOptions::sub_scope, as cas-mpi cuts a bucket): part 0 is every
+// non-hex top-level name; parts 1 to 4 share every hex top-level directory by the hash digit
+// after the prefix (h[2]: a v1 file name's third character, a v0 subdirectory's first), and
+// part 1 owns the top-level entries themselves.
+int sub_part_of(std::string_view top, std::string_view name) {
+  const bool whole_hash = name.size() > 8 && name.substr(0, top.size()) == top;
+  const char digit = whole_hash ? name[top.size()] : name.empty() ? '0' : name[0];
+  return 1 + (std::isxdigit(digit) ? std::stoi(std::string(1, digit), nullptr, 16) % 4 : 0);
+}
+
+// Runs `op` once per part and returns the results; `fine`: the parts of sub_part_of.
 template <typename Result, typename Options>
-std::vector<Result> run_parts(Options options, const std::function<Result(const Options&)>& op) {
+std::vector<Result> run_parts(Options options, const std::function<Result(const Options&)>& op,
+                              bool fine = false) {
   std::vector<Result> out;
   for (int p = 0; p < kParts; ++p) {
-    options.scope = [p](std::string_view name) { return part_of(name) == p; };
+    if (!fine) {
+      options.scope = [p](std::string_view name) { return part_of(name) == p; };
+    } else {
+      options.scope = [p](std::string_view name) { return (part_of(name) == 0) == (p == 0); };
+      options.sub_scope = [p](std::string_view top, std::string_view name) {
+        return name.empty() ? p == 1 : sub_part_of(top, name) == p;
+      };
+    }
     out.push_back(op(options));
   }
   return out;
@@ -57,7 +77,8 @@ void copy_tree(const fs::path& from, const fs::path& to) {
   }
 }
 
-class OperationsScopeTest : public ::testing::Test {
+// Parameter: whether the parts split top-level directories too (sub_scope).
+class OperationsScopeTest : public ::testing::TestWithParam<bool> {
  protected:
   // A store with every kind of content: v0 and v1 files (some in both), unrecognized files at
   // the top and inside buckets, an empty directory, temp files, quarantine and a pin.
@@ -80,12 +101,12 @@ class OperationsScopeTest : public ::testing::Test {
   test::TempDir tmp_;
 };
 
-TEST_F(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
+TEST_P(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
   Store store(root());
   const StoreStats whole = stats(store);
   StoreStats merged;
   for (const auto& part : run_parts<StoreStats, OperationOptions>(
-           {}, [&](const OperationOptions& o) { return stats(store, o); })) {
+           {}, [&](const OperationOptions& o) { return stats(store, o); }, GetParam())) {
     merge_stats(merged, part);
   }
   for (const auto& [name, layout] : whole.layouts) {
@@ -129,14 +150,14 @@ TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
   EXPECT_EQ(merged.hashes, 7u);
 }
 
-TEST_F(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
+TEST_P(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
   copy_tree(root(), tmp_ / "whole");
   Store whole_store(tmp_ / "whole");
   const MigrateResult whole = migrate(whole_store);
   Store store(root());
   MigrateResult sum;
   for (const auto& r : run_parts<MigrateResult, MigrateOptions>(
-           {}, [&](const MigrateOptions& o) { return migrate(store, o); })) {
+           {}, [&](const MigrateOptions& o) { return migrate(store, o); }, GetParam())) {
     sum.moved += r.moved;
     sum.already_in_place += r.already_in_place;
     sum.duplicates_removed += r.duplicates_removed;
@@ -160,14 +181,14 @@ TEST_F(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
   EXPECT_TRUE(fs::exists(root() / ".cas-tmp" / "partial"));
 }
 
-TEST_F(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
+TEST_P(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
   copy_tree(root(), tmp_ / "whole");
   Store whole_store(tmp_ / "whole");
   const PurgeResult whole = purge(whole_store);
   Store store(root());
   PurgeResult sum;
   for (const auto& r : run_parts<PurgeResult, OperationOptions>(
-           {}, [&](const OperationOptions& o) { return purge(store, o); })) {
+           {}, [&](const OperationOptions& o) { return purge(store, o); }, GetParam())) {
     sum.files_removed += r.files_removed;
     sum.directories_removed += r.directories_removed;
     sum.failed += r.failed;
@@ -182,14 +203,14 @@ TEST_F(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
   EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
 }
 
-TEST_F(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
+TEST_P(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
   Store store(root());
   VerifyOptions no_reap;
   no_reap.reap_temp_older_than = std::chrono::seconds(0);
   const VerifyResult whole = verify(store, no_reap);
   VerifyResult sum;
   for (const auto& r : run_parts<VerifyResult, VerifyOptions>(
-           no_reap, [&](const VerifyOptions& o) { return verify(store, o); })) {
+           no_reap, [&](const VerifyOptions& o) { return verify(store, o); }, GetParam())) {
     sum.ok += r.ok;
     sum.corrupt += r.corrupt;
     sum.unrecognized += r.unrecognized;
@@ -202,7 +223,23 @@ TEST_F(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
   EXPECT_EQ(sum.bytes, whole.bytes);
 }
 
-TEST_F(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
+TEST_P(OperationsScopeTest, ListsOfThePartsAreDisjointAndAddUpToTheWholeList) {
+  Store store(root());
+  const ListResult whole = list(store);
+  std::vector<std::string> hashes, unrecognized;
+  for (const auto& part : run_parts<ListResult, OperationOptions>(
+           {}, [&](const OperationOptions& o) { return list(store, o); }, GetParam())) {
+    hashes.insert(hashes.end(), part.hashes.begin(), part.hashes.end());
+    unrecognized.insert(unrecognized.end(), part.unrecognized.begin(), part.unrecognized.end());
+  }
+  std::sort(hashes.begin(), hashes.end());
+  std::sort(unrecognized.begin(), unrecognized.end());
+  EXPECT_EQ(hashes, whole.hashes);  // no hash in two parts: sorting the union is the list
+  EXPECT_EQ(unrecognized, whole.unrecognized);
+  EXPECT_EQ(whole.hashes.size(), 201u);  // 200, and the corrupt file (named as a hash)
+}
+
+TEST_P(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   Store store(root());
   OperationOptions only_ab;
   only_ab.scope = [](std::string_view name) { return name == "ab"; };
@@ -213,13 +250,16 @@ TEST_F(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   EXPECT_TRUE(fs::exists(root() / kV1.lookup(hash_of(0))) || hash_of(0).starts_with("ab"));
 }
 
-TEST_F(OperationsScopeTest, TrimRefusesAScope) {
+TEST_P(OperationsScopeTest, TrimRefusesAScope) {
   Store store(root());
   TrimOptions options;
   options.max_files = 1;
   options.scope = [](std::string_view) { return true; };
   EXPECT_THROW(trim(store, options), std::invalid_argument);
 }
+
+INSTANTIATE_TEST_SUITE_P(TopLevelAndFiner, OperationsScopeTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Finer" : "TopLevel"; });
 
 }  // namespace
 }  // namespace cas

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -126,16 +127,20 @@ class CasMpiTest : public ::testing::Test {
     return test::run(args);
   }
 
-  // Runs `args` with cas on one copy of `store` and with cas-mpi on another, and expects the
-  // same exit code, stdout (after replacing the root's name) and resulting tree.
-  void expect_same(const fs::path& store, const std::vector<std::string>& args) {
+  // Runs `args` with cas on one copy of `store` and with cas-mpi (and its own options
+  // `mpi_options`) on another, and expects the same exit code, stdout (after replacing the
+  // root's name) and resulting tree.
+  void expect_same(const fs::path& store, const std::vector<std::string>& args,
+                   const std::vector<std::string>& mpi_options = {}) {
     const fs::path one = tmp_ / "one", many = tmp_ / "many";
     fs::remove_all(one);
     fs::remove_all(many);
     copy_tree(store, one);
     copy_tree(store, many);
     const RunResult single = cas(one, args);
-    RunResult split = cas_mpi(many, args);
+    std::vector<std::string> mpi_args = mpi_options;
+    mpi_args.insert(mpi_args.end(), args.begin(), args.end());
+    RunResult split = cas_mpi(many, mpi_args);
     for (std::size_t at; (at = split.out.find(many.string())) != std::string::npos;) {
       split.out.replace(at, many.string().size(), one.string());
     }
@@ -182,6 +187,46 @@ INSTANTIATE_TEST_SUITE_P(Commands, CasMpiCommandTest,
                            return name;
                          });
 
+// Every bucket split gives cas's results: the parts of a prefix directory add up to it.
+class CasMpiSplitTest : public CasMpiTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CasMpiSplitTest, GivesTheOutputAndEffectsOfCasWithEverySplit) {
+  for (const char* command : {"stats", "verify", "migrate", "purge"}) {
+    std::vector<std::string> args = {command};
+    if (std::string(command) == "stats") args.push_back("--json");
+    expect_same(make_store("v0", kV0, kV1), args, {"--bucket-split", GetParam()});
+    expect_same(make_store("v1", kV1, kV0), args, {"--bucket-split", GetParam()});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Splits, CasMpiSplitTest, ::testing::Values("1", "4", "16"),
+                         [](const auto& info) { return std::string("Split") + info.param; });
+
+TEST_F(CasMpiTest, LsPrintsWhatCasPrintsInTheSameOrder) {
+  for (const auto& [name, main, other] :
+       {std::tuple{"v0", &static_cast<const Layout&>(kV0), &static_cast<const Layout&>(kV1)},
+        std::tuple{"v1", &static_cast<const Layout&>(kV1), &static_cast<const Layout&>(kV0)}}) {
+    const fs::path store = make_store(name, *main, *other);
+    const RunResult single = cas(store, {"ls"});
+    const RunResult split = cas_mpi(store, {"ls"});
+    EXPECT_EQ(single.exit_code, 1);  // README and ab/stray
+    EXPECT_EQ(split.exit_code, single.exit_code) << split.err;
+    EXPECT_EQ(split.out, single.out);                          // sorted, each hash once
+    EXPECT_EQ(test::lines_of(split.out).size(), kFiles + 1u);  // and the corrupt one
+    for (const char* line :
+         {"cas: ls: unrecognized file: README\n", "cas: ls: unrecognized file: ab/stray\n"}) {
+      EXPECT_NE(split.err.find(line), std::string::npos) << split.err;
+    }
+  }
+  // A store with nothing unrecognized lists with exit 0, as cas.
+  const fs::path clean = tmp_ / "clean";
+  for (int i = 0; i < 50; ++i) test::write_file(clean / kV1.lookup(hash_of(i)), content_of(i));
+  const RunResult single = cas(clean, {"ls"}), split = cas_mpi(clean, {"ls"});
+  EXPECT_EQ(split.exit_code, 0) << split.err;
+  EXPECT_EQ(split.out, single.out);
+  EXPECT_EQ(cas_mpi(clean, {"ls", "--checkpoint", (tmp_ / "c").string()}).exit_code, 2);
+}
+
 TEST_F(CasMpiTest, StatsTextMatchesCasApartFromTheAges) {
   const fs::path store = make_store("v0", kV0, kV1);
   const auto single = test::lines_of(cas(store, {"stats"}).out);
@@ -223,6 +268,15 @@ std::size_t buckets_recorded(const fs::path& checkpoint) {
   return test::lines_of(test::read_file(checkpoint)).size() - 1;
 }
 
+// The buckets of a job, from its checkpoint's header ("cas-mpi checkpoint 2 split=S ..."):
+// 256 prefixes of S parts each, and the rest.
+std::size_t buckets_of(const fs::path& checkpoint) {
+  const std::string header = test::lines_of(test::read_file(checkpoint)).at(0);
+  const std::string key = "cas-mpi checkpoint 2 split=";
+  EXPECT_TRUE(header.starts_with(key)) << header;
+  return 256 * std::stoul(header.substr(key.size())) + 1;
+}
+
 // Runs `command` with rank 1 killed (SIGKILL) after `files` files, then again with the same
 // checkpoint; returns the second run's summary.
 std::map<std::string, std::string> kill_and_resume(CasMpiTest& t, const fs::path& store,
@@ -235,12 +289,13 @@ std::map<std::string, std::string> kill_and_resume(CasMpiTest& t, const fs::path
   EXPECT_NE(killed.err.find("rank 1"), std::string::npos) << killed.err;
   EXPECT_NE(killed.err.find("signal 9"), std::string::npos) << killed.err;
   EXPECT_EQ(killed.out, "");  // no summary from a job that did not finish
-  const std::size_t saved = buckets_recorded(checkpoint);
-  EXPECT_LT(saved, 257u);  // the bucket rank 1 was in is not recorded
+  const std::size_t buckets = buckets_of(checkpoint);
+  EXPECT_EQ(buckets, 256u * 2 + 1);  // 4 ranks: prefixes cut in two for 128 buckets per rank
+  EXPECT_LT(buckets_recorded(checkpoint), buckets);  // the bucket rank 1 was in is not recorded
   const RunResult resumed = t.run_mpi(store, {command, "--checkpoint", checkpoint.string()});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
-  EXPECT_EQ(buckets_recorded(checkpoint), 257u);
+  EXPECT_EQ(buckets_recorded(checkpoint), buckets);
   return parse_summary(test::lines_of(resumed.out).at(0));
 }
 
@@ -271,6 +326,52 @@ TEST_F(CasMpiTest, PurgeKilledMidwayResumesFromTheCheckpointAndEmptiesTheStore) 
     left.insert(it->path().filename().string());
   }
   EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
+}
+
+TEST_F(CasMpiTest, AResumedJobKeepsTheSplitItsCheckpointBeganWith) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  // Begun with 4 ranks (split 2); the first line and three buckets of that run, as a kill
+  // would leave them. A rerun with one rank (which alone would not split) must go on with 2.
+  ASSERT_EQ(run_mpi(store, {"stats", "--checkpoint", checkpoint.string()}).exit_code, 0);
+  const auto lines = test::lines_of(test::read_file(checkpoint));
+  test::write_file(checkpoint, lines.at(0) + "\n" + lines.at(1) + "\n" + lines.at(2) + "\n" +
+                                   lines.at(3) + "\n");
+  const RunResult r = cas_mpi(store, {"stats", "--json", "--checkpoint", checkpoint.string()}, 1);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resuming from " + checkpoint.string() + ": 3 of 513 buckets done"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, cas(store, {"stats", "--json"}).out);
+  EXPECT_EQ(buckets_recorded(checkpoint), 513u);
+}
+
+TEST_F(CasMpiTest, ACheckpointOfTheFirstFormatResumesWithUnsplitBuckets) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  ASSERT_EQ(run_mpi(store, {"stats", "--checkpoint", checkpoint.string(), "--bucket-split", "1"})
+                .exit_code,
+            0);
+  // Split 1 buckets are named as the first format named them; only the header differs.
+  auto lines = test::lines_of(test::read_file(checkpoint));
+  const std::string v2 = "cas-mpi checkpoint 2 split=1 ";
+  ASSERT_TRUE(lines.at(0).starts_with(v2)) << lines.at(0);
+  std::string text = "cas-mpi checkpoint 1 " + lines.at(0).substr(v2.size()) + "\n";
+  for (std::size_t i = 1; i < 101; ++i) text += lines.at(i) + "\n";
+  test::write_file(checkpoint, text);
+  const RunResult r = run_mpi(store, {"stats", "--json", "--checkpoint", checkpoint.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("100 of 257 buckets done"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, cas(store, {"stats", "--json"}).out);
+}
+
+TEST_F(CasMpiTest, ACheckpointOfAnUnknownFormatIsRefused) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  test::write_file(checkpoint, "cas-mpi checkpoint 3 something newer\n");
+  const RunResult r = run_mpi(store, {"stats", "--checkpoint", checkpoint.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a checkpoint of this version of cas-mpi"), std::string::npos) << r.err;
 }
 
 TEST_F(CasMpiTest, ACheckpointOfAnotherJobIsRefused) {

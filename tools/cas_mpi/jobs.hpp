@@ -25,16 +25,17 @@ struct CommandArgs {
   bool json = false;                    // stats --json
 };
 
-// The Job for `command` ("migrate", "purge", "gc", "sync", "verify" or "stats") on the store of
-// `context`, after the checks `cas` makes before it changes anything. Throws cli::UsageError
-// as `cas` does (a missing root, --read-only, a bad --keep list...).
+// The Job for `command` ("migrate", "purge", "gc", "sync", "verify", "stats" or "ls") on the store
+// of `context`, after the checks `cas` makes before it changes anything. Throws cli::UsageError as
+// `cas` does (a missing root, --read-only, a bad --keep list...).
 Job make_job(cli::Context& context, const std::string& command, const CommandArgs& args);
 
-// Each group's part of make_job (maintenance_jobs.cpp, check_jobs.cpp).
+// Each group's part of make_job (maintenance_jobs.cpp, check_jobs.cpp, list_job.cpp).
 Job make_maintenance_job(cli::Context& context, const std::string& command,
                          const CommandArgs& args);
 Job make_verify_job(cli::Context& context, const CommandArgs& args);
 Job make_stats_job(cli::Context& context, const CommandArgs& args);
+Job make_list_job(cli::Context& context, const CommandArgs& args);
 
 // The end of a counting command on rank 0: prints the errors as `cas` does, then the summary
 // "<command>: name=count ..." unless --quiet; returns 1 when `failed` (the count named

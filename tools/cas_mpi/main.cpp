@@ -2,8 +2,9 @@
 // the ranks of an MPI job, each rank running the store engine on the hash-prefix buckets it
 // takes from one shared counter (scheduler.hpp). Same command line, output and exit codes as
 // `cas`: 0 success, 1 the operation failed or was partial, 2 a usage error. Rank 0 prints;
-// every rank exits with its code. Two options of its own: --checkpoint FILE (resume a killed
-// job: checkpoint.hpp) and --stats-per-rank (files, bytes and seconds per rank).
+// every rank exits with its code. Options of its own: --checkpoint FILE (resume a killed job:
+// checkpoint.hpp), --bucket-split N (buckets.hpp) and --stats-per-rank (files, bytes and seconds
+// per rank).
 #include <mpi.h>
 
 #include <algorithm>
@@ -60,6 +61,7 @@ void add_commands(CLI::App& app, Parsed& p) {
       ->check(cli::algorithm_name_check());
   verify->add_flag("--quarantine", p.args.quarantine, "Move mismatching files to .cas-quarantine/");
   cli::add_threads_option(verify, p.args.bulk.threads);
+  app.add_subcommand("ls", "List every hash in the store, one per line, sorted");
   CLI::App* stats = app.add_subcommand("stats", "Count files and bytes per layout, and more");
   stats->add_flag("--json", p.args.json, "Print one JSON object instead of text");
   cli::add_threads_option(stats, p.args.bulk.threads);
@@ -77,6 +79,11 @@ void add_globals(CLI::App& app, Parsed& p) {
   app.add_option("--checkpoint", p.checkpoint,
                  "Record finished buckets in FILE; a rerun with the same FILE resumes the job")
       ->type_name("FILE");
+  app.add_option("--bucket-split", p.job.split,
+                 "Cut each hash-prefix bucket into N parts (1, 2, 4, 8, 16; default: enough "
+                 "for 128 buckets per rank)")
+      ->type_name("N")
+      ->check(CLI::IsMember({1u, 2u, 4u, 8u, 16u}));
   app.add_flag("--stats-per-rank", p.job.stats_per_rank,
                "After the summary, print the buckets, files, bytes and seconds of each rank");
 }
@@ -137,7 +144,15 @@ int run(int argc, char** argv, int rank) {
                  command.c_str(), rank);
     MPI_Abort(MPI_COMM_WORLD, cli::kExitFailed);
   }
-  if (!p.checkpoint.empty()) p.job.checkpoint = p.checkpoint;
+  if (!p.checkpoint.empty()) {
+    // A listing is printed at the end from every bucket's hashes, which a checkpoint does not
+    // keep: there is nothing to resume.
+    if (command == "ls") {
+      if (rank == 0) cli::print_error("usage", "ls: --checkpoint is not supported");
+      return cli::kExitUsage;
+    }
+    p.job.checkpoint = p.checkpoint;
+  }
   p.job.threads = p.args.bulk.threads;
   p.job.root = context->store().root().string();
   return run_job(job, p.job);
