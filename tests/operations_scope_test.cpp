@@ -55,9 +55,12 @@ std::vector<Result> run_parts(Options options, const std::function<Result(const 
       options.scope = [p](std::string_view name) { return part_of(name) == p; };
     } else {
       options.scope = [p](std::string_view name) { return (part_of(name) == 0) == (p == 0); };
-      options.sub_scope = [p](std::string_view top, std::string_view name) {
-        return name.empty() ? p == 1 : sub_part_of(top, name) == p;
-      };
+      options.sub_scope = nullptr;  // part 0, the non-hex names, is not split
+      if (p > 0) {
+        options.sub_scope = [p](std::string_view top, std::string_view name) {
+          return name.empty() ? p == 1 : sub_part_of(top, name) == p;
+        };
+      }
     }
     out.push_back(op(options));
   }

@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "buckets.hpp"
 #include "bulk_command.hpp"
 #include "cas/hash.hpp"
 #include "cas/walker.hpp"
@@ -23,6 +24,7 @@
 #include "context.hpp"
 #include "diagnostics.hpp"
 #include "jobs.hpp"
+#include "trim_args.hpp"
 
 #ifndef CAS_VERSION
 #error "CAS_VERSION is the project version; link the cas-cli-common target"
@@ -62,6 +64,10 @@ void add_commands(CLI::App& app, Parsed& p) {
   verify->add_flag("--quarantine", p.args.quarantine, "Move mismatching files to .cas-quarantine/");
   cli::add_threads_option(verify, p.args.bulk.threads);
   app.add_subcommand("ls", "List every hash in the store, one per line, sorted");
+  CLI::App* trim = app.add_subcommand(
+      "trim", "Remove the least recently used content until the store is within every bound");
+  cli::add_trim_options(trim, p.args.trim);
+  cli::add_bulk_options(trim, p.args.trim);
   CLI::App* stats = app.add_subcommand("stats", "Count files and bytes per layout, and more");
   stats->add_flag("--json", p.args.json, "Print one JSON object instead of text");
   cli::add_threads_option(stats, p.args.bulk.threads);
@@ -100,6 +106,12 @@ unsigned default_threads() {
   return std::max(4u, default_walk_threads() / static_cast<unsigned>(std::max(local, 1)));
 }
 
+int ranks_of_job() {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  return ranks;
+}
+
 // Parses, builds and runs the job; returns the exit code (the same on every rank).
 int run(int argc, char** argv, int rank) {
   CLI::App app("cas's store-wide commands across the ranks of an MPI job", "cas-mpi");
@@ -121,13 +133,21 @@ int run(int argc, char** argv, int rank) {
   }
   const std::string command = app.get_subcommands().front()->get_name();
   if (p.args.bulk.threads == 0) p.args.bulk.threads = default_threads();
+  if (p.args.trim.threads == 0) p.args.trim.threads = p.args.bulk.threads;
   // Every rank checks the arguments (they see the same files); rank 0 speaks for all.
   int code = 0;
   std::unique_ptr<cli::Context> context;
   Job job;
+  TrimOptions trim_with;
   try {
     context = std::make_unique<cli::Context>(p.global);
-    job = make_job(*context, command, p.args);
+    if (command == "trim") {
+      trim_with = cli::trim_options(p.args.trim);  // the bounds first, as `cas trim`
+      context->require_existing_root("trim");
+      if (!p.args.trim.dry_run) context->require_writable("trim");
+    } else {
+      job = make_job(*context, command, p.args);
+    }
   } catch (const cli::UsageError& e) {
     if (rank == 0) cli::print_error(e.subject(), e.what());
     code = cli::kExitUsage;
@@ -146,15 +166,20 @@ int run(int argc, char** argv, int rank) {
   }
   if (!p.checkpoint.empty()) {
     // A listing is printed at the end from every bucket's hashes, which a checkpoint does not
-    // keep: there is nothing to resume.
-    if (command == "ls") {
-      if (rank == 0) cli::print_error("usage", "ls: --checkpoint is not supported");
+    // keep; trim's cutoff is taken from the whole store's scan, which a resumed job would
+    // redo on a store already partly trimmed: neither has anything to resume.
+    if (command == "ls" || command == "trim") {
+      if (rank == 0) cli::print_error("usage", command + ": --checkpoint is not supported");
       return cli::kExitUsage;
     }
     p.job.checkpoint = p.checkpoint;
   }
   p.job.threads = p.args.bulk.threads;
   p.job.root = context->store().root().string();
+  if (command == "trim") {
+    set_split(p.job.split ? p.job.split : split_for(ranks_of_job()));
+    return run_trim_job(*context, trim_with, p.args.trim);
+  }
   return run_job(job, p.job);
 }
 
