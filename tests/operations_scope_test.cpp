@@ -2,6 +2,7 @@
 // splits jobs with) add up to one run over the whole store.
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <functional>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "cas/trim_split.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -76,6 +78,7 @@ void copy_tree(const fs::path& from, const fs::path& to) {
       fs::create_directories(target);
     } else {
       fs::copy_file(it->path(), target);
+      fs::last_write_time(target, fs::last_write_time(it->path()));  // trim orders by it
     }
   }
 }
@@ -251,6 +254,67 @@ TEST_P(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   EXPECT_TRUE(fs::exists(root() / "README"));
   EXPECT_TRUE(fs::exists(root() / ".cas-quarantine" / hash_of(999)));
   EXPECT_TRUE(fs::exists(root() / kV1.lookup(hash_of(0))) || hash_of(0).starts_with("ab"));
+}
+
+// Everything under `root` that is a file, with its content: what a trim left.
+std::set<std::string> files_under(const fs::path& root) {
+  std::set<std::string> out;
+  for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
+    if (fs::is_regular_file(it->symlink_status())) {
+      out.insert(it->path().lexically_relative(root).string() + " " + test::read_file(it->path()));
+    }
+  }
+  return out;
+}
+
+TEST_P(OperationsScopeTest, TrimSplitIntoPartsRemovesWhatOneTrimRemoves) {
+  // Each file its own last use, a minute apart: no ties at the cutoff.
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(root()), end; it != end; ++it) {
+    if (fs::is_regular_file(it->symlink_status())) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    test::set_mtime(files[k], std::time(nullptr) - 100000 + 60 * static_cast<std::time_t>(k));
+  }
+  copy_tree(root(), tmp_ / "whole");
+  TrimOptions bounds;
+  bounds.max_files = 120;
+  bounds.max_bytes = 2500;
+  bounds.low_water = 0.5;
+  Store whole_store(tmp_ / "whole");
+  const TrimResult whole = trim(whole_store, bounds);
+
+  Store store(root());
+  const timespec start = trim_start();
+  TrimScan scan;
+  for (const auto& part : run_parts<TrimScan, TrimOptions>(
+           bounds, [&](const TrimOptions& o) { return trim_scan(store, o); }, GetParam())) {
+    add_scan(scan, part);
+  }
+  const TrimPlan plan = trim_plan(bounds, scan, start);
+  const std::vector<TrimPass> passes = run_parts<TrimPass, TrimOptions>(
+      bounds, [&](const TrimOptions& o) { return trim_remove(store, o, plan); }, GetParam());
+  TrimPass sum;
+  for (const auto& p : passes) add_pass(sum, p);
+  const std::vector<TrimShare> shares = trim_shares(plan, sum, passes);
+  if (!shares.empty()) {
+    int part = 0;
+    run_parts<int, TrimOptions>(
+        bounds,
+        [&](const TrimOptions& o) {
+          trim_settle(store, o, plan, shares.at(part), sum);
+          return part++;
+        },
+        GetParam());
+  }
+  EXPECT_GT(whole.removed_files, 0u);
+  EXPECT_EQ(scan.counts.scanned_files, whole.scanned_files);
+  EXPECT_EQ(scan.counts.pinned, whole.pinned);
+  EXPECT_EQ(sum.counts.removed_files, whole.removed_files);
+  EXPECT_EQ(sum.counts.removed_bytes, whole.removed_bytes);
+  EXPECT_EQ(sum.counts.directories_removed, whole.directories_removed);
+  EXPECT_EQ(files_under(root()), files_under(tmp_ / "whole"));
 }
 
 TEST_P(OperationsScopeTest, TrimRefusesAScope) {
