@@ -24,6 +24,18 @@ bool in_run(const OperationOptions& options, const WalkEntry& e) {
   return options.sub_scope(std::string_view(e.rel_path).substr(0, e.rel_path.find('/')), e.name);
 }
 
+// The WalkOptions::filter of a run: entries out of scope are neither stat'ed, visited nor
+// entered; those left out directly inside a top-level directory are told to `left_out` (stats
+// learns from them that the directory is not empty).
+std::function<bool(const WalkEntry&)> scope_filter(const OperationOptions& options,
+                                                   std::function<void(const WalkEntry&)> left_out) {
+  return [&options, left_out](const WalkEntry& e) {
+    if (in_run(options, e)) return true;
+    if (e.depth == 2 && left_out) left_out(e);
+    return false;
+  };
+}
+
 // A top-level entry in scope that another run handles (sub_scope says so): a directory is
 // entered for its covered entries, anything else is left alone.
 bool handled_elsewhere(const OperationOptions& options, const WalkEntry& e) {
@@ -143,7 +155,7 @@ void StoreEngine::count_files() {
   wo.threads = options_.threads;
   wo.xdev = one_file_system;
   wo.report_directories = true;
-  wo.filter = [&](const WalkEntry& e) { return in_run(options_, e); };
+  wo.filter = scope_filter(options_, nullptr);
   Walker walker(wo);
   std::atomic<std::uint64_t> files{0};
   struct stat st;
@@ -192,12 +204,7 @@ void StoreEngine::run() {
       if (area_of(e.rel_path) == Area::content) on_directory_exit(e);
     };
   }
-  // Out of scope: neither stat'ed, visited nor entered.
-  wo.filter = [&](const WalkEntry& e) {
-    if (in_run(options_, e)) return true;
-    if (e.depth == 2 && on_out_of_scope) on_out_of_scope(e);
-    return false;
-  };
+  wo.filter = scope_filter(options_, on_out_of_scope);
   Walker walker(wo);
   auto visit = [&](const WalkEntry& e) {
     if (handled_elsewhere(options_, e)) {

@@ -2,6 +2,7 @@
 // exit codes and effects on disk as single-process `cas`; a rank killed mid-job ends the job
 // with a non-zero exit, and a rerun with the same --checkpoint completes it with nothing lost
 // or duplicated; a distributed migrate while other processes insert and look up loses nothing.
+// The fixture: cas_mpi_fixture.hpp; buckets cut into parts, ls and trim: cas_mpi_parts_test.cpp.
 //
 // ctest label `mpi`. Skipped (with the reason) when not run as root (mpirun is run with
 // --allow-run-as-root, and the tests are meant for the CI container) or cas-mpi was not built.
@@ -25,135 +26,15 @@
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "cas/store.hpp"
+#include "cas_mpi_fixture.hpp"
 #include "test_util.hpp"
 
-namespace cas {
+namespace cas::mpi_test {
 namespace {
 
 namespace fs = boost::filesystem;
 using test::parse_summary;
 using test::RunResult;
-
-#ifdef CAS_MPI
-constexpr const char* kCasMpi = CAS_MPI;
-#else
-constexpr const char* kCasMpi = nullptr;
-#endif
-#ifdef CAS_CLI
-constexpr const char* kCas = CAS_CLI;
-#else
-constexpr const char* kCas = nullptr;
-#endif
-
-const V0Layout kV0;
-const V1Layout kV1;
-constexpr int kFiles = 400;
-
-std::string content_of(int i) { return "mpi test file " + std::to_string(i); }
-std::string hash_of(int i) { return hash_bytes(content_of(i), HashAlgorithm::sha256); }
-
-// Everything under `root`: "d <rel>" for directories, "f <rel> <content>" for files.
-std::set<std::string> snapshot(const fs::path& root) {
-  std::set<std::string> entries;
-  if (!fs::exists(root)) return entries;
-  for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
-    const std::string rel = it->path().lexically_relative(root).string();
-    if (fs::is_directory(it->symlink_status())) {
-      entries.insert("d " + rel);
-    } else {
-      entries.insert("f " + rel + " " + test::read_file(it->path()));
-    }
-  }
-  return entries;
-}
-
-void copy_tree(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
-    const fs::path target = to / it->path().lexically_relative(from);
-    if (fs::is_directory(it->symlink_status())) {
-      fs::create_directories(target);
-    } else {
-      fs::copy_file(it->path(), target);
-      // stats reports last uses (mtimes): both copies must keep the original's.
-      fs::last_write_time(target, fs::last_write_time(it->path()));
-    }
-  }
-}
-
-class CasMpiTest : public ::testing::Test {
- public:
-  void SetUp() override {
-    if (!kCasMpi || !kCas) GTEST_SKIP() << "cas-mpi not built (MPI not found by CMake)";
-    if (!test::is_root()) GTEST_SKIP() << "the mpi tests run mpirun as root; run them as root";
-    // mpirun refuses root without these; the vader setting avoids the CMA single-copy path
-    // that containers without ptrace rights refuse.
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
-  }
-
-  // A store with every kind of content: `main` files under `layout`, some of them under both
-  // layouts, a corrupt file, unrecognized files at the top and in a bucket, an empty
-  // directory, a fresh and a stale temp file, a quarantined file and a pin.
-  fs::path make_store(const std::string& name, const Layout& main, const Layout& other) {
-    const fs::path root = tmp_ / name;
-    for (int i = 0; i < kFiles; ++i)
-      test::write_file(root / main.lookup(hash_of(i)), content_of(i));
-    for (int i = 0; i < 50; ++i) test::write_file(root / other.lookup(hash_of(i)), content_of(i));
-    test::write_file(root / kV1.lookup(hash_of(9999)), "not what the name says");
-    test::write_file(root / "README", "unrecognized");
-    test::write_file(root / "ab" / "stray", "unrecognized in a bucket");
-    fs::create_directories(root / "cd" / "empty");
-    test::write_file(root / ".cas-tmp" / "fresh", "a writer at work");
-    test::write_file(root / ".cas-tmp" / "stale", "a writer that crashed");
-    test::set_mtime(root / ".cas-tmp" / "stale", std::time(nullptr) - 7200);
-    test::write_file(root / ".cas-quarantine" / hash_of(8888), "bad");
-    Store store(root);
-    add_pin(store, "keep", {hash_of(1), hash_of(2), hash_of(3)});
-    return root;
-  }
-
-  RunResult cas(const fs::path& root, std::vector<std::string> args) {
-    args.insert(args.begin(), {kCas, "--root", root.string()});
-    return test::run(args);
-  }
-
-  RunResult run_mpi(const fs::path& root, std::vector<std::string> args) {
-    return cas_mpi(root, std::move(args));
-  }
-
-  RunResult cas_mpi(const fs::path& root, std::vector<std::string> args, int ranks = 4) {
-    args.insert(args.begin(), {"mpirun", "--oversubscribe", "-np", std::to_string(ranks), kCasMpi,
-                               "--root", root.string()});
-    return test::run(args);
-  }
-
-  // Runs `args` with cas on one copy of `store` and with cas-mpi (and its own options
-  // `mpi_options`) on another, and expects the same exit code, stdout (after replacing the
-  // root's name) and resulting tree.
-  void expect_same(const fs::path& store, const std::vector<std::string>& args,
-                   const std::vector<std::string>& mpi_options = {}) {
-    const fs::path one = tmp_ / "one", many = tmp_ / "many";
-    fs::remove_all(one);
-    fs::remove_all(many);
-    copy_tree(store, one);
-    copy_tree(store, many);
-    const RunResult single = cas(one, args);
-    std::vector<std::string> mpi_args = mpi_options;
-    mpi_args.insert(mpi_args.end(), args.begin(), args.end());
-    RunResult split = cas_mpi(many, mpi_args);
-    for (std::size_t at; (at = split.out.find(many.string())) != std::string::npos;) {
-      split.out.replace(at, many.string().size(), one.string());
-    }
-    const std::string what = args.front() + " on " + store.filename().string();
-    EXPECT_EQ(split.exit_code, single.exit_code) << what << "\n" << split.err;
-    EXPECT_EQ(split.out, single.out) << what << "\n" << split.err;
-    EXPECT_EQ(snapshot(many), snapshot(one)) << what;
-  }
-
-  test::TempDir tmp_;
-};
 
 // One command on a V0 store and on a V1 store: cas-mpi gives what cas gives.
 class CasMpiCommandTest : public CasMpiTest,
@@ -188,113 +69,6 @@ INSTANTIATE_TEST_SUITE_P(Commands, CasMpiCommandTest,
                            }
                            return name;
                          });
-
-// Every bucket split gives cas's results: the parts of a prefix directory add up to it.
-class CasMpiSplitTest : public CasMpiTest, public ::testing::WithParamInterface<const char*> {};
-
-TEST_P(CasMpiSplitTest, GivesTheOutputAndEffectsOfCasWithEverySplit) {
-  for (const char* command : {"stats", "verify", "migrate", "purge"}) {
-    std::vector<std::string> args = {command};
-    if (std::string(command) == "stats") args.push_back("--json");
-    expect_same(make_store("v0", kV0, kV1), args, {"--bucket-split", GetParam()});
-    expect_same(make_store("v1", kV1, kV0), args, {"--bucket-split", GetParam()});
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Splits, CasMpiSplitTest, ::testing::Values("1", "4", "16"),
-                         [](const auto& info) { return std::string("Split") + info.param; });
-
-TEST_F(CasMpiTest, LsPrintsWhatCasPrintsInTheSameOrder) {
-  for (const auto& [name, main, other] :
-       {std::tuple{"v0", &static_cast<const Layout&>(kV0), &static_cast<const Layout&>(kV1)},
-        std::tuple{"v1", &static_cast<const Layout&>(kV1), &static_cast<const Layout&>(kV0)}}) {
-    const fs::path store = make_store(name, *main, *other);
-    const RunResult single = cas(store, {"ls"});
-    const RunResult split = cas_mpi(store, {"ls"});
-    EXPECT_EQ(single.exit_code, 1);  // README and ab/stray
-    EXPECT_EQ(split.exit_code, single.exit_code) << split.err;
-    EXPECT_EQ(split.out, single.out);                          // sorted, each hash once
-    EXPECT_EQ(test::lines_of(split.out).size(), kFiles + 1u);  // and the corrupt one
-    for (const char* line :
-         {"cas: ls: unrecognized file: README\n", "cas: ls: unrecognized file: ab/stray\n"}) {
-      EXPECT_NE(split.err.find(line), std::string::npos) << split.err;
-    }
-  }
-  // A store with nothing unrecognized lists with exit 0, as cas.
-  const fs::path clean = tmp_ / "clean";
-  for (int i = 0; i < 50; ++i) test::write_file(clean / kV1.lookup(hash_of(i)), content_of(i));
-  const RunResult single = cas(clean, {"ls"}), split = cas_mpi(clean, {"ls"});
-  EXPECT_EQ(split.exit_code, 0) << split.err;
-  EXPECT_EQ(split.out, single.out);
-  EXPECT_EQ(cas_mpi(clean, {"ls", "--checkpoint", (tmp_ / "c").string()}).exit_code, 2);
-}
-
-// Gives every file of the tree its own last use, 60 s apart (in path order), the oldest
-// 20050 s ago: no two files tie at a trim's cutoff, so one trim and a split trim must remove the
-// very same files; and --max-age 1h cuts 50 s into a gap, so the two runs may start up to 50 s
-// apart.
-void spread_last_uses(const fs::path& root) {
-  std::vector<fs::path> files;
-  for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
-    if (fs::is_regular_file(it->symlink_status())) files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  const std::time_t base = std::time(nullptr) - 20050;
-  for (std::size_t k = 0; k < files.size(); ++k) {
-    test::set_mtime(files[k], base + 60 * static_cast<std::time_t>(k));
-  }
-}
-
-// trim on a V0 and a V1 store (pins, files under both layouts, unrecognized files): the same
-// summary, exit code and remaining tree as `cas trim`.
-class CasMpiTrimTest : public CasMpiTest,
-                       public ::testing::WithParamInterface<std::vector<std::string>> {};
-
-TEST_P(CasMpiTrimTest, RemovesWhatCasTrimRemoves) {
-  std::vector<std::string> args = {"trim"};
-  args.insert(args.end(), GetParam().begin(), GetParam().end());
-  for (const char* name : {"v0", "v1"}) {
-    const bool v0 = std::string(name) == "v0";
-    const fs::path store = make_store(name, v0 ? static_cast<const Layout&>(kV0) : kV1,
-                                      v0 ? static_cast<const Layout&>(kV1) : kV0);
-    for (const std::vector<std::string>& split :
-         {std::vector<std::string>{}, std::vector<std::string>{"--bucket-split", "16"}}) {
-      spread_last_uses(store);
-      expect_same(store, args, split);
-    }
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Bounds, CasMpiTrimTest,
-                         ::testing::Values(std::vector<std::string>{"--max-files", "200"},
-                                           std::vector<std::string>{"--max-size", "5K"},
-                                           std::vector<std::string>{"--max-age", "1h"},
-                                           std::vector<std::string>{"--max-files", "300",
-                                                                    "--max-size", "9K",
-                                                                    "--low-water", "50"},
-                                           std::vector<std::string>{"--max-files", "100", "-n"}),
-                         [](const auto& info) {
-                           std::string name;
-                           for (const auto& a : info.param) {
-                             for (char c : a)
-                               if (std::isalnum(static_cast<unsigned char>(c))) name += c;
-                           }
-                           return name;
-                         });
-
-TEST_F(CasMpiTest, TrimUsageErrorsExitTwoAsCasDoes) {
-  const fs::path store = make_store("v1", kV1, kV0);
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"trim"}, std::vector<std::string>{"trim", "--max-size", "lots"},
-        std::vector<std::string>{"trim", "--max-files", "5", "--checkpoint",
-                                 (tmp_ / "c").string()}}) {
-    const RunResult r = cas_mpi(store, args);
-    EXPECT_EQ(r.exit_code, 2) << args.at(1 % args.size()) << "\n" << r.err;
-  }
-  const RunResult single = cas(store, {"trim", "--max-size", "lots"});
-  const RunResult split = cas_mpi(store, {"trim", "--max-size", "lots"});
-  EXPECT_EQ(split.err.substr(0, split.err.find('\n')), single.err.substr(0, single.err.find('\n')));
-}
 
 TEST_F(CasMpiTest, StatsTextMatchesCasApartFromTheAges) {
   const fs::path store = make_store("v0", kV0, kV1);
@@ -505,4 +279,4 @@ TEST_F(CasMpiTest, MigrateWhileOthersInsertAndLookUpLosesNothing) {
 }
 
 }  // namespace
-}  // namespace cas
+}  // namespace cas::mpi_test
