@@ -1,10 +1,10 @@
-// cas-mpi: the store-wide commands of `cas` (migrate, purge, gc, sync, verify, stats) run by
-// the ranks of an MPI job, each rank running the store engine on the hash-prefix buckets it
-// takes from one shared counter (scheduler.hpp). Same command line, output and exit codes as
-// `cas`: 0 success, 1 the operation failed or was partial, 2 a usage error. Rank 0 prints;
-// every rank exits with its code. Options of its own: --checkpoint FILE (resume a killed job:
-// checkpoint.hpp), --bucket-split N (buckets.hpp) and --stats-per-rank (files, bytes and seconds
-// per rank).
+// cas-mpi: the store-wide commands of `cas` (ls, migrate, purge, gc, sync, verify, stats,
+// trim) run by the ranks of an MPI job, each rank running the store engine on the hash-prefix
+// buckets it takes from one shared counter (scheduler.hpp). Same command line, output and exit
+// codes as `cas`: 0 success, 1 the operation failed or was partial, 2 a usage error. Rank 0
+// prints; every rank exits with its code. Options of its own: --checkpoint FILE (resume a
+// killed job: checkpoint.hpp), --bucket-split N (buckets.hpp) and --stats-per-rank (files,
+// bytes and seconds per rank).
 #include <mpi.h>
 
 #include <algorithm>
