@@ -104,6 +104,7 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
     }
     if (counted) hashes.fetch_add(1, std::memory_order_relaxed);
   };
+  engine.on_out_of_scope = note_parent;
   engine.on_temp_file = [&](const WalkEntry&) { temp.fetch_add(1, std::memory_order_relaxed); };
   engine.on_quarantine_file = [&](const WalkEntry&) {
     quarantined.fetch_add(1, std::memory_order_relaxed);

@@ -8,6 +8,8 @@
 //      histogram: 65536 cells split one second into 16 us cells);
 //   3. only when that bucket must be split: remove its files older than the cell where the
 //      rest adds up, and from that cell as many as are still needed.
+// The same walks, one call each, are the split trim of cas/trim_split.hpp: trim() is that API
+// run on one part, the whole store.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -21,6 +23,7 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "cas/trim_split.hpp"
 #include "store_engine.hpp"
 #include "use_histogram.hpp"
 
@@ -39,14 +42,14 @@ bool is_pinned(const std::unordered_set<std::string>& pins, std::string_view has
   return !pins.empty() && pins.count(std::string(hash)) != 0;
 }
 
-void check_options(const Store& store, const TrimOptions& options) {
+void check_options(const Store& store, const TrimOptions& options, bool whole_store) {
   if (!options.max_bytes && !options.max_files && !options.max_age) {
     throw std::invalid_argument("trim: give at least one bound (size, files or age)");
   }
   if (!(options.low_water > 0 && options.low_water <= 1)) {
     throw std::invalid_argument("trim: the low-water mark must be in (0, 1]");
   }
-  if (options.scope) {
+  if (whole_store && (options.scope || options.sub_scope)) {
     // A least-recently-used cutoff is store-wide: trimming a part by its own oldest files
     // would remove files that a whole-store trim keeps.
     throw std::invalid_argument("trim: cannot be limited to a scope (part of the store)");
@@ -67,19 +70,15 @@ std::uint64_t excess(std::uint64_t have, const std::optional<std::uint64_t>& bou
   return have - target;
 }
 
-// What the removal walks go by.
-struct Plan {
-  std::int64_t remove_before = kNever;  // files last used before this go
-  std::int64_t bucket = kNever;         // the bucket to settle file by file ([bucket, +width))
-  std::int64_t width = 1;
-  std::uint64_t need_files = 0;  // what must go in all to be within the size and count bounds
-  std::uint64_t need_bytes = 0;
-};
-
-Plan plan(const TrimOptions& options, const TrimResult& scanned, const UseHistogram& uses,
-          std::int64_t now) {
-  Plan p;
-  if (options.max_age) p.remove_before = now - options.max_age->count();
+// What the removal walks go by: TrimPlan (cas/trim_split.hpp), from the summed scans.
+TrimPlan plan(const TrimOptions& options, const TrimResult& scanned, const UseHistogram& uses,
+              timespec start) {
+  TrimPlan p;
+  p.start_sec = start.tv_sec;
+  p.start_nsec = start.tv_nsec;
+  p.remove_before = kNever;
+  p.bucket = kNever;
+  if (options.max_age) p.remove_before = start.tv_sec - options.max_age->count();
   p.need_files = excess(scanned.scanned_files, options.max_files, options.low_water);
   p.need_bytes = excess(scanned.scanned_bytes, options.max_bytes, options.low_water);
   if (p.need_files == 0 && p.need_bytes == 0) return p;
@@ -165,29 +164,95 @@ TrimOptions continued(const TrimOptions& options, std::uint64_t scanned,
 }
 
 // A file's place in the cutoff bucket: nanoseconds since the bucket began.
-bool in_bucket(const Plan& p, const struct stat& st) {
+bool in_bucket(const TrimPlan& p, const struct stat& st) {
   return st.st_mtime >= p.bucket && st.st_mtime < p.bucket + p.width;
 }
-std::int64_t offset_in(const Plan& p, const struct stat& st) {
+std::int64_t offset_in(const TrimPlan& p, const struct stat& st) {
   return (st.st_mtim.tv_sec - p.bucket) * 1'000'000'000LL + st.st_mtim.tv_nsec;
 }
 
-// The third walk: removes the cutoff bucket's files older than the cell where the rest adds up
-// to what is still needed, and from that cell (files last used within the same few
-// microseconds, or the same clock tick) in walk order until both needs are met.
-void settle_bucket(Remover& remover, const Plan& p, const UseHistogram& within,
-                   std::uint64_t files_needed, std::uint64_t bytes_needed) {
-  auto cut = within.cut(files_needed, bytes_needed);
-  if (!cut) return;  // the bucket's files went meanwhile
-  std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);
-  std::uint64_t bytes_left = bytes_needed - std::min(bytes_needed, cut->before.bytes);
+UseCells cells_of(const UseHistogram& h) {
+  UseCells out;
+  out.width = h.width();
+  for (const auto& [start, c] : h.cells()) out.cells[start] = {c.files, c.bytes};
+  return out;
+}
+
+// (UseHistogram holds a mutex: filled in place rather than returned.)
+void fill(UseHistogram& h, const UseCells& cells) {
+  for (const auto& [start, c] : cells.cells) h.add_cell(start, cells.width, c.files, c.bytes);
+}
+
+// Adds every count of `part` to `into`; errors up to kMaxErrors.
+void add_counts(TrimResult& into, const TrimResult& part) {
+  for (auto [to, from] : {std::pair{&into.scanned_files, part.scanned_files},
+                          {&into.scanned_bytes, part.scanned_bytes},
+                          {&into.removed_files, part.removed_files},
+                          {&into.removed_bytes, part.removed_bytes},
+                          {&into.pinned, part.pinned},
+                          {&into.recently_used, part.recently_used},
+                          {&into.directories_removed, part.directories_removed},
+                          {&into.failed, part.failed}}) {
+    *to += from;
+  }
+  for (const auto& e : part.errors) {
+    if (into.errors.size() < OperationErrors::kMaxErrors) into.errors.push_back(e);
+  }
+}
+
+using Pins = std::unordered_set<std::string>;
+
+// The first walk: content by last use; pinned files only counted.
+TrimScan scan_walk(const Store& store, const TrimOptions& options, const Pins& pins) {
+  TrimScan out;
+  UseHistogram uses;
+  StoreEngine scan(store, options);
+  scan.stat_entries = true;
+  scan.on_file = [&](const StoreFile& f) {
+    if (!f.layout || !f.entry.st) return;  // unrecognized files are not the cache's to evict
+    const auto size = static_cast<std::uint64_t>(f.entry.st->st_size);
+    count(out.counts.scanned_files);
+    count(out.counts.scanned_bytes, size);
+    if (is_pinned(pins, f.hash)) return count(out.counts.pinned);
+    uses.add(f.entry.st->st_mtime, size);
+  };
+  scan.run(out.counts);
+  out.uses = cells_of(uses);
+  return out;
+}
+
+// The second walk: removes what is older than the cutoff; counts the cutoff bucket's files by
+// nanosecond (a bounded histogram, as the scan's).
+TrimPass remove_walk(Store& store, const TrimOptions& options, const Pins& pins,
+                     const TrimPlan& p) {
+  TrimPass out;
+  if (p.nothing_to_do()) return out;
+  const timespec start{static_cast<time_t>(p.start_sec), static_cast<long>(p.start_nsec)};
+  Remover remover(store, options, pins, out.counts);
+  UseHistogram within;
+  remover.run([&](const struct stat& st) { return st.st_mtime < p.remove_before; },
+              [&](const StoreFile& f, const struct stat& st) {
+                if (used_meanwhile(f, start)) count(out.counts.recently_used);
+                if (in_bucket(p, st)) within.add(offset_in(p, st), st.st_size);
+              });
+  out.within = cells_of(within);
+  return out;
+}
+
+// The third walk: removes the cutoff bucket's files older than the share's cell, and from that
+// cell (files last used within the same few microseconds, or the same clock tick) in walk order
+// until the share is removed.
+void settle_walk(Store& store, const TrimOptions& options, const Pins& pins, const TrimPlan& p,
+                 const TrimShare& share, TrimPass& pass) {
+  std::uint64_t files_left = share.files, bytes_left = share.bytes;
   std::mutex mu;
+  Remover remover(store, options, pins, pass.counts);
   remover.run(
       [&](const struct stat& st) {
         if (!in_bucket(p, st)) return false;
         const std::int64_t offset = offset_in(p, st);
-        if (offset < cut->start) return true;
-        if (offset >= cut->start + cut->width) return false;
+        if (offset < share.cell_start) return true;
+        if (offset >= share.cell_start + share.cell_width) return false;
         std::lock_guard<std::mutex> lock(mu);
         if (files_left == 0 && bytes_left == 0) return false;
         files_left -= std::min<std::uint64_t>(files_left, 1);
@@ -199,42 +264,94 @@ void settle_bucket(Remover& remover, const Plan& p, const UseHistogram& within,
 
 }  // namespace
 
-TrimResult trim(Store& store, const TrimOptions& options) {
-  check_options(store, options);
-  const auto pins = pinned_hashes(store);
-  const timespec start = detail::start_instant();
-  const auto began = std::chrono::steady_clock::now();
-  TrimResult result;
+bool TrimPlan::nothing_to_do() const { return remove_before == kNever; }
 
+void add_cells(UseCells& into, const UseCells& part) {
+  UseHistogram h;
+  fill(h, into);
+  fill(h, part);
+  into = cells_of(h);
+}
+
+TrimScan trim_scan(const Store& store, const TrimOptions& options) {
+  check_options(store, options, false);
+  return scan_walk(store, options, pinned_hashes(store));
+}
+
+void add_scan(TrimScan& into, const TrimScan& part) {
+  add_counts(into.counts, part.counts);
+  add_cells(into.uses, part.uses);
+}
+
+timespec trim_start() { return detail::start_instant(); }
+
+TrimPlan trim_plan(const TrimOptions& options, const TrimScan& whole, timespec start) {
   UseHistogram uses;
-  StoreEngine scan(store, options);
-  scan.stat_entries = true;
-  scan.on_file = [&](const StoreFile& f) {
-    if (!f.layout || !f.entry.st) return;  // unrecognized files are not the cache's to evict
-    const auto size = static_cast<std::uint64_t>(f.entry.st->st_size);
-    count(result.scanned_files);
-    count(result.scanned_bytes, size);
-    if (is_pinned(pins, f.hash)) return count(result.pinned);
-    uses.add(f.entry.st->st_mtime, size);
-  };
-  scan.run(result);
+  fill(uses, whole.uses);
+  return plan(options, whole.counts, uses, start);
+}
 
-  Plan p = plan(options, result, uses, start.tv_sec);
-  if (p.remove_before == kNever) return result;
-  const TrimOptions later = continued(options, result.scanned_files, began);
-  Remover remover(store, later, pins, result);
-  UseHistogram within;  // the cutoff bucket by nanosecond offset (bounded, like `uses`)
-  remover.run([&](const struct stat& st) { return st.st_mtime < p.remove_before; },
-              [&](const StoreFile& f, const struct stat& st) {
-                if (used_meanwhile(f, start)) count(result.recently_used);
-                if (in_bucket(p, st)) within.add(offset_in(p, st), st.st_size);
-              });
+TrimPass trim_remove(Store& store, const TrimOptions& options, const TrimPlan& plan) {
+  check_options(store, options, false);
+  return remove_walk(store, options, pinned_hashes(store), plan);
+}
+
+void add_pass(TrimPass& into, const TrimPass& part) {
+  add_counts(into.counts, part.counts);
+  add_cells(into.within, part.within);
+}
+
+std::vector<TrimShare> trim_shares(const TrimPlan& p, const TrimPass& whole,
+                                   const std::vector<TrimPass>& parts) {
   // What the age bound and the older buckets removed counts toward the bounds too.
-  const std::uint64_t files_needed = p.need_files - std::min(p.need_files, result.removed_files);
-  const std::uint64_t bytes_needed = p.need_bytes - std::min(p.need_bytes, result.removed_bytes);
-  if (p.bucket != kNever && (files_needed > 0 || bytes_needed > 0)) {
-    settle_bucket(remover, p, within, files_needed, bytes_needed);
+  const auto& removed = whole.counts;
+  const std::uint64_t files_needed = p.need_files - std::min(p.need_files, removed.removed_files);
+  const std::uint64_t bytes_needed = p.need_bytes - std::min(p.need_bytes, removed.removed_bytes);
+  if (p.bucket == kNever || (files_needed == 0 && bytes_needed == 0)) return {};
+  UseHistogram within;
+  fill(within, whole.within);
+  auto cut = within.cut(files_needed, bytes_needed);
+  if (!cut) return {};  // the bucket's files went meanwhile
+  std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);
+  std::uint64_t bytes_left = bytes_needed - std::min(bytes_needed, cut->before.bytes);
+  std::vector<TrimShare> shares;
+  for (const TrimPass& part : parts) {
+    // A part's cells are as fine as the sum's or finer: those starting in the cut cell are in it.
+    UseCells::Cell in_cell;
+    for (auto it = part.within.cells.lower_bound(cut->start);
+         it != part.within.cells.end() && it->first < cut->start + cut->width; ++it) {
+      in_cell.files += it->second.files;
+      in_cell.bytes += it->second.bytes;
+    }
+    TrimShare s{cut->start, cut->width, std::min(files_left, in_cell.files),
+                std::min(bytes_left, in_cell.bytes)};
+    files_left -= s.files;
+    bytes_left -= s.bytes;
+    shares.push_back(s);
   }
+  return shares;
+}
+
+void trim_settle(Store& store, const TrimOptions& options, const TrimPlan& plan,
+                 const TrimShare& share, TrimPass& pass) {
+  check_options(store, options, false);
+  settle_walk(store, options, pinned_hashes(store), plan, share, pass);
+}
+
+TrimResult trim(Store& store, const TrimOptions& options) {
+  check_options(store, options, true);
+  const auto pins = pinned_hashes(store);
+  const timespec start = trim_start();
+  const auto began = std::chrono::steady_clock::now();
+  TrimScan scan = scan_walk(store, options, pins);
+  TrimResult result = scan.counts;
+  const TrimPlan p = trim_plan(options, scan, start);
+  if (p.nothing_to_do()) return result;
+  const TrimOptions later = continued(options, result.scanned_files, began);
+  TrimPass pass = remove_walk(store, later, pins, p);
+  const std::vector<TrimShare> shares = trim_shares(p, pass, {pass});
+  if (!shares.empty()) settle_walk(store, later, pins, p, shares.front(), pass);
+  add_counts(result, pass.counts);
   return result;
 }
 

@@ -16,6 +16,32 @@ bool is_reserved_top(const WalkEntry& e) {
   return e.depth == 1 && e.name.starts_with(Store::kReservedPrefix);
 }
 
+// Whether an entry read at depth 1 or 2 is in the run at all, by OperationOptions::scope and
+// sub_scope (a WalkOptions::filter: decided before the entry is stat'ed).
+bool in_run(const OperationOptions& options, const WalkEntry& e) {
+  if (e.depth == 1) return in_scope(options, e.name);
+  if (e.depth != 2 || !options.sub_scope) return true;
+  return options.sub_scope(std::string_view(e.rel_path).substr(0, e.rel_path.find('/')), e.name);
+}
+
+// The WalkOptions::filter of a run: entries out of scope are neither stat'ed, visited nor
+// entered; those left out directly inside a top-level directory are told to `left_out` (stats
+// learns from them that the directory is not empty).
+std::function<bool(const WalkEntry&)> scope_filter(const OperationOptions& options,
+                                                   std::function<void(const WalkEntry&)> left_out) {
+  return [&options, left_out](const WalkEntry& e) {
+    if (in_run(options, e)) return true;
+    if (e.depth == 2 && left_out) left_out(e);
+    return false;
+  };
+}
+
+// A top-level entry in scope that another run handles (sub_scope says so): a directory is
+// entered for its covered entries, anything else is left alone.
+bool handled_elsewhere(const OperationOptions& options, const WalkEntry& e) {
+  return e.depth == 1 && !in_sub_scope(options, e.name, {});
+}
+
 }  // namespace
 
 Area area_of(std::string_view rel_path) {
@@ -129,13 +155,15 @@ void StoreEngine::count_files() {
   wo.threads = options_.threads;
   wo.xdev = one_file_system;
   wo.report_directories = true;
+  wo.filter = scope_filter(options_, nullptr);
   Walker walker(wo);
   std::atomic<std::uint64_t> files{0};
   struct stat st;
   if (::lstat(store_.root().c_str(), &st) == 0) {
     walker.walk(store_.root(), [&](const WalkEntry& e) {
-      if (e.depth == 1 && (is_reserved_top(e) || !in_scope(options_, e.name))) {
-        return WalkAction::skip;
+      if (is_reserved_top(e)) return WalkAction::skip;
+      if (handled_elsewhere(options_, e)) {
+        return e.type == DT_DIR ? WalkAction::proceed : WalkAction::skip;
       }
       if (e.type != DT_DIR && area_of(e.rel_path) == Area::content) {
         files.fetch_add(1, std::memory_order_relaxed);
@@ -176,10 +204,12 @@ void StoreEngine::run() {
       if (area_of(e.rel_path) == Area::content) on_directory_exit(e);
     };
   }
+  wo.filter = scope_filter(options_, on_out_of_scope);
   Walker walker(wo);
   auto visit = [&](const WalkEntry& e) {
-    // Out of scope: neither visited nor entered (skip keeps the walk out of a directory).
-    if (e.depth == 1 && !in_scope(options_, e.name)) return WalkAction::skip;
+    if (handled_elsewhere(options_, e)) {
+      return e.type == DT_DIR ? WalkAction::proceed : WalkAction::skip;
+    }
     Area area = area_of(e.rel_path);
     if (e.type == DT_DIR) {
       if (area == Area::content && on_directory) on_directory(e);

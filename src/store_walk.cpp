@@ -1,30 +1,30 @@
-// Store::walk: list the whole store on the store engine, then visit each hash once.
+// Store::walk and cas::list: list the store (or a part of it) on the store engine, then visit
+// each hash once.
 #include <algorithm>
 #include <mutex>
 #include <optional>
 
 #include "cas/errors.hpp"
+#include "cas/operations.hpp"
 #include "cas/store.hpp"
 #include "posix_error.hpp"
 #include "store_engine.hpp"
 
 namespace cas {
 
-void Store::walk(const std::function<void(const std::string& hash)>& visit) const {
+ListResult list(const Store& store, const OperationOptions& options) {
   std::mutex mu;
-  std::vector<std::string> hashes;
-  std::vector<std::string> unrecognized;
+  ListResult result;
   std::optional<WalkError> error;
 
-  OperationOptions options;
-  detail::StoreEngine engine(*this, options);
+  detail::StoreEngine engine(store, options);
   engine.one_file_system = false;  // a listing reports what is there, mounts included
   engine.on_file = [&](const detail::StoreFile& f) {
     std::lock_guard<std::mutex> lock(mu);
     if (f.layout) {
-      hashes.emplace_back(f.hash);
+      result.hashes.emplace_back(f.hash);
     } else {
-      unrecognized.emplace_back(f.entry.rel_path);
+      result.unrecognized.emplace_back(f.entry.rel_path);
     }
   };
   engine.on_walk_error = [&](const WalkError& e) {
@@ -33,15 +33,17 @@ void Store::walk(const std::function<void(const std::string& hash)>& visit) cons
   };
   engine.run();
   if (error) throw_errno(error->code, error->operation, error->path);
+  std::sort(result.hashes.begin(), result.hashes.end());
+  result.hashes.erase(std::unique(result.hashes.begin(), result.hashes.end()), result.hashes.end());
+  std::sort(result.unrecognized.begin(), result.unrecognized.end());
+  return result;
+}
 
+void Store::walk(const std::function<void(const std::string& hash)>& visit) const {
+  ListResult listed = list(*this);
   // Visited from the calling thread, after the walk: `visit` may change the store.
-  std::sort(hashes.begin(), hashes.end());
-  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  for (const auto& hash : hashes) visit(hash);
-  if (!unrecognized.empty()) {
-    std::sort(unrecognized.begin(), unrecognized.end());
-    throw UnrecognizedPathsError(std::move(unrecognized));
-  }
+  for (const auto& hash : listed.hashes) visit(hash);
+  if (!listed.unrecognized.empty()) throw UnrecognizedPathsError(std::move(listed.unrecognized));
 }
 
 }  // namespace cas

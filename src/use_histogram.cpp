@@ -29,13 +29,16 @@ void UseHistogram::rebucket() {
   cells_.swap(merged);
 }
 
-void UseHistogram::add_cell(std::int64_t start, std::int64_t width, std::uint64_t files) {
+void UseHistogram::add_cell(std::int64_t start, std::int64_t width, std::uint64_t files,
+                            std::uint64_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   if (width > width_) {
     while (width_ < width) width_ *= 2;
     rebucket();
   }
-  cells_[bucket_of(start, width_)].files += files;
+  Cell& c = cells_[bucket_of(start, width_)];
+  c.files += files;
+  c.bytes += bytes;
   files_ += files;
   if (cells_.size() > kMaxBuckets) widen();
 }

@@ -39,9 +39,14 @@ class UseHistogram {
   // The start of the bucket holding the middle file (by last use); 0 when empty.
   std::int64_t median() const;
 
-  // Adds `files` files counted elsewhere in the cell starting at `start` of `width` seconds
-  // (a power of two, as width() is): the histogram first widens to `width` if it is finer.
-  void add_cell(std::int64_t start, std::int64_t width, std::uint64_t files);
+  // Adds `files` files (of `bytes` bytes) counted elsewhere in the cell starting at `start` of
+  // `width` seconds (a power of two, as width() is): the histogram first widens to `width` if it
+  // is finer.
+  void add_cell(std::int64_t start, std::int64_t width, std::uint64_t files,
+                std::uint64_t bytes = 0);
+
+  // The cells by start (for trim split across processes: cas/trim_split.hpp).
+  const std::map<std::int64_t, Cell>& cells() const { return cells_; }
 
   // Files by cell start, for handing the histogram to another process (StoreStats::use_cells).
   std::map<std::int64_t, std::uint64_t> file_counts() const;

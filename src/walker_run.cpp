@@ -224,6 +224,11 @@ bool WalkRun::on_entry(unsigned w, DirNode* node, int dir_fd, std::size_t prefix
   ws.path.append(name);
   const std::string_view rel = ws.path;
   const bool follow = options_.follow_symlinks;
+  if (options_.filter) {
+    const WalkEntry seen{root_fd_, dir_fd, rel.substr(prefix_len), rel, type, ino, node->depth + 1,
+                         nullptr,  w};
+    if (!call_user([&] { return options_.filter(seen); })) return !stopping();
+  }
 
   struct stat st;
   const struct stat* stp = nullptr;

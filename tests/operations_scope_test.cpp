@@ -1,5 +1,8 @@
 // OperationOptions::scope: store-wide operations run on parts of a store (the seam cas-mpi
 // splits jobs with) add up to one run over the whole store.
+#include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <functional>
 #include <set>
 #include <string>
@@ -10,6 +13,7 @@
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "cas/trim_split.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -33,12 +37,33 @@ int part_of(std::string_view name) {
   return 0;
 }
 
-// Runs `op` once per part and returns the results.
+// Split finer (OperationOptions::sub_scope, as cas-mpi cuts a bucket): part 0 is every
+// non-hex top-level name; parts 1 to 4 share every hex top-level directory by the hash digit
+// after the prefix (h[2]: a v1 file name's third character, a v0 subdirectory's first), and
+// part 1 owns the top-level entries themselves.
+int sub_part_of(std::string_view top, std::string_view name) {
+  const bool whole_hash = name.size() > 8 && name.substr(0, top.size()) == top;
+  const char digit = whole_hash ? name[top.size()] : name.empty() ? '0' : name[0];
+  return 1 + (std::isxdigit(digit) ? std::stoi(std::string(1, digit), nullptr, 16) % 4 : 0);
+}
+
+// Runs `op` once per part and returns the results; `fine`: the parts of sub_part_of.
 template <typename Result, typename Options>
-std::vector<Result> run_parts(Options options, const std::function<Result(const Options&)>& op) {
+std::vector<Result> run_parts(Options options, const std::function<Result(const Options&)>& op,
+                              bool fine = false) {
   std::vector<Result> out;
   for (int p = 0; p < kParts; ++p) {
-    options.scope = [p](std::string_view name) { return part_of(name) == p; };
+    if (!fine) {
+      options.scope = [p](std::string_view name) { return part_of(name) == p; };
+    } else {
+      options.scope = [p](std::string_view name) { return (part_of(name) == 0) == (p == 0); };
+      options.sub_scope = nullptr;  // part 0, the non-hex names, is not split
+      if (p > 0) {
+        options.sub_scope = [p](std::string_view top, std::string_view name) {
+          return name.empty() ? p == 1 : sub_part_of(top, name) == p;
+        };
+      }
+    }
     out.push_back(op(options));
   }
   return out;
@@ -53,11 +78,13 @@ void copy_tree(const fs::path& from, const fs::path& to) {
       fs::create_directories(target);
     } else {
       fs::copy_file(it->path(), target);
+      fs::last_write_time(target, fs::last_write_time(it->path()));  // trim orders by it
     }
   }
 }
 
-class OperationsScopeTest : public ::testing::Test {
+// Parameter: whether the parts split top-level directories too (sub_scope).
+class OperationsScopeTest : public ::testing::TestWithParam<bool> {
  protected:
   // A store with every kind of content: v0 and v1 files (some in both), unrecognized files at
   // the top and inside buckets, an empty directory, temp files, quarantine and a pin.
@@ -80,12 +107,12 @@ class OperationsScopeTest : public ::testing::Test {
   test::TempDir tmp_;
 };
 
-TEST_F(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
+TEST_P(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
   Store store(root());
   const StoreStats whole = stats(store);
   StoreStats merged;
   for (const auto& part : run_parts<StoreStats, OperationOptions>(
-           {}, [&](const OperationOptions& o) { return stats(store, o); })) {
+           {}, [&](const OperationOptions& o) { return stats(store, o); }, GetParam())) {
     merge_stats(merged, part);
   }
   for (const auto& [name, layout] : whole.layouts) {
@@ -129,14 +156,14 @@ TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
   EXPECT_EQ(merged.hashes, 7u);
 }
 
-TEST_F(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
+TEST_P(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
   copy_tree(root(), tmp_ / "whole");
   Store whole_store(tmp_ / "whole");
   const MigrateResult whole = migrate(whole_store);
   Store store(root());
   MigrateResult sum;
   for (const auto& r : run_parts<MigrateResult, MigrateOptions>(
-           {}, [&](const MigrateOptions& o) { return migrate(store, o); })) {
+           {}, [&](const MigrateOptions& o) { return migrate(store, o); }, GetParam())) {
     sum.moved += r.moved;
     sum.already_in_place += r.already_in_place;
     sum.duplicates_removed += r.duplicates_removed;
@@ -160,14 +187,14 @@ TEST_F(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
   EXPECT_TRUE(fs::exists(root() / ".cas-tmp" / "partial"));
 }
 
-TEST_F(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
+TEST_P(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
   copy_tree(root(), tmp_ / "whole");
   Store whole_store(tmp_ / "whole");
   const PurgeResult whole = purge(whole_store);
   Store store(root());
   PurgeResult sum;
   for (const auto& r : run_parts<PurgeResult, OperationOptions>(
-           {}, [&](const OperationOptions& o) { return purge(store, o); })) {
+           {}, [&](const OperationOptions& o) { return purge(store, o); }, GetParam())) {
     sum.files_removed += r.files_removed;
     sum.directories_removed += r.directories_removed;
     sum.failed += r.failed;
@@ -182,14 +209,14 @@ TEST_F(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
   EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
 }
 
-TEST_F(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
+TEST_P(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
   Store store(root());
   VerifyOptions no_reap;
   no_reap.reap_temp_older_than = std::chrono::seconds(0);
   const VerifyResult whole = verify(store, no_reap);
   VerifyResult sum;
   for (const auto& r : run_parts<VerifyResult, VerifyOptions>(
-           no_reap, [&](const VerifyOptions& o) { return verify(store, o); })) {
+           no_reap, [&](const VerifyOptions& o) { return verify(store, o); }, GetParam())) {
     sum.ok += r.ok;
     sum.corrupt += r.corrupt;
     sum.unrecognized += r.unrecognized;
@@ -202,7 +229,23 @@ TEST_F(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
   EXPECT_EQ(sum.bytes, whole.bytes);
 }
 
-TEST_F(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
+TEST_P(OperationsScopeTest, ListsOfThePartsAreDisjointAndAddUpToTheWholeList) {
+  Store store(root());
+  const ListResult whole = list(store);
+  std::vector<std::string> hashes, unrecognized;
+  for (const auto& part : run_parts<ListResult, OperationOptions>(
+           {}, [&](const OperationOptions& o) { return list(store, o); }, GetParam())) {
+    hashes.insert(hashes.end(), part.hashes.begin(), part.hashes.end());
+    unrecognized.insert(unrecognized.end(), part.unrecognized.begin(), part.unrecognized.end());
+  }
+  std::sort(hashes.begin(), hashes.end());
+  std::sort(unrecognized.begin(), unrecognized.end());
+  EXPECT_EQ(hashes, whole.hashes);  // no hash in two parts: sorting the union is the list
+  EXPECT_EQ(unrecognized, whole.unrecognized);
+  EXPECT_EQ(whole.hashes.size(), 201u);  // 200, and the corrupt file (named as a hash)
+}
+
+TEST_P(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   Store store(root());
   OperationOptions only_ab;
   only_ab.scope = [](std::string_view name) { return name == "ab"; };
@@ -213,13 +256,77 @@ TEST_F(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   EXPECT_TRUE(fs::exists(root() / kV1.lookup(hash_of(0))) || hash_of(0).starts_with("ab"));
 }
 
-TEST_F(OperationsScopeTest, TrimRefusesAScope) {
+// Everything under `root` that is a file, with its content: what a trim left.
+std::set<std::string> files_under(const fs::path& root) {
+  std::set<std::string> out;
+  for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
+    if (fs::is_regular_file(it->symlink_status())) {
+      out.insert(it->path().lexically_relative(root).string() + " " + test::read_file(it->path()));
+    }
+  }
+  return out;
+}
+
+TEST_P(OperationsScopeTest, TrimSplitIntoPartsRemovesWhatOneTrimRemoves) {
+  // Each file its own last use, a minute apart: no ties at the cutoff.
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(root()), end; it != end; ++it) {
+    if (fs::is_regular_file(it->symlink_status())) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    test::set_mtime(files[k], std::time(nullptr) - 100000 + 60 * static_cast<std::time_t>(k));
+  }
+  copy_tree(root(), tmp_ / "whole");
+  TrimOptions bounds;
+  bounds.max_files = 120;
+  bounds.max_bytes = 2500;
+  bounds.low_water = 0.5;
+  Store whole_store(tmp_ / "whole");
+  const TrimResult whole = trim(whole_store, bounds);
+
+  Store store(root());
+  const timespec start = trim_start();
+  TrimScan scan;
+  for (const auto& part : run_parts<TrimScan, TrimOptions>(
+           bounds, [&](const TrimOptions& o) { return trim_scan(store, o); }, GetParam())) {
+    add_scan(scan, part);
+  }
+  const TrimPlan plan = trim_plan(bounds, scan, start);
+  const std::vector<TrimPass> passes = run_parts<TrimPass, TrimOptions>(
+      bounds, [&](const TrimOptions& o) { return trim_remove(store, o, plan); }, GetParam());
+  TrimPass sum;
+  for (const auto& p : passes) add_pass(sum, p);
+  const std::vector<TrimShare> shares = trim_shares(plan, sum, passes);
+  if (!shares.empty()) {
+    int part = 0;
+    run_parts<int, TrimOptions>(
+        bounds,
+        [&](const TrimOptions& o) {
+          trim_settle(store, o, plan, shares.at(part), sum);
+          return part++;
+        },
+        GetParam());
+  }
+  EXPECT_GT(whole.removed_files, 0u);
+  EXPECT_EQ(scan.counts.scanned_files, whole.scanned_files);
+  EXPECT_EQ(scan.counts.pinned, whole.pinned);
+  EXPECT_EQ(sum.counts.removed_files, whole.removed_files);
+  EXPECT_EQ(sum.counts.removed_bytes, whole.removed_bytes);
+  EXPECT_EQ(sum.counts.directories_removed, whole.directories_removed);
+  EXPECT_EQ(files_under(root()), files_under(tmp_ / "whole"));
+}
+
+TEST_P(OperationsScopeTest, TrimRefusesAScope) {
   Store store(root());
   TrimOptions options;
   options.max_files = 1;
   options.scope = [](std::string_view) { return true; };
   EXPECT_THROW(trim(store, options), std::invalid_argument);
 }
+
+INSTANTIATE_TEST_SUITE_P(TopLevelAndFiner, OperationsScopeTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Finer" : "TopLevel"; });
 
 }  // namespace
 }  // namespace cas

@@ -67,13 +67,32 @@ struct OperationOptions {
   // across ranks: each run removes only its own emptied directories; purge removes the emptied
   // quarantine directory, stats counts pins, only when the scope covers ".cas-quarantine" and
   // ".cas-pins". Called concurrently from the walker's threads. trim ignores it (its cutoff is
-  // store-wide) and throws std::invalid_argument when it is set.
+  // store-wide) and throws std::invalid_argument when it (or sub_scope) is set.
   std::function<bool(std::string_view top_level_name)> scope;
+  // Finer than `scope`, for splitting a top-level directory (cas-mpi's parts of a hash-prefix
+  // bucket). Unset: everything below a covered top-level name is covered. Set, it is asked
+  // (top_level_name, name) about each entry directly inside a covered top-level directory, and
+  // the run covers only the entries it returns true for, with everything below them; and once
+  // as (top_level_name, "") about the covered top-level entry itself, which the run handles
+  // (stats counts the directory and whether it is empty; a top-level file is visited) only when
+  // that returns true. A covered top-level directory is entered either way, and every run that
+  // enters it tries to remove it once it is emptied (purge, migrate, gc, sync --delete): the
+  // last run to leave it succeeds, and only a removal that succeeds counts. So runs whose
+  // sub-scopes cover each entry once, and each top-level entry itself once, add up to one run.
+  // Called concurrently from the walker's threads.
+  std::function<bool(std::string_view top_level_name, std::string_view name)> sub_scope;
 };
 
 // Whether `options` covers the top-level name `name` (always, when no scope is set).
 inline bool in_scope(const OperationOptions& options, std::string_view name) {
   return !options.scope || options.scope(name);
+}
+
+// Whether `options` covers `name` directly inside the covered top-level directory `top` (with
+// `name` empty: the top-level entry itself); always, when no sub_scope is set.
+inline bool in_sub_scope(const OperationOptions& options, std::string_view top,
+                         std::string_view name) {
+  return !options.sub_scope || options.sub_scope(top, name);
 }
 
 // Counts and the first errors, shared by every result.
@@ -219,6 +238,19 @@ struct VerifyResult : OperationErrors {
 // Re-hashes every file in parallel and reports those whose content does not match their name.
 // Throws ReadOnlyError when quarantine is asked of a read-only store.
 VerifyResult verify(Store& store, const VerifyOptions& options = {});
+
+struct ListResult {
+  std::vector<std::string> hashes;        // sorted, each once (a hash under two layouts too)
+  std::vector<std::string> unrecognized;  // root-relative paths of files no layout recognizes
+                                          // (symlinks and other non-regular files too), sorted
+};
+
+// The hashes of the store, or of the part that OperationOptions::scope and sub_scope cover
+// (threads too; the rest is ignored), as Store::walk lists them: mount points are entered.
+// Runs over disjoint parts list disjoint hashes when every place a layout gives a hash is in
+// one part (cas-mpi's buckets). Read-only. Throws IoError/PermissionError for the first
+// directory that cannot be read.
+ListResult list(const Store& store, const OperationOptions& options = {});
 
 struct LayoutStats {
   std::uint64_t files = 0;

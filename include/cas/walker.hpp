@@ -108,6 +108,11 @@ struct WalkOptions {
   // Returns true to keep the walk out of a directory (called after the visitor, if
   // report_directories). Called concurrently.
   std::function<bool(const WalkEntry&)> prune;
+  // Called for each entry as it is read, before any stat (st is null, type is d_type and may be
+  // DT_UNKNOWN); false drops the entry: it is neither stat'ed, visited nor entered. Lets a
+  // caller that wants part of a directory (cas-mpi's parts of a bucket) skip the stat_entries
+  // stat of the rest. Called concurrently.
+  std::function<bool(const WalkEntry&)> filter;
   // Called for every entry that cannot be read; the default proceeds. Entries that vanish
   // during the walk (ENOENT, or a directory replaced by a non-directory) are skipped silently
   // and never reported. Called concurrently.

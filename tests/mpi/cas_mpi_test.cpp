@@ -2,6 +2,7 @@
 // exit codes and effects on disk as single-process `cas`; a rank killed mid-job ends the job
 // with a non-zero exit, and a rerun with the same --checkpoint completes it with nothing lost
 // or duplicated; a distributed migrate while other processes insert and look up loses nothing.
+// The fixture: cas_mpi_fixture.hpp; buckets cut into parts, ls and trim: cas_mpi_parts_test.cpp.
 //
 // ctest label `mpi`. Skipped (with the reason) when not run as root (mpirun is run with
 // --allow-run-as-root, and the tests are meant for the CI container) or cas-mpi was not built.
@@ -9,10 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -22,131 +26,15 @@
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "cas/store.hpp"
+#include "cas_mpi_fixture.hpp"
 #include "test_util.hpp"
 
-namespace cas {
+namespace cas::mpi_test {
 namespace {
 
 namespace fs = boost::filesystem;
 using test::parse_summary;
 using test::RunResult;
-
-#ifdef CAS_MPI
-constexpr const char* kCasMpi = CAS_MPI;
-#else
-constexpr const char* kCasMpi = nullptr;
-#endif
-#ifdef CAS_CLI
-constexpr const char* kCas = CAS_CLI;
-#else
-constexpr const char* kCas = nullptr;
-#endif
-
-const V0Layout kV0;
-const V1Layout kV1;
-constexpr int kFiles = 400;
-
-std::string content_of(int i) { return "mpi test file " + std::to_string(i); }
-std::string hash_of(int i) { return hash_bytes(content_of(i), HashAlgorithm::sha256); }
-
-// Everything under `root`: "d <rel>" for directories, "f <rel> <content>" for files.
-std::set<std::string> snapshot(const fs::path& root) {
-  std::set<std::string> entries;
-  if (!fs::exists(root)) return entries;
-  for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
-    const std::string rel = it->path().lexically_relative(root).string();
-    if (fs::is_directory(it->symlink_status())) {
-      entries.insert("d " + rel);
-    } else {
-      entries.insert("f " + rel + " " + test::read_file(it->path()));
-    }
-  }
-  return entries;
-}
-
-void copy_tree(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
-    const fs::path target = to / it->path().lexically_relative(from);
-    if (fs::is_directory(it->symlink_status())) {
-      fs::create_directories(target);
-    } else {
-      fs::copy_file(it->path(), target);
-      // stats reports last uses (mtimes): both copies must keep the original's.
-      fs::last_write_time(target, fs::last_write_time(it->path()));
-    }
-  }
-}
-
-class CasMpiTest : public ::testing::Test {
- public:
-  void SetUp() override {
-    if (!kCasMpi || !kCas) GTEST_SKIP() << "cas-mpi not built (MPI not found by CMake)";
-    if (!test::is_root()) GTEST_SKIP() << "the mpi tests run mpirun as root; run them as root";
-    // mpirun refuses root without these; the vader setting avoids the CMA single-copy path
-    // that containers without ptrace rights refuse.
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
-  }
-
-  // A store with every kind of content: `main` files under `layout`, some of them under both
-  // layouts, a corrupt file, unrecognized files at the top and in a bucket, an empty
-  // directory, a fresh and a stale temp file, a quarantined file and a pin.
-  fs::path make_store(const std::string& name, const Layout& main, const Layout& other) {
-    const fs::path root = tmp_ / name;
-    for (int i = 0; i < kFiles; ++i)
-      test::write_file(root / main.lookup(hash_of(i)), content_of(i));
-    for (int i = 0; i < 50; ++i) test::write_file(root / other.lookup(hash_of(i)), content_of(i));
-    test::write_file(root / kV1.lookup(hash_of(9999)), "not what the name says");
-    test::write_file(root / "README", "unrecognized");
-    test::write_file(root / "ab" / "stray", "unrecognized in a bucket");
-    fs::create_directories(root / "cd" / "empty");
-    test::write_file(root / ".cas-tmp" / "fresh", "a writer at work");
-    test::write_file(root / ".cas-tmp" / "stale", "a writer that crashed");
-    test::set_mtime(root / ".cas-tmp" / "stale", std::time(nullptr) - 7200);
-    test::write_file(root / ".cas-quarantine" / hash_of(8888), "bad");
-    Store store(root);
-    add_pin(store, "keep", {hash_of(1), hash_of(2), hash_of(3)});
-    return root;
-  }
-
-  RunResult cas(const fs::path& root, std::vector<std::string> args) {
-    args.insert(args.begin(), {kCas, "--root", root.string()});
-    return test::run(args);
-  }
-
-  RunResult run_mpi(const fs::path& root, std::vector<std::string> args) {
-    return cas_mpi(root, std::move(args));
-  }
-
-  RunResult cas_mpi(const fs::path& root, std::vector<std::string> args, int ranks = 4) {
-    args.insert(args.begin(), {"mpirun", "--oversubscribe", "-np", std::to_string(ranks), kCasMpi,
-                               "--root", root.string()});
-    return test::run(args);
-  }
-
-  // Runs `args` with cas on one copy of `store` and with cas-mpi on another, and expects the
-  // same exit code, stdout (after replacing the root's name) and resulting tree.
-  void expect_same(const fs::path& store, const std::vector<std::string>& args) {
-    const fs::path one = tmp_ / "one", many = tmp_ / "many";
-    fs::remove_all(one);
-    fs::remove_all(many);
-    copy_tree(store, one);
-    copy_tree(store, many);
-    const RunResult single = cas(one, args);
-    RunResult split = cas_mpi(many, args);
-    for (std::size_t at; (at = split.out.find(many.string())) != std::string::npos;) {
-      split.out.replace(at, many.string().size(), one.string());
-    }
-    const std::string what = args.front() + " on " + store.filename().string();
-    EXPECT_EQ(split.exit_code, single.exit_code) << what << "\n" << split.err;
-    EXPECT_EQ(split.out, single.out) << what << "\n" << split.err;
-    EXPECT_EQ(snapshot(many), snapshot(one)) << what;
-  }
-
-  test::TempDir tmp_;
-};
 
 // One command on a V0 store and on a V1 store: cas-mpi gives what cas gives.
 class CasMpiCommandTest : public CasMpiTest,
@@ -223,6 +111,15 @@ std::size_t buckets_recorded(const fs::path& checkpoint) {
   return test::lines_of(test::read_file(checkpoint)).size() - 1;
 }
 
+// The buckets of a job, from its checkpoint's header ("cas-mpi checkpoint 2 split=S ..."):
+// 256 prefixes of S parts each, and the rest.
+std::size_t buckets_of(const fs::path& checkpoint) {
+  const std::string header = test::lines_of(test::read_file(checkpoint)).at(0);
+  const std::string key = "cas-mpi checkpoint 2 split=";
+  EXPECT_TRUE(header.starts_with(key)) << header;
+  return 256 * std::stoul(header.substr(key.size())) + 1;
+}
+
 // Runs `command` with rank 1 killed (SIGKILL) after `files` files, then again with the same
 // checkpoint; returns the second run's summary.
 std::map<std::string, std::string> kill_and_resume(CasMpiTest& t, const fs::path& store,
@@ -235,12 +132,13 @@ std::map<std::string, std::string> kill_and_resume(CasMpiTest& t, const fs::path
   EXPECT_NE(killed.err.find("rank 1"), std::string::npos) << killed.err;
   EXPECT_NE(killed.err.find("signal 9"), std::string::npos) << killed.err;
   EXPECT_EQ(killed.out, "");  // no summary from a job that did not finish
-  const std::size_t saved = buckets_recorded(checkpoint);
-  EXPECT_LT(saved, 257u);  // the bucket rank 1 was in is not recorded
+  const std::size_t buckets = buckets_of(checkpoint);
+  EXPECT_EQ(buckets, 256u * 2 + 1);  // 4 ranks: prefixes cut in two for 128 buckets per rank
+  EXPECT_LT(buckets_recorded(checkpoint), buckets);  // the bucket rank 1 was in is not recorded
   const RunResult resumed = t.run_mpi(store, {command, "--checkpoint", checkpoint.string()});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
-  EXPECT_EQ(buckets_recorded(checkpoint), 257u);
+  EXPECT_EQ(buckets_recorded(checkpoint), buckets);
   return parse_summary(test::lines_of(resumed.out).at(0));
 }
 
@@ -271,6 +169,52 @@ TEST_F(CasMpiTest, PurgeKilledMidwayResumesFromTheCheckpointAndEmptiesTheStore) 
     left.insert(it->path().filename().string());
   }
   EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
+}
+
+TEST_F(CasMpiTest, AResumedJobKeepsTheSplitItsCheckpointBeganWith) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  // Begun with 4 ranks (split 2); the first line and three buckets of that run, as a kill
+  // would leave them. A rerun with one rank (which alone would not split) must go on with 2.
+  ASSERT_EQ(run_mpi(store, {"stats", "--checkpoint", checkpoint.string()}).exit_code, 0);
+  const auto lines = test::lines_of(test::read_file(checkpoint));
+  test::write_file(checkpoint, lines.at(0) + "\n" + lines.at(1) + "\n" + lines.at(2) + "\n" +
+                                   lines.at(3) + "\n");
+  const RunResult r = cas_mpi(store, {"stats", "--json", "--checkpoint", checkpoint.string()}, 1);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resuming from " + checkpoint.string() + ": 3 of 513 buckets done"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, cas(store, {"stats", "--json"}).out);
+  EXPECT_EQ(buckets_recorded(checkpoint), 513u);
+}
+
+TEST_F(CasMpiTest, ACheckpointOfTheFirstFormatResumesWithUnsplitBuckets) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  ASSERT_EQ(run_mpi(store, {"stats", "--checkpoint", checkpoint.string(), "--bucket-split", "1"})
+                .exit_code,
+            0);
+  // Split 1 buckets are named as the first format named them; only the header differs.
+  auto lines = test::lines_of(test::read_file(checkpoint));
+  const std::string v2 = "cas-mpi checkpoint 2 split=1 ";
+  ASSERT_TRUE(lines.at(0).starts_with(v2)) << lines.at(0);
+  std::string text = "cas-mpi checkpoint 1 " + lines.at(0).substr(v2.size()) + "\n";
+  for (std::size_t i = 1; i < 101; ++i) text += lines.at(i) + "\n";
+  test::write_file(checkpoint, text);
+  const RunResult r = run_mpi(store, {"stats", "--json", "--checkpoint", checkpoint.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("100 of 257 buckets done"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, cas(store, {"stats", "--json"}).out);
+}
+
+TEST_F(CasMpiTest, ACheckpointOfAnUnknownFormatIsRefused) {
+  const fs::path store = make_store("v1", kV1, kV0);
+  const fs::path checkpoint = tmp_ / "checkpoint";
+  test::write_file(checkpoint, "cas-mpi checkpoint 3 something newer\n");
+  const RunResult r = run_mpi(store, {"stats", "--checkpoint", checkpoint.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a checkpoint of this version of cas-mpi"), std::string::npos) << r.err;
 }
 
 TEST_F(CasMpiTest, ACheckpointOfAnotherJobIsRefused) {
@@ -335,4 +279,4 @@ TEST_F(CasMpiTest, MigrateWhileOthersInsertAndLookUpLosesNothing) {
 }
 
 }  // namespace
-}  // namespace cas
+}  // namespace cas::mpi_test

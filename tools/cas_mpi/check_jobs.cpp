@@ -161,6 +161,7 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
 Job make_job(Context& context, const std::string& command, const CommandArgs& args) {
   if (command == "verify") return make_verify_job(context, args);
   if (command == "stats") return make_stats_job(context, args);
+  if (command == "ls") return make_list_job(context, args);
   return make_maintenance_job(context, command, args);
 }
 

@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "buckets.hpp"
 
@@ -39,48 +41,71 @@ std::string read_all(int fd, const std::string& path) {
   }
 }
 
-// The bucket index of a checkpoint's bucket name, or kBuckets when it is none.
-std::size_t bucket_by_name(const std::string& name) {
-  for (std::size_t b = 0; b < kBuckets; ++b) {
-    if (bucket_name(b) == name) return b;
+// The split a checkpoint's first line gives and the job it names after it, or nullopt when
+// the line is no checkpoint header. Format 1 (before buckets were split) is split 1.
+std::optional<std::pair<unsigned, std::string>> parse_header(const std::string& line) {
+  const std::string v1 = "cas-mpi checkpoint 1 ", v2 = "cas-mpi checkpoint 2 split=";
+  if (line.starts_with(v1)) return std::pair<unsigned, std::string>{1, line.substr(v1.size())};
+  if (!line.starts_with(v2)) return std::nullopt;
+  std::size_t end = 0;
+  unsigned long split = 0;
+  try {
+    split = std::stoul(line.substr(v2.size()), &end);
+  } catch (const std::exception&) {
+    return std::nullopt;
   }
-  return kBuckets;
+  const std::size_t job = v2.size() + end;
+  if (!valid_split(static_cast<unsigned>(split)) || job >= line.size() || line[job] != ' ') {
+    return std::nullopt;
+  }
+  return std::pair<unsigned, std::string>{static_cast<unsigned>(split), line.substr(job + 1)};
 }
 
 }  // namespace
 
-Checkpoint::Checkpoint(std::string path, const std::string& job) : path_(std::move(path)) {
+Checkpoint::Checkpoint(std::string path, const std::string& job, unsigned split)
+    : path_(std::move(path)) {
   file_ = UniqueFile(::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (file_.get() < 0) throw failure(path_, "open", errno);
-  const std::string header = "cas-mpi checkpoint 1 " + job;
   const std::string text = read_all(file_.get(), path_);
   if (text.empty()) {
-    write_all(file_.get(), path_, header + "\n");
+    set_split(split);
+    write_all(file_.get(), path_,
+              "cas-mpi checkpoint 2 split=" + std::to_string(split) + " " + job + "\n");
     if (::fsync(file_.get()) != 0) throw failure(path_, "fsync", errno);
     return;
   }
-  load(text, header);
+  load(text, job);
 }
 
-void Checkpoint::load(const std::string& text, const std::string& header) {
+void Checkpoint::load(const std::string& text, const std::string& job) {
   std::size_t end = text.find('\n');
-  if (end == std::string::npos || text.compare(0, end, header) != 0) {
-    throw std::runtime_error(path_ + ": a checkpoint of another job (its first line is not '" +
-                             header + "'); give a new file");
+  const auto header = parse_header(text.substr(0, end));
+  if (end == std::string::npos || !header) {
+    throw std::runtime_error(path_ +
+                             ": not a checkpoint of this version of cas-mpi (its first "
+                             "line is not 'cas-mpi checkpoint 1 ...' or 'cas-mpi checkpoint 2 "
+                             "split=N ...'); give a new file");
   }
+  if (header->second != job) {
+    throw std::runtime_error(path_ + ": a checkpoint of another job (it names '" + header->second +
+                             "', this job is '" + job + "'); give a new file");
+  }
+  // The buckets recorded are those of the split the job began with, whatever this run's ranks.
+  set_split(header->first);
   // Only complete lines count: the last may have been cut short by the kill.
   for (std::size_t start = end + 1; (end = text.find('\n', start)) != std::string::npos;
        start = end + 1) {
     std::istringstream line(text.substr(start, end - start));
     std::string name;
     line >> name;
-    const std::size_t bucket = bucket_by_name(name);
+    const auto bucket = bucket_by_name(name);
     std::vector<std::uint64_t> counts;
     for (std::uint64_t v; line >> v;) counts.push_back(v);
-    if (bucket == kBuckets || !line.eof()) {
+    if (!bucket || !line.eof()) {
       throw std::runtime_error(path_ + ": damaged line '" + text.substr(start, end - start) + "'");
     }
-    done_[bucket] = std::move(counts);
+    done_[*bucket] = std::move(counts);
   }
 }
 

@@ -5,8 +5,10 @@
 // resumed job's totals add up to an uninterrupted run's. A line cut short by the kill (no
 // newline at its end) is ignored: its bucket is done again.
 //
-// The first line names the job ("cas-mpi checkpoint 1 <job>"): a checkpoint of another
-// command, store or option set is refused rather than mixed in.
+// The first line names the job and the buckets' split ("cas-mpi checkpoint 2 split=<S> <job>";
+// format 1, "cas-mpi checkpoint 1 <job>", was written before buckets were split and means split
+// 1): a checkpoint of another command, store or option set is refused rather than mixed in,
+// and a resumed job uses the split it began with, whatever its number of ranks.
 //
 // Thread-safety: one thread (rank 0's scheduler) at a time.
 #pragma once
@@ -22,10 +24,11 @@ namespace cas::mpi {
 
 class Checkpoint {
  public:
-  // Opens (creating it when missing) the checkpoint at `path` for the job described by `job`
-  // (one line, no newline) and loads the buckets it records. Throws std::runtime_error naming
-  // the path when it cannot be read or written, or was written for another job.
-  Checkpoint(std::string path, const std::string& job);
+  // Opens (creating it when missing, for buckets of `split` parts) the checkpoint at `path` for
+  // the job described by `job` (one line, no newline), sets the job's split (buckets.hpp) to the
+  // file's, and loads the buckets it records. Throws std::runtime_error naming the path when it
+  // cannot be read or written, or was written for another job or by an unknown format.
+  Checkpoint(std::string path, const std::string& job, unsigned split);
 
   // The buckets recorded so far, with their counts.
   const std::map<std::size_t, std::vector<std::uint64_t>>& done() const { return done_; }
@@ -35,7 +38,7 @@ class Checkpoint {
   void record(std::size_t bucket, const std::vector<std::uint64_t>& counts);
 
  private:
-  void load(const std::string& text, const std::string& header);
+  void load(const std::string& text, const std::string& job);
 
   std::string path_;
   UniqueFile file_;

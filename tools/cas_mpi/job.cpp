@@ -39,17 +39,27 @@ std::optional<std::uint64_t> kill_after() {
   return limit;
 }
 
-// The bytes of regular files in `bucket`: the size pass that orders verify's buckets.
+// The bytes of regular files in `bucket`: the size pass that orders verify's buckets. The
+// bucket's entries are chosen as the engine chooses them (OperationOptions::scope, sub_scope),
+// before they are stat'ed.
 Tally measure(const std::string& root, unsigned threads, std::size_t bucket) {
+  OperationOptions bounds;
+  limit_to(bounds, bucket);
   WalkOptions wo;
   wo.threads = threads;
   wo.xdev = true;
   wo.stat_entries = true;
   wo.report_directories = true;
+  wo.filter = [&](const WalkEntry& e) {
+    if (e.depth == 1) return in_scope(bounds, e.name);
+    if (e.depth != 2) return true;
+    const std::string_view top = std::string_view(e.rel_path).substr(0, e.rel_path.find('/'));
+    return in_sub_scope(bounds, top, e.name);
+  };
   std::atomic<std::uint64_t> bytes{0};
   Walker walker(wo);
   walker.walk(root, [&](const WalkEntry& e) {
-    if (e.depth == 1 && bucket_of(e.name) != bucket) return WalkAction::skip;
+    if (e.depth == 1 && !in_sub_scope(bounds, e.name, {})) return WalkAction::proceed;
     if (e.st && S_ISREG(e.st->st_mode)) bytes += static_cast<std::uint64_t>(e.st->st_size);
     return WalkAction::proceed;
   });
@@ -63,7 +73,7 @@ Tally measure(const std::string& root, unsigned threads, std::size_t bucket) {
 // whatever a rank is left with at the end is a small bucket (the longest-processing-time rule).
 std::vector<std::size_t> largest_first(const std::vector<std::size_t>& pending,
                                        const JobOptions& options) {
-  std::vector<std::uint64_t> bytes(kBuckets, 0);
+  std::vector<std::uint64_t> bytes(bucket_count(), 0);
   std::mutex mu;
   distribute(
       pending, [&](std::size_t b) { return measure(options.root, options.threads, b); },
@@ -112,7 +122,7 @@ void prepare(OperationOptions& options, unsigned threads, bool dry_run, std::siz
              Tally& tally) {
   options.threads = threads;
   options.dry_run = dry_run;
-  options.scope = bucket_scope(bucket);
+  limit_to(options, bucket);
   const auto limit = kill_after();
   // The final report (always made) carries the run's totals; the tests' kill needs each file.
   options.progress_interval = limit ? std::chrono::milliseconds(0) : std::chrono::hours(1);
@@ -127,15 +137,20 @@ int run_job(const Job& job, const JobOptions& options) {
   int ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  // Rank 0 alone reads and writes the checkpoint; what it loads starts the totals.
+  // Rank 0 alone reads and writes the checkpoint; what it loads starts the totals, and a
+  // resumed job keeps the split it began with.
   std::unique_ptr<Checkpoint> checkpoint;
   Tally total;
   std::vector<std::size_t> pending;
-  int setup_failed = 0;
+  int setup[2] = {0, static_cast<int>(options.split ? options.split : split_for(ranks))};
+  int& setup_failed = setup[0];
   if (g_rank == 0) {
+    set_split(static_cast<unsigned>(setup[1]));
     try {
-      if (options.checkpoint)
-        checkpoint = std::make_unique<Checkpoint>(*options.checkpoint, job.identity);
+      if (options.checkpoint) {
+        checkpoint = std::make_unique<Checkpoint>(*options.checkpoint, job.identity, split());
+        setup[1] = static_cast<int>(split());
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
       setup_failed = 1;
@@ -143,9 +158,9 @@ int run_job(const Job& job, const JobOptions& options) {
     if (checkpoint && !checkpoint->done().empty()) {
       std::fprintf(stderr, "cas-mpi: %s: resuming from %s: %zu of %zu buckets done\n",
                    job.command.c_str(), options.checkpoint->c_str(), checkpoint->done().size(),
-                   kBuckets);
+                   bucket_count());
     }
-    for (std::size_t b = 0; b < kBuckets; ++b) {
+    for (std::size_t b = 0; b < bucket_count(); ++b) {
       if (checkpoint && checkpoint->done().count(b)) {
         Tally saved;
         saved.counts = checkpoint->done().at(b);
@@ -155,8 +170,9 @@ int run_job(const Job& job, const JobOptions& options) {
       }
     }
   }
-  MPI_Bcast(&setup_failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  MPI_Bcast(setup, 2, MPI_INT, 0, MPI_COMM_WORLD);
   if (setup_failed) return 1;
+  set_split(static_cast<unsigned>(setup[1]));
 
   if (job.balance_by_bytes) pending = largest_first(pending, options);
   RankWork mine;

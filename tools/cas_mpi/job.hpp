@@ -37,6 +37,7 @@ struct JobOptions {
   bool stats_per_rank = false;            // --stats-per-rank
   unsigned threads = 0;                   // walker threads of the size pass
   std::string root;                       // the store (the size pass walks it)
+  unsigned split = 0;  // --bucket-split: parts per prefix (buckets.hpp); 0: split_for(ranks)
 };
 
 // Runs `job` on every bucket not recorded in the checkpoint, each bucket once across the ranks

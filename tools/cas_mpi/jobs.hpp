@@ -11,6 +11,7 @@
 #include "bulk_command.hpp"
 #include "context.hpp"
 #include "job.hpp"
+#include "trim_args.hpp"
 
 namespace cas::mpi {
 
@@ -23,18 +24,24 @@ struct CommandArgs {
   std::string algorithm;                // verify --algo
   bool quarantine = false;              // verify --quarantine
   bool json = false;                    // stats --json
+  cli::TrimArgs trim;                   // trim's bounds, -j and -n
 };
 
-// The Job for `command` ("migrate", "purge", "gc", "sync", "verify" or "stats") on the store of
-// `context`, after the checks `cas` makes before it changes anything. Throws cli::UsageError
-// as `cas` does (a missing root, --read-only, a bad --keep list...).
+// The Job for `command` ("migrate", "purge", "gc", "sync", "verify", "stats" or "ls") on the store
+// of `context`, after the checks `cas` makes before it changes anything. Throws cli::UsageError as
+// `cas` does (a missing root, --read-only, a bad --keep list...).
 Job make_job(cli::Context& context, const std::string& command, const CommandArgs& args);
 
-// Each group's part of make_job (maintenance_jobs.cpp, check_jobs.cpp).
+// Each group's part of make_job (maintenance_jobs.cpp, check_jobs.cpp, list_job.cpp).
 Job make_maintenance_job(cli::Context& context, const std::string& command,
                          const CommandArgs& args);
 Job make_verify_job(cli::Context& context, const CommandArgs& args);
 Job make_stats_job(cli::Context& context, const CommandArgs& args);
+Job make_list_job(cli::Context& context, const CommandArgs& args);
+
+// trim, which is not one Job but three walks with decisions between them (trim_job.cpp):
+// collective; returns the exit code on every rank. `options`: the bounds, checked.
+int run_trim_job(cli::Context& context, const TrimOptions& options, const cli::BulkArgs& args);
 
 // The end of a counting command on rank 0: prints the errors as `cas` does, then the summary
 // "<command>: name=count ..." unless --quiet; returns 1 when `failed` (the count named

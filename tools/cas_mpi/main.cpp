@@ -1,9 +1,10 @@
-// cas-mpi: the store-wide commands of `cas` (migrate, purge, gc, sync, verify, stats) run by
-// the ranks of an MPI job, each rank running the store engine on the hash-prefix buckets it
-// takes from one shared counter (scheduler.hpp). Same command line, output and exit codes as
-// `cas`: 0 success, 1 the operation failed or was partial, 2 a usage error. Rank 0 prints;
-// every rank exits with its code. Two options of its own: --checkpoint FILE (resume a killed
-// job: checkpoint.hpp) and --stats-per-rank (files, bytes and seconds per rank).
+// cas-mpi: the store-wide commands of `cas` (ls, migrate, purge, gc, sync, verify, stats,
+// trim) run by the ranks of an MPI job, each rank running the store engine on the hash-prefix
+// buckets it takes from one shared counter (scheduler.hpp). Same command line, output and exit
+// codes as `cas`: 0 success, 1 the operation failed or was partial, 2 a usage error. Rank 0
+// prints; every rank exits with its code. Options of its own: --checkpoint FILE (resume a
+// killed job: checkpoint.hpp), --bucket-split N (buckets.hpp) and --stats-per-rank (files,
+// bytes and seconds per rank).
 #include <mpi.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "buckets.hpp"
 #include "bulk_command.hpp"
 #include "cas/hash.hpp"
 #include "cas/walker.hpp"
@@ -22,6 +24,7 @@
 #include "context.hpp"
 #include "diagnostics.hpp"
 #include "jobs.hpp"
+#include "trim_args.hpp"
 
 #ifndef CAS_VERSION
 #error "CAS_VERSION is the project version; link the cas-cli-common target"
@@ -60,6 +63,11 @@ void add_commands(CLI::App& app, Parsed& p) {
       ->check(cli::algorithm_name_check());
   verify->add_flag("--quarantine", p.args.quarantine, "Move mismatching files to .cas-quarantine/");
   cli::add_threads_option(verify, p.args.bulk.threads);
+  app.add_subcommand("ls", "List every hash in the store, one per line, sorted");
+  CLI::App* trim = app.add_subcommand(
+      "trim", "Remove the least recently used content until the store is within every bound");
+  cli::add_trim_options(trim, p.args.trim);
+  cli::add_bulk_options(trim, p.args.trim);
   CLI::App* stats = app.add_subcommand("stats", "Count files and bytes per layout, and more");
   stats->add_flag("--json", p.args.json, "Print one JSON object instead of text");
   cli::add_threads_option(stats, p.args.bulk.threads);
@@ -77,6 +85,11 @@ void add_globals(CLI::App& app, Parsed& p) {
   app.add_option("--checkpoint", p.checkpoint,
                  "Record finished buckets in FILE; a rerun with the same FILE resumes the job")
       ->type_name("FILE");
+  app.add_option("--bucket-split", p.job.split,
+                 "Cut each hash-prefix bucket into N parts (1, 2, 4, 8, 16; default: enough "
+                 "for 128 buckets per rank)")
+      ->type_name("N")
+      ->check(CLI::IsMember({1u, 2u, 4u, 8u, 16u}));
   app.add_flag("--stats-per-rank", p.job.stats_per_rank,
                "After the summary, print the buckets, files, bytes and seconds of each rank");
 }
@@ -91,6 +104,12 @@ unsigned default_threads() {
   MPI_Comm_size(node, &local);
   MPI_Comm_free(&node);
   return std::max(4u, default_walk_threads() / static_cast<unsigned>(std::max(local, 1)));
+}
+
+int ranks_of_job() {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  return ranks;
 }
 
 // Parses, builds and runs the job; returns the exit code (the same on every rank).
@@ -114,13 +133,21 @@ int run(int argc, char** argv, int rank) {
   }
   const std::string command = app.get_subcommands().front()->get_name();
   if (p.args.bulk.threads == 0) p.args.bulk.threads = default_threads();
+  if (p.args.trim.threads == 0) p.args.trim.threads = p.args.bulk.threads;
   // Every rank checks the arguments (they see the same files); rank 0 speaks for all.
   int code = 0;
   std::unique_ptr<cli::Context> context;
   Job job;
+  TrimOptions trim_with;
   try {
     context = std::make_unique<cli::Context>(p.global);
-    job = make_job(*context, command, p.args);
+    if (command == "trim") {
+      trim_with = cli::trim_options(p.args.trim);  // the bounds first, as `cas trim`
+      context->require_existing_root("trim");
+      if (!p.args.trim.dry_run) context->require_writable("trim");
+    } else {
+      job = make_job(*context, command, p.args);
+    }
   } catch (const cli::UsageError& e) {
     if (rank == 0) cli::print_error(e.subject(), e.what());
     code = cli::kExitUsage;
@@ -137,9 +164,22 @@ int run(int argc, char** argv, int rank) {
                  command.c_str(), rank);
     MPI_Abort(MPI_COMM_WORLD, cli::kExitFailed);
   }
-  if (!p.checkpoint.empty()) p.job.checkpoint = p.checkpoint;
+  if (!p.checkpoint.empty()) {
+    // A listing is printed at the end from every bucket's hashes, which a checkpoint does not
+    // keep; trim's cutoff is taken from the whole store's scan, which a resumed job would
+    // redo on a store already partly trimmed: neither has anything to resume.
+    if (command == "ls" || command == "trim") {
+      if (rank == 0) cli::print_error("usage", command + ": --checkpoint is not supported");
+      return cli::kExitUsage;
+    }
+    p.job.checkpoint = p.checkpoint;
+  }
   p.job.threads = p.args.bulk.threads;
   p.job.root = context->store().root().string();
+  if (command == "trim") {
+    set_split(p.job.split ? p.job.split : split_for(ranks_of_job()));
+    return run_trim_job(*context, trim_with, p.args.trim);
+  }
   return run_job(job, p.job);
 }
 

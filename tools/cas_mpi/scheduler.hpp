@@ -1,8 +1,9 @@
 // distribute(): hands a job's buckets out to the ranks, one at a time, from one counter that
 // rank 0 keeps. A rank asks rank 0 for a bucket, runs it, and sends the bucket's Tally with
-// its next request, so a slow rank (a straggling metadata server, a busy node) simply takes
-// fewer buckets and no termination protocol is needed: when the list is used up rank 0
-// answers "none" and the asking rank is done. Rank 0 works too, on a thread of its own that
+// its next request (keeping one request in flight ahead, so it never waits for an answer), so
+// a slow rank (a straggling metadata server, a busy node) simply takes fewer buckets: when the
+// list is used up rank 0 answers "none", and the rank says it is done once it has sent every
+// result. Rank 0 works too, on a thread of its own that
 // takes buckets from the same counter without messages; only rank 0's main thread calls MPI
 // (MPI_THREAD_FUNNELED).
 //
