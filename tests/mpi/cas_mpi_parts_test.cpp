@@ -31,7 +31,9 @@ TEST_P(CasMpiSplitTest, GivesTheOutputAndEffectsOfCasWithEverySplit) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Splits, CasMpiSplitTest, ::testing::Values("1", "4", "16"),
+// Every other test runs the default split (2 at 4 ranks) and the format-1 resume runs split 1;
+// 4 is one level finer. (16 works as well, but at 4,097 buckets its jobs take minutes here.)
+INSTANTIATE_TEST_SUITE_P(Splits, CasMpiSplitTest, ::testing::Values("4"),
                          [](const auto& info) { return std::string("Split") + info.param; });
 
 TEST_F(CasMpiTest, LsPrintsWhatCasPrintsInTheSameOrder) {
@@ -87,17 +89,14 @@ TEST_P(CasMpiTrimTest, RemovesWhatCasTrimRemoves) {
     const bool v0 = std::string(name) == "v0";
     const fs::path store = make_store(name, v0 ? static_cast<const Layout&>(kV0) : kV1,
                                       v0 ? static_cast<const Layout&>(kV1) : kV0);
-    for (const std::vector<std::string>& split :
-         {std::vector<std::string>{}, std::vector<std::string>{"--bucket-split", "4"}}) {
-      spread_last_uses(store);
-      expect_same(store, args, split);
-    }
+    // The default split (2 at 4 ranks) already cuts every prefix directory into parts.
+    spread_last_uses(store);
+    expect_same(store, args, {});
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Bounds, CasMpiTrimTest,
                          ::testing::Values(std::vector<std::string>{"--max-files", "200"},
-                                           std::vector<std::string>{"--max-size", "5K"},
                                            std::vector<std::string>{"--max-age", "1h"},
                                            std::vector<std::string>{"--max-files", "300",
                                                                     "--max-size", "9K",
