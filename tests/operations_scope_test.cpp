@@ -69,20 +69,6 @@ std::vector<Result> run_parts(Options options, const std::function<Result(const 
   return out;
 }
 
-// cp -a of a store, so one run can be compared with a split run on the same content.
-void copy_tree(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
-    const fs::path target = to / it->path().lexically_relative(from);
-    if (fs::is_directory(it->symlink_status())) {
-      fs::create_directories(target);
-    } else {
-      fs::copy_file(it->path(), target);
-      fs::last_write_time(target, fs::last_write_time(it->path()));  // trim orders by it
-    }
-  }
-}
-
 // Parameter: whether the parts split top-level directories too (sub_scope).
 class OperationsScopeTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -157,7 +143,7 @@ TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
 }
 
 TEST_P(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
-  copy_tree(root(), tmp_ / "whole");
+  test::copy_tree(root(), tmp_ / "whole");
   Store whole_store(tmp_ / "whole");
   const MigrateResult whole = migrate(whole_store);
   Store store(root());
@@ -188,7 +174,7 @@ TEST_P(OperationsScopeTest, MigrateByPartsMovesWhatOneMigrateMoves) {
 }
 
 TEST_P(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
-  copy_tree(root(), tmp_ / "whole");
+  test::copy_tree(root(), tmp_ / "whole");
   Store whole_store(tmp_ / "whole");
   const PurgeResult whole = purge(whole_store);
   Store store(root());
@@ -277,7 +263,7 @@ TEST_P(OperationsScopeTest, TrimSplitIntoPartsRemovesWhatOneTrimRemoves) {
   for (std::size_t k = 0; k < files.size(); ++k) {
     test::set_mtime(files[k], std::time(nullptr) - 100000 + 60 * static_cast<std::time_t>(k));
   }
-  copy_tree(root(), tmp_ / "whole");
+  test::copy_tree(root(), tmp_ / "whole");
   TrimOptions bounds;
   bounds.max_files = 120;
   bounds.max_bytes = 2500;

@@ -145,4 +145,18 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input) {
 
 bool is_root() { return ::geteuid() == 0; }
 
+void copy_tree(const boost::filesystem::path& from, const boost::filesystem::path& to) {
+  namespace fs = boost::filesystem;
+  fs::create_directories(to);
+  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
+    const fs::path target = to / it->path().lexically_relative(from);
+    if (fs::is_directory(it->symlink_status())) {
+      fs::create_directories(target);
+    } else {
+      fs::copy_file(it->path(), target);
+      fs::last_write_time(target, fs::last_write_time(it->path()));
+    }
+  }
+}
+
 }  // namespace cas::test

@@ -48,6 +48,10 @@ std::map<std::string, std::string> parse_summary(const std::string& line);
 // std::runtime_error naming `p` when it cannot.
 void set_mtime(const boost::filesystem::path& p, std::time_t t);
 
+// cp -a of a store (files keep their mtimes: stats reports them and trim orders by them), so
+// one run can be compared with a split run on the same content.
+void copy_tree(const boost::filesystem::path& from, const boost::filesystem::path& to);
+
 // True when the tests run as root (needed for drop_caches, mounts, runuser).
 bool is_root();
 

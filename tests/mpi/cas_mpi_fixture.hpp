@@ -56,20 +56,6 @@ inline std::set<std::string> snapshot(const fs::path& root) {
   return entries;
 }
 
-inline void copy_tree(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (fs::recursive_directory_iterator it(from), end; it != end; ++it) {
-    const fs::path target = to / it->path().lexically_relative(from);
-    if (fs::is_directory(it->symlink_status())) {
-      fs::create_directories(target);
-    } else {
-      fs::copy_file(it->path(), target);
-      // stats reports last uses (mtimes): both copies must keep the original's.
-      fs::last_write_time(target, fs::last_write_time(it->path()));
-    }
-  }
-}
-
 class CasMpiTest : public ::testing::Test {
  public:
   void SetUp() override {
@@ -126,8 +112,8 @@ class CasMpiTest : public ::testing::Test {
     const fs::path one = tmp_ / "one", many = tmp_ / "many";
     fs::remove_all(one);
     fs::remove_all(many);
-    copy_tree(store, one);
-    copy_tree(store, many);
+    test::copy_tree(store, one);
+    test::copy_tree(store, many);
     const RunResult single = cas(one, args);
     std::vector<std::string> mpi_args = mpi_options;
     mpi_args.insert(mpi_args.end(), args.begin(), args.end());
