@@ -19,8 +19,9 @@ Every run is cold (`sync; echo 3 > /proc/sys/vm/drop_caches` first; root), is ti
 including a `sync`, and records user+sys CPU and the device's completed reads, writes and
 discards (/proc/diskstats): CPU near cores × wall says CPU-bound, reads/s near the device's
 IOPS says I/O-bound. Contenders alternate, their order rotating each round; medians are
-reported. Before the timed rounds each contender's result is checked once (files listed,
-left, migrated). Results are written to --out after every operation.
+reported. Each contender's result is checked once: the walkers must list every file (an
+untimed run first), trim, purge and migrate must leave what they should after their first timed
+run, and every command must exit 0. Results are written to --out after every operation.
 
   bench/scale_ops_bench.py --build build --sizes 1000000 --rounds 3 \\
       --out bench/results/store-ops/ext4-1M.md
