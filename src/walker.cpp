@@ -78,15 +78,28 @@ WalkStats Walker::walk(const boost::filesystem::path& root, const WalkVisitor& v
     std::lock_guard lock(run_mu_);
     run_ = &run;
   }
+  // Workers 1... start as queued work needs them (WorkQueues::claim_workers), from whichever
+  // worker pushed it; once worker 0 returns the walk is over and no more may start.
+  std::mutex threads_mu;
+  bool closed = false;
   std::vector<std::thread> threads;
-  threads.reserve(threads_ - 1);
-  try {
-    for (unsigned w = 1; w < threads_; ++w) threads.emplace_back([&run, w] { run.run_worker(w); });
-  } catch (...) {
-    // Could not start every thread: the ones running finish the walk; a partial pool is still
-    // a correct walk, only slower, so go on rather than fail.
-  }
+  run.set_worker_starter([&](unsigned first, unsigned count) {
+    std::lock_guard lock(threads_mu);
+    if (closed) return;
+    try {
+      for (unsigned w = first; w < first + count; ++w) {
+        threads.emplace_back([&run, w] { run.run_worker(w); });
+      }
+    } catch (...) {
+      // Could not start a thread: the ones running finish the walk; a partial pool is still a
+      // correct walk, only slower, so go on rather than fail.
+    }
+  });
   run.run_worker(0);
+  {
+    std::lock_guard lock(threads_mu);
+    closed = true;
+  }
   for (auto& t : threads) t.join();
   run.finish();
   {

@@ -1,5 +1,7 @@
 #include "walker_queue.hpp"
 
+#include <algorithm>
+
 namespace cas::detail {
 
 WorkQueues::WorkQueues(unsigned workers)
@@ -72,6 +74,19 @@ std::vector<DirNode*> WorkQueues::drain() {
   }
   queued_.store(0);
   return out;
+}
+
+WorkQueues::NewWorkers WorkQueues::claim_workers() {
+  unsigned started = started_.load();
+  for (;;) {
+    if (started >= workers_) return {};
+    const std::size_t queued = queued_.load();
+    const std::size_t takers = std::size_t{sleepers_.load()} + 1;  // the sleepers and the pusher
+    if (queued <= takers) return {};
+    const auto count =
+        static_cast<unsigned>(std::min<std::size_t>(queued - takers, workers_ - started));
+    if (started_.compare_exchange_weak(started, started + count)) return {started, count};
+  }
 }
 
 }  // namespace cas::detail

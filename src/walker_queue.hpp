@@ -34,6 +34,14 @@ class WorkQueues {
   // Removes and returns every queued item (after the workers have finished).
   std::vector<DirNode*> drain();
 
+  // After a push by a running worker: reserves and returns the indices [first, first + count)
+  // of workers to start for the queued items that no sleeping worker and not the pusher itself
+  // will take, up to the `workers` of the constructor. Worker 0 is started by the caller.
+  struct NewWorkers {
+    unsigned first = 0, count = 0;
+  };
+  NewWorkers claim_workers();
+
  private:
   struct alignas(64) Queue {
     std::mutex mu;
@@ -44,6 +52,7 @@ class WorkQueues {
   const unsigned workers_;
   std::atomic<std::size_t> queued_{0};
   std::atomic<unsigned> sleepers_{0};
+  std::atomic<unsigned> started_{1};
   std::atomic<bool> ended_{false};
   std::mutex idle_mu_;
   std::condition_variable idle_cv_;

@@ -131,6 +131,10 @@ void WalkRun::process(unsigned w, DirNode* node) {
     fds_.release(node);
   }
   queues_.push(w, subdirs.data(), subdirs.size());
+  if (subdirs.size() > 0 && start_workers_) {
+    const WorkQueues::NewWorkers more = queues_.claim_workers();
+    if (more.count > 0) start_workers_(more.first, more.count);
+  }
   subdirs.clear();
   if (done) unref(w, node);
 }

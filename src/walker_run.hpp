@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,11 @@ class WalkRun {
           const struct stat& root_st, std::string root_display, const WalkVisitor& visit);
   ~WalkRun();
 
+  // Called with the indices [first, first + count) of workers to start when queued work needs
+  // more workers than are running (WorkQueues::claim_workers). Set before run_worker(0).
+  void set_worker_starter(std::function<void(unsigned first, unsigned count)> start) {
+    start_workers_ = std::move(start);
+  }
   // Runs worker w until the walk is complete or stopped.
   void run_worker(unsigned w);
   // Releases what stopped workers left queued; call once after every worker returned.
@@ -68,6 +74,7 @@ class WalkRun {
   FdCache fds_;
   WorkQueues queues_;
   std::vector<Worker> worker_state_;
+  std::function<void(unsigned, unsigned)> start_workers_;
 
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> directories_{0};

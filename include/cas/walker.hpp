@@ -2,7 +2,8 @@
 //
 // `find` and readdir loops keep one directory read in flight; on a cold cache or a high-latency
 // device most of their time is spent waiting for one inode or directory block at a time. A
-// Walker keeps many reads in flight: it runs `threads` workers, each reading directories with
+// Walker keeps many reads in flight: it runs up to `threads` workers (started as queued
+// directories need them, so a small walk costs no thread starts), each reading directories with
 // getdents64 into a reused buffer and opening subdirectories with openat relative to their
 // parent's descriptor, so the path length is unlimited. Work is per-worker LIFO (depth-first,
 // which bounds memory) with stealing of the oldest item when a worker runs dry.
@@ -79,7 +80,8 @@ struct WalkError {
 enum class ErrorAction { proceed, stop };
 
 struct WalkOptions {
-  // Worker threads; 0 picks default_walk_threads(). The calling thread is one of them.
+  // Worker threads at most; 0 picks default_walk_threads(). The calling thread is one of them;
+  // the others start when more directories are queued than the running workers can take.
   unsigned threads = 0;
   // As find -maxdepth: -1 unlimited, 0 visits nothing, 1 only the root's children, ...
   int max_depth = -1;
