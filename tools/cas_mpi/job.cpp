@@ -112,7 +112,9 @@ void print_per_rank(const std::vector<RankWork>& ranks) {
 // Every rank's RankWork, on rank 0.
 std::vector<RankWork> gather(const RankWork& mine, int ranks) {
   std::vector<RankWork> all(static_cast<std::size_t>(g_rank == 0 ? ranks : 0));
-  MPI_Gather(&mine, 4, MPI_DOUBLE, all.data(), 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  MPI_Request request;
+  MPI_Igather(&mine, 4, MPI_DOUBLE, all.data(), 4, MPI_DOUBLE, 0, MPI_COMM_WORLD, &request);
+  quiet_wait(request);
   return all;
 }
 
@@ -170,7 +172,7 @@ int run_job(const Job& job, const JobOptions& options) {
       }
     }
   }
-  MPI_Bcast(setup, 2, MPI_INT, 0, MPI_COMM_WORLD);
+  quiet_bcast(setup, 2, MPI_INT);
   if (setup_failed) return 1;
   set_split(static_cast<unsigned>(setup[1]));
 
@@ -211,7 +213,7 @@ int run_job(const Job& job, const JobOptions& options) {
     std::fflush(stdout);
     std::cout.flush();
   }
-  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  quiet_bcast(&code, 1, MPI_INT);
   return code;
 }
 

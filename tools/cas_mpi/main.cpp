@@ -7,6 +7,8 @@
 // bytes and seconds per rank).
 #include <mpi.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -24,6 +26,7 @@
 #include "context.hpp"
 #include "diagnostics.hpp"
 #include "jobs.hpp"
+#include "scheduler.hpp"
 #include "trim_args.hpp"
 
 #ifndef CAS_VERSION
@@ -155,7 +158,7 @@ int run(int argc, char** argv, int rank) {
     code = rank == 0 ? cli::report(command, "", e) : cli::exit_code_for(e);
   }
   int verdict = code;
-  MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  quiet_bcast(&verdict, 1, MPI_INT);
   if (verdict != 0) return verdict;
   if (code != 0) {
     std::fprintf(stderr,
@@ -187,6 +190,11 @@ int run(int argc, char** argv, int rank) {
 }  // namespace cas::mpi
 
 int main(int argc, char** argv) {
+  // Every wait of cas-mpi is a poll with short sleeps (scheduler.hpp). Open MPI's yield in its
+  // progress loop (on by default when oversubscribed) only made each send give the CPU away:
+  // ~2.5 ms per MPI_Isend, 0.25-0.35 s of a 1.5 s job on each rank but 0 (whose worker thread
+  // calls no MPI), so rank 0 took 1.1-1.35x the others' buckets. A setting of the user's wins.
+  ::setenv("OMPI_MCA_mpi_yield_when_idle", "0", 0);
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int rank = 0;
@@ -199,6 +207,7 @@ int main(int argc, char** argv) {
     MPI_Abort(MPI_COMM_WORLD, cas::cli::kExitFailed);
   }
   std::cout.flush();
+  cas::mpi::quiet_barrier();  // MPI_Finalize's own wait for the other ranks spins
   MPI_Finalize();
   return code;
 }

@@ -18,6 +18,8 @@
 // Thread-safety: collective; call from every rank's main thread with the same `order`.
 #pragma once
 
+#include <mpi.h>
+
 #include <cstddef>
 #include <functional>
 #include <vector>
@@ -38,5 +40,12 @@ void distribute(const std::vector<std::size_t>& order,
 
 // Waits for every rank without spinning (MPI_Ibarrier, then MPI_Test with sleeps).
 void quiet_barrier();
+
+// Waits for `request` to complete without spinning (MPI_Test with sleeps).
+void quiet_wait(MPI_Request& request);
+
+// MPI_Bcast from rank 0, waited for without spinning: a rank waiting in a blocking collective
+// on an oversubscribed host spins and takes the CPU from the rank it waits for.
+void quiet_bcast(void* buffer, int count, MPI_Datatype type);
 
 }  // namespace cas::mpi

@@ -67,9 +67,9 @@ std::vector<std::size_t> all_buckets() {
 // Sends rank 0's `values` to every rank.
 void broadcast(std::vector<std::int64_t>& values) {
   auto n = static_cast<std::int64_t>(values.size());
-  MPI_Bcast(&n, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+  quiet_bcast(&n, 1, MPI_INT64_T);
   values.resize(static_cast<std::size_t>(n));
-  MPI_Bcast(values.data(), static_cast<int>(n), MPI_INT64_T, 0, MPI_COMM_WORLD);
+  quiet_bcast(values.data(), static_cast<int>(n), MPI_INT64_T);
 }
 
 std::vector<std::int64_t> plan_values(const TrimPlan& p) {
@@ -222,7 +222,7 @@ int run_trim_job(cli::Context& context, const TrimOptions& options, const cli::B
     code = finish_counts(context, "trim", kTrimNames, driver.total(), args.dry_run);
     std::fflush(stdout);
   }
-  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  quiet_bcast(&code, 1, MPI_INT);
   return code;
 }
 
