@@ -20,6 +20,7 @@ struct Config {
   std::uint64_t first = 0;
   std::size_t size = 100;
   unsigned threads = 16;
+  std::uint64_t age_spread_days = 0;
 };
 
 void add_options(CLI::App& app, Config& cfg) {
@@ -35,6 +36,10 @@ void add_options(CLI::App& app, Config& cfg) {
   add_number(app, "--threads", cfg.threads, "threads that create the files (at most 4096)")
       ->type_name("N")
       ->transform(CLI::Bound(std::uint64_t{0}, std::uint64_t{4096}).description(""));
+  add_number(app, "--age-spread", cfg.age_spread_days,
+             "give each file access and modification times up to DAYS days old, spread evenly "
+             "(the same for the same file index; default: now)")
+      ->type_name("DAYS");
   app.add_option("DIR", cfg.dir, "where the store is created")->required();
 }
 
@@ -57,7 +62,8 @@ int main(int argc, char** argv) {
     return cas::tool::usage_error(app, e.what());
   }
   try {
-    cas::bench::populate(cfg.dir, *layout, cfg.first, cfg.files, cfg.size, cfg.threads);
+    cas::bench::populate(cfg.dir, *layout, cfg.first, cfg.files, cfg.size, cfg.threads, {},
+                         cfg.age_spread_days * 86400);
   } catch (const std::exception& e) {
     std::cerr << "cas-populate: " << e.what() << "\n";
     return 1;

@@ -9,8 +9,8 @@ is named by its sha256), under --dir on the filesystem being measured:
   verify   cas verify            vs  xargs -0 -P<cores> sha256sum over a list of the same files
                                      (made beforehand: sha256sum is not charged for the walk)
   trim     cas trim to half      vs  find -printf | sort -n | head | cut | xargs rm -f
-           the bytes                 (the oldest half; files get random mtimes over 30 days; each
-                                     run on a `cp -al` copy of one master store)
+           the bytes                 (the oldest half; cas-populate --age-spread 30 gives the files
+                                     times over 30 days, the same for every run's fresh store)
   purge    cas purge             vs  rm -rf                 (a fresh store for every run)
   migrate  cas migrate (V0 only) vs  cas-ips-migrate: the IPS method, one thread, walk then
                                      rename each file (a fresh V0 store for every run)
@@ -37,7 +37,6 @@ import atexit
 import datetime
 import os
 import platform
-import random
 import shlex
 import signal
 import subprocess
@@ -53,21 +52,12 @@ def count_files(path):
     return sum(len(files) for _, _, files in os.walk(path))
 
 
-def populate(args, path, layout, files):
+def populate(args, path, layout, files, age_days=0):
     if os.path.exists(path):
         sh(["rm", "-rf", path])
     sh([args.populate, "--layout", layout, "--files", str(files), "--size", "100",
-        "--threads", "16", path], stdout=subprocess.DEVNULL)
+        "--threads", "16", "--age-spread", str(age_days), path], stdout=subprocess.DEVNULL)
     sh(["sync"])
-
-
-def set_random_mtimes(path, seed):
-    rng = random.Random(seed)
-    now = time.time_ns()
-    for dirpath, _, files in os.walk(path):
-        for name in sorted(files):
-            t = now - rng.randrange(DAYS * 86400 * 10**9)
-            os.utime(os.path.join(dirpath, name), ns=(t, t))
 
 
 def compare(args, title, contenders, prepare, check):
@@ -119,10 +109,6 @@ def walk_and_verify(args, files, layout, size):
 
 
 def trim(args, files, layout, size):
-    master = os.path.join(args.dir, f"master-{layout}-{files}")
-    populate(args, master, layout, files)
-    set_random_mtimes(master, seed=files)
-    sh(["sync"])
     run = os.path.join(args.dir, "trim-run")
     remove = files - files // 2
     shell = (f"find {{p}} -type f -printf '%T@ %s %p\\n' | sort -n | head -n {remove}"
@@ -131,10 +117,8 @@ def trim(args, files, layout, size):
                                          str(files // 2 * 100), "--low-water", "100"], False)),
                 ("find | sort | rm", lambda p: (shell.format(p=shlex.quote(p)), True))]
 
-    def prepare(_):
-        if os.path.exists(run):
-            sh(["rm", "-rf", run])
-        sh(["cp", "-al", master, run])
+    def prepare(_):  # the same store each time: file i gets the same age
+        populate(args, run, layout, files, age_days=DAYS)
         return run
 
     def check(label, p):
@@ -142,7 +126,7 @@ def trim(args, files, layout, size):
             raise RuntimeError(f"{label} left {count_files(p)} files, not {files // 2}")
 
     compare(args, f"trim to half, {size}", trimmers, prepare, check)
-    sh(["rm", "-rf", master, run])
+    sh(["rm", "-rf", run])
 
 
 def destructive(args, files, layout, size, op):

@@ -31,7 +31,9 @@ void mkdirs(const std::string& root, const std::string& rel) {
   }
 }
 
-void write_file(const std::string& root, const std::string& rel, const std::string& data) {
+// Sets the file's access and modification times when `when` is given.
+void write_file(const std::string& root, const std::string& rel, const std::string& data,
+                const timespec* when) {
   std::string path = root + "/" + rel;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0 && errno == ENOENT) {
@@ -41,8 +43,20 @@ void write_file(const std::string& root, const std::string& rel, const std::stri
   if (fd < 0) throw IoError(errno, "create", path);
   ssize_t w = ::write(fd, data.data(), data.size());
   int err = errno;
+  if (when && w >= 0) {
+    const timespec times[2] = {*when, *when};
+    if (::futimens(fd, times) != 0) err = errno, w = -1;
+  }
   ::close(fd);
   if (w != static_cast<ssize_t>(data.size())) throw IoError(w < 0 ? err : EIO, "write", path);
+}
+
+// A well-mixed function of i (splitmix64's finalizer): file i's age, spread evenly.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
 }
 
 }  // namespace
@@ -59,7 +73,16 @@ std::string file_hash(std::uint64_t i, std::size_t size) {
 
 void populate(const std::string& root, const Layout& layout, std::uint64_t first,
               std::uint64_t count, std::size_t size, unsigned threads,
-              const std::function<void(std::uint64_t)>& progress) {
+              const std::function<void(std::uint64_t)>& progress,
+              std::uint64_t age_spread_seconds) {
+  timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::int64_t now_ns = now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+  const std::uint64_t spread_ns = age_spread_seconds * 1'000'000'000ULL;
+  auto time_of = [&](std::uint64_t i) {
+    const auto t = now_ns - static_cast<std::int64_t>(mix(i) % spread_ns);
+    return timespec{static_cast<time_t>(t / 1'000'000'000), static_cast<long>(t % 1'000'000'000)};
+  };
   // Parents included, as `mkdir -p` would: the README's examples name fresh directories.
   boost::system::error_code ec;
   boost::filesystem::create_directories(root, ec);
@@ -78,7 +101,9 @@ void populate(const std::string& root, const Layout& layout, std::uint64_t first
         std::uint64_t end = std::min(begin + kBlock, first + count);
         for (std::uint64_t i = begin; i < end; ++i) {
           std::string data = payload(i, size);
-          write_file(root, layout.lookup(hash_bytes(data, HashAlgorithm::sha256)), data);
+          const timespec when = spread_ns ? time_of(i) : timespec{};
+          write_file(root, layout.lookup(hash_bytes(data, HashAlgorithm::sha256)), data,
+                     spread_ns ? &when : nullptr);
         }
         std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
         if (id == 0 && progress) progress(d);

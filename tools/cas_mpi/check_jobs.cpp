@@ -101,10 +101,10 @@ Job make_verify_job(Context& context, const CommandArgs& args) {
                           (args.quarantine ? " quarantine" : "") +
                               (args.algorithm.empty() ? "" : " algo=" + args.algorithm));
   job.balance_by_bytes = true;
-  job.run = [&context, base, threads = args.bulk.threads](std::size_t bucket) {
+  job.run = [&context, base](std::size_t bucket) {
     Tally t;
     VerifyOptions o = base;
-    prepare(o, threads, false, bucket, t);
+    prepare(o, false, bucket, t);
     const VerifyResult r = verify(context.store(), o);
     t.counts = {r.ok,           r.corrupt,     r.quarantined, r.unknown_algorithm,
                 r.unrecognized, r.temp_reaped, r.bytes,       r.failed};
@@ -129,10 +129,10 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
   Job job;
   job.command = "stats";
   job.identity = identity(context, "stats", "");
-  job.run = [&context, threads = args.bulk.threads](std::size_t bucket) {
+  job.run = [&context](std::size_t bucket) {
     Tally t;
     OperationOptions o;
-    prepare(o, threads, false, bucket, t);
+    prepare(o, false, bucket, t);
     const StoreStats s = stats(context.store(), o);
     t.counts = stats_counts(s, layout_order(context));
     t.errors = s.errors.errors;

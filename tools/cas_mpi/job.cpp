@@ -41,12 +41,12 @@ std::optional<std::uint64_t> kill_after() {
 
 // The bytes of regular files in `bucket`: the size pass that orders verify's buckets. The
 // bucket's entries are chosen as the engine chooses them (OperationOptions::scope, sub_scope),
-// before they are stat'ed.
-Tally measure(const std::string& root, unsigned threads, std::size_t bucket) {
+// before they are stat'ed. One walker thread: a rank measures -j buckets at once.
+Tally measure(const std::string& root, std::size_t bucket) {
   OperationOptions bounds;
   limit_to(bounds, bucket);
   WalkOptions wo;
-  wo.threads = threads;
+  wo.threads = 1;
   wo.xdev = true;
   wo.stat_entries = true;
   wo.report_directories = true;
@@ -76,7 +76,7 @@ std::vector<std::size_t> largest_first(const std::vector<std::size_t>& pending,
   std::vector<std::uint64_t> bytes(bucket_count(), 0);
   std::mutex mu;
   distribute(
-      pending, [&](std::size_t b) { return measure(options.root, options.threads, b); },
+      pending, options.threads, [&](std::size_t b) { return measure(options.root, b); },
       [&](std::size_t b, Tally&& t) {
         std::lock_guard<std::mutex> lock(mu);
         bytes[b] = t.counts.at(0);
@@ -120,9 +120,8 @@ std::vector<RankWork> gather(const RankWork& mine, int ranks) {
 
 }  // namespace
 
-void prepare(OperationOptions& options, unsigned threads, bool dry_run, std::size_t bucket,
-             Tally& tally) {
-  options.threads = threads;
+void prepare(OperationOptions& options, bool dry_run, std::size_t bucket, Tally& tally) {
+  options.threads = 1;
   options.dry_run = dry_run;
   limit_to(options, bucket);
   const auto limit = kill_after();
@@ -178,18 +177,26 @@ int run_job(const Job& job, const JobOptions& options) {
 
   if (job.balance_by_bytes) pending = largest_first(pending, options);
   RankWork mine;
-  std::mutex mu;  // rank 0: `done` may run on either thread
+  // This rank's seconds: from its first bucket's start to its last one's end (it runs -j at
+  // once, so their durations overlap).
+  std::optional<std::chrono::steady_clock::time_point> first_start;
+  std::mutex mine_mu;  // the worker threads of this rank
+  std::mutex mu;       // rank 0: `done` may run on any of its threads
   distribute(
-      pending,
+      pending, options.threads,
       [&](std::size_t bucket) {
-        const auto start = std::chrono::steady_clock::now();
+        {
+          std::lock_guard<std::mutex> lock(mine_mu);
+          if (!first_start) first_start = std::chrono::steady_clock::now();
+        }
         Tally t = job.run(bucket);
         g_files_before += t.files;
+        std::lock_guard<std::mutex> lock(mine_mu);
         mine.buckets += 1;
         mine.files += static_cast<double>(t.files);
         mine.bytes += static_cast<double>(t.bytes);
-        mine.seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        mine.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - *first_start).count();
         return t;
       },
       [&](std::size_t bucket, Tally&& t) {

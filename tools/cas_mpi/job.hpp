@@ -35,7 +35,7 @@ struct Job {
 struct JobOptions {
   std::optional<std::string> checkpoint;  // --checkpoint FILE
   bool stats_per_rank = false;            // --stats-per-rank
-  unsigned threads = 0;                   // walker threads of the size pass
+  unsigned threads = 1;                   // buckets each rank runs at once (-j)
   std::string root;                       // the store (the size pass walks it)
   unsigned split = 0;  // --bucket-split: parts per prefix (buckets.hpp); 0: split_for(ranks)
 };
@@ -47,10 +47,10 @@ struct JobOptions {
 // failure to run ends the job (MPI_Abort).
 int run_job(const Job& job, const JobOptions& options);
 
-// Options shared by every bucket's run: threads, dry run, the scope of `bucket`, and a progress
-// callback that counts the files and bytes of the run into `tally` (and, in tests, kills this
-// rank once CAS_MPI_TEST_KILL="<rank>:<files>" is reached).
-void prepare(OperationOptions& options, unsigned threads, bool dry_run, std::size_t bucket,
-             Tally& tally);
+// Options shared by every bucket's run: one walker thread (a rank runs -j buckets at once,
+// scheduler.hpp), dry run, the scope of `bucket`, and a progress callback that counts the files
+// and bytes of the run into `tally` (and, in tests, kills this rank once
+// CAS_MPI_TEST_KILL="<rank>:<files>" is reached).
+void prepare(OperationOptions& options, bool dry_run, std::size_t bucket, Tally& tally);
 
 }  // namespace cas::mpi

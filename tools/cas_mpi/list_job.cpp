@@ -17,10 +17,10 @@ using cli::Context;
 // failed (cas ls stops at the first directory it cannot read, and so does this job).
 constexpr char kHash = '+', kUnrecognized = '?';
 
-Tally list_bucket(const Store& store, unsigned threads, std::size_t bucket) {
+Tally list_bucket(const Store& store, std::size_t bucket) {
   Tally t;
   OperationOptions o;
-  prepare(o, threads, false, bucket, t);
+  prepare(o, false, bucket, t);
   try {
     ListResult r = list(store, o);
     t.notes.reserve(r.hashes.size() + r.unrecognized.size());
@@ -36,13 +36,11 @@ Tally list_bucket(const Store& store, unsigned threads, std::size_t bucket) {
 
 }  // namespace
 
-Job make_list_job(Context& context, const CommandArgs& args) {
+Job make_list_job(Context& context, const CommandArgs& /*args*/) {
   Job job;
   job.command = "ls";
   job.identity = identity(context, "ls", "");
-  job.run = [&context, threads = args.bulk.threads](std::size_t bucket) {
-    return list_bucket(context.store(), threads, bucket);
-  };
+  job.run = [&context](std::size_t bucket) { return list_bucket(context.store(), bucket); };
   job.finish = [](const Tally& total) {
     if (!total.counts.empty() && total.counts[0] > 0) {
       cli::print_error("ls", total.errors.empty() ? "cannot list the store" : total.errors[0]);

@@ -97,9 +97,9 @@ void add_globals(CLI::App& app, Parsed& p) {
                "After the summary, print the buckets, files, bytes and seconds of each rank");
 }
 
-// Walker threads per rank when -j is not given: the walker's default shared by the ranks on
-// this node, so that a node keeps as many operations in flight as one `cas` would (and a
-// bucket's run does not start 64 threads per rank on an oversubscribed node). At least 4.
+// Buckets each rank runs at once (each on one walker thread) when -j is not given: the
+// walker's default shared by the ranks on this node, so that a node keeps as many operations
+// in flight as one `cas` would. At least 4.
 unsigned default_threads() {
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);

@@ -55,7 +55,7 @@ Job migrate_job(Context& context, const cli::BulkArgs& args) {
                       args, "",
                       [](Store& store, const cli::BulkArgs& a, std::size_t bucket, Tally& t) {
                         MigrateOptions o;
-                        prepare(o, a.threads, a.dry_run, bucket, t);
+                        prepare(o, a.dry_run, bucket, t);
                         const MigrateResult r = migrate(store, o);
                         take(t,
                              {r.moved, r.already_in_place, r.duplicates_removed, r.unrecognized,
@@ -69,7 +69,7 @@ Job purge_job(Context& context, const cli::BulkArgs& args) {
   return counting_job(context, "purge", {"files_removed", "directories_removed", "failed"}, args,
                       "", [](Store& store, const cli::BulkArgs& a, std::size_t bucket, Tally& t) {
                         OperationOptions o;
-                        prepare(o, a.threads, a.dry_run, bucket, t);
+                        prepare(o, a.dry_run, bucket, t);
                         const PurgeResult r = purge(store, o);
                         take(t, {r.files_removed, r.directories_removed, r.failed}, r);
                       });
@@ -90,7 +90,7 @@ Job gc_job(Context& context, const CommandArgs& args) {
       context, "gc", {"kept", "removed", "unrecognized", "directories_removed", "failed"},
       args.bulk, files, [keep](Store& store, const cli::BulkArgs& a, std::size_t bucket, Tally& t) {
         OperationOptions o;
-        prepare(o, a.threads, a.dry_run, bucket, t);
+        prepare(o, a.dry_run, bucket, t);
         const GcResult r = gc(store, *keep, o);
         take(t, {r.kept, r.removed, r.unrecognized, r.directories_removed, r.failed}, r);
       });
@@ -117,7 +117,7 @@ Job sync_job(Context& context, const CommandArgs& args) {
                                          Tally& t) {
         SyncOptions o;
         o.delete_extras = del;
-        prepare(o, a.threads, a.dry_run, bucket, t);
+        prepare(o, a.dry_run, bucket, t);
         const SyncResult r = sync(store, *source, o);
         take(t, {r.linked, r.copied, r.already_present, r.deleted, r.bytes, r.failed}, r);
       });

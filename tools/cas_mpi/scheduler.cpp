@@ -3,6 +3,8 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +14,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace cas::mpi {
 namespace {
@@ -135,29 +139,94 @@ void serve(Dispatcher& dispatcher, int ranks) {
   answers.flush();
 }
 
-// A rank other than 0. It keeps one request in flight beyond the bucket it works on, so that
-// the answer (rank 0's main thread may be descheduled for milliseconds on a loaded node) is
-// there when the bucket is done: without it, ranks other than 0 spent a third of their time
-// waiting and rank 0's own worker took twice their share. The cost: a rank may hold one bucket
-// more than it needed at the end.
+// A rank other than 0: its main thread talks to rank 0, `slots` worker threads run buckets.
+// It keeps one request in flight per slot and one beyond, so that the answer (rank 0's main
+// thread may be descheduled for milliseconds on a loaded node) is there when a slot frees:
+// without that, ranks other than 0 spent a third of their time waiting. The cost: a rank may
+// hold one bucket more than it needed at the end.
 class Asker {
  public:
+  explicit Asker(unsigned slots) : slots_(std::max(slots, 1u)) {}
+
   void run(const std::function<Tally(std::size_t)>& work) {
-    send(-1, true, nullptr);
-    send(-1, true, nullptr);
-    for (;;) {
-      while (held_.empty() && outstanding_ > 0) receive();
-      if (held_.empty()) break;  // told "no more", and every answer is in
-      const std::int64_t bucket = held_.front();
-      held_.pop_front();
-      const Tally tally = run_or_abort(work, static_cast<std::size_t>(bucket));
-      send(bucket, !exhausted_, &tally);
+    for (unsigned i = 0; i <= slots_; ++i) send(-1, true, nullptr);
+    std::vector<std::thread> workers;
+    for (unsigned i = 0; i < slots_; ++i) workers.emplace_back([&] { work_loop(work); });
+    while (!finished()) {
+      if (!send_results() && !receive()) nap();
     }
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : workers) t.join();
     send(-1, false, nullptr);  // done: rank 0 stops serving once every rank has said so
     outbox_.flush();
   }
 
  private:
+  // A worker: runs the buckets handed to it until the rank is done.
+  void work_loop(const std::function<Tally(std::size_t)>& work) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      ready_.wait(lock, [&] { return closing_ || !held_.empty(); });
+      if (held_.empty()) return;
+      const std::int64_t bucket = held_.front();
+      held_.pop_front();
+      ++running_;
+      lock.unlock();
+      Tally tally = run_or_abort(work, static_cast<std::size_t>(bucket));
+      lock.lock();
+      --running_;
+      results_.emplace_back(bucket, std::move(tally));
+    }
+  }
+
+  // Main thread: sends the finished buckets' results (each asking for the next bucket until
+  // rank 0 said there is none). Returns whether there were any.
+  bool send_results() {
+    std::deque<std::pair<std::int64_t, Tally>> ready;
+    {
+      std::lock_guard lock(mu_);
+      ready.swap(results_);
+    }
+    for (const auto& [bucket, tally] : ready) send(bucket, !exhausted_, &tally);
+    return !ready.empty();
+  }
+
+  // Main thread: takes in the answer to the oldest request if it has come (answers come in the
+  // order asked) and hands its bucket to the workers. Returns whether one came.
+  bool receive() {
+    if (outstanding_ == 0) return false;
+    if (!receiving_) {
+      MPI_Irecv(&answer_, 1, MPI_INT64_T, 0, kTagNext, MPI_COMM_WORLD, &request_);
+      receiving_ = true;
+    }
+    int flag = 0;
+    MPI_Test(&request_, &flag, MPI_STATUS_IGNORE);
+    if (!flag) return false;
+    receiving_ = false;
+    --outstanding_;
+    if (answer_ < 0) {
+      exhausted_ = true;
+      return true;
+    }
+    {
+      std::lock_guard lock(mu_);
+      held_.push_back(answer_);
+    }
+    ready_.notify_one();
+    return true;
+  }
+
+  // Main thread: told "no more", every answer in, every bucket run and its result sent.
+  bool finished() {
+    if (!exhausted_ || outstanding_ > 0) return false;
+    std::lock_guard lock(mu_);
+    return held_.empty() && running_ == 0 && results_.empty();
+  }
+
   void send(std::int64_t finished, bool want, const Tally* tally) {
     const std::int64_t head[2] = {finished, want ? 1 : 0};
     std::string message(reinterpret_cast<const char*>(head), sizeof head);
@@ -167,46 +236,46 @@ class Asker {
     if (want) ++outstanding_;
   }
 
-  // Waits for the answer to the oldest request (answers come in the order asked).
-  void receive() {
-    std::int64_t next = -1;
-    MPI_Request request;
-    MPI_Irecv(&next, 1, MPI_INT64_T, 0, kTagNext, MPI_COMM_WORLD, &request);
-    for (int flag = 0; MPI_Test(&request, &flag, MPI_STATUS_IGNORE), !flag;) nap();
-    --outstanding_;
-    if (next < 0) {
-      exhausted_ = true;
-    } else {
-      held_.push_back(next);
-    }
-  }
-
+  const unsigned slots_;
+  // The main thread's alone.
   Outbox outbox_;
-  std::deque<std::int64_t> held_;
   int outstanding_ = 0;
   bool exhausted_ = false;
+  bool receiving_ = false;
+  std::int64_t answer_ = -1;
+  MPI_Request request_ = MPI_REQUEST_NULL;
+  // Shared with the workers, under mu_.
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::int64_t> held_;                       // buckets not started yet
+  std::deque<std::pair<std::int64_t, Tally>> results_;  // results not sent yet
+  unsigned running_ = 0;
+  bool closing_ = false;
 };
 
 }  // namespace
 
-void distribute(const std::vector<std::size_t>& order,
+void distribute(const std::vector<std::size_t>& order, unsigned slots,
                 const std::function<Tally(std::size_t)>& work,
                 const std::function<void(std::size_t, Tally&&)>& done) {
   if (rank() != 0) {
-    Asker().run(work);
+    Asker(slots).run(work);
   } else {
     int ranks = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     Dispatcher dispatcher(order, done);
-    std::thread local([&] {
-      Tally tally;
-      for (std::int64_t b = dispatcher.next(-1, {}); b >= 0;
-           b = dispatcher.next(b, std::move(tally))) {
-        tally = run_or_abort(work, static_cast<std::size_t>(b));
-      }
-    });
+    std::vector<std::thread> local;
+    for (unsigned i = 0; i < std::max(slots, 1u); ++i) {
+      local.emplace_back([&] {
+        Tally tally;
+        for (std::int64_t b = dispatcher.next(-1, {}); b >= 0;
+             b = dispatcher.next(b, std::move(tally))) {
+          tally = run_or_abort(work, static_cast<std::size_t>(b));
+        }
+      });
+    }
     serve(dispatcher, ranks);
-    local.join();
+    for (auto& t : local) t.join();
   }
   // A rank told "no more" must not ask for the next distribute()'s first bucket while rank 0
   // still serves this one's.

@@ -104,7 +104,7 @@ class TrimDriver {
   TrimPlan scan_and_plan(const timespec& start) {
     TrimScan whole;
     distribute(
-        all_buckets(),
+        all_buckets(), threads_,
         [&](std::size_t b) {
           Tally progress;
           const TrimScan s = trim_scan(context_.store(), bucket_options(b, progress));
@@ -126,7 +126,7 @@ class TrimDriver {
   void remove(const TrimPlan& plan) {
     passes_.assign(bucket_count(), {});
     distribute(
-        all_buckets(),
+        all_buckets(), threads_,
         [&](std::size_t b) {
           Tally progress;
           const TrimPass p = trim_remove(context_.store(), bucket_options(b, progress), plan);
@@ -155,7 +155,7 @@ class TrimDriver {
     broadcast(shares);
     if (shares.empty()) return;
     distribute(
-        all_buckets(),
+        all_buckets(), threads_,
         [&](std::size_t b) {
           const TrimShare share{shares[0], shares[1],
                                 static_cast<std::uint64_t>(shares.at(2 + 2 * b)),
@@ -191,7 +191,7 @@ class TrimDriver {
  private:
   TrimOptions bucket_options(std::size_t bucket, Tally& progress) const {
     TrimOptions o = options_;
-    prepare(o, threads_, dry_run_, bucket, progress);
+    prepare(o, dry_run_, bucket, progress);
     o.progress = nullptr;  // the tests' kill hook is not wanted here; nor a bar
     return o;
   }
