@@ -50,7 +50,7 @@ std::string header(const Config& cfg, const std::string& fs_description, double 
     << "- " << cfg.file_size << "-byte files; " << cfg.ops << " operations per measurement ("
     << cfg.fsync_ops << " for fsync inserts), median of " << cfg.rounds
     << " rounds; floors: the raw syscalls, same store, same round, in the order cas, floor, "
-       "floor, cas, each the mean of its two runs (bench/floor_ops.hpp)\n"
+       "floor, cas, each of the four over half the operations (bench/floor_ops.hpp)\n"
     << "- run time: " << static_cast<long>(seconds) / 60 << " min "
     << static_cast<long>(seconds) % 60 << " s (building the stores included)\n";
   return h.str();

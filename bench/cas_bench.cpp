@@ -57,10 +57,15 @@ Cell mean_of(const bench::OpTiming& a, const bench::OpTiming& b) {
   return {(a.us_per_op + b.us_per_op) / 2, a.ops + b.ops, reads};
 }
 
+// The operations of each of with_floor's four runs.
+std::uint64_t half_ops(const Config& cfg) { return std::max<std::uint64_t>(1, (cfg.ops + 1) / 2); }
+
 // Times `op` and its floor in the order op, floor, floor, op and records each one's mean into
-// out[name] and out[name_floor]. Of two measurements in a row the second can pay for what the
-// first left behind (metadata the filesystem logs or writes back), so every round balances the
-// order: alternating it from round to round let the median of 3 rounds take one order twice.
+// out[name] and out[name_floor]. Each run takes half the operations (half_ops), so a figure is
+// still over --ops operations and a round costs what it did with one run each. Of two measurements
+// in a row the second can pay for what the first left behind (metadata the filesystem logs or
+// writes back), so every round balances the order: alternating it from round to round let the
+// median of 3 rounds take one order twice.
 void with_floor(Measurements& out, const std::string& name, const Timed& op, const Timed& floor) {
   auto op1 = op(0);
   auto floor1 = floor(0);
@@ -75,7 +80,7 @@ void with_floor(Measurements& out, const std::string& name, const Timed& op, con
 // measurement cold).
 void measure_opens(const Config& cfg, cas::Store& store, std::uint64_t size, unsigned round,
                    bool drop, Measurements& out) {
-  const auto n = cfg.ops;
+  const auto n = half_ops(cfg);
   const auto fsz = cfg.file_size;
   for (bool hit : {true, false}) {
     const std::string name =
@@ -114,18 +119,19 @@ Measurements measure(const Config& cfg, const std::shared_ptr<const cas::Layout>
     out[name] = {t.us_per_op, t.ops};
   };
   const auto n = cfg.ops;
+  const auto half = half_ops(cfg);
   const auto fsz = cfg.file_size;
   cold();
   with_floor(
-      out, "insert", [&](unsigned) { return bench::time_insert(fast, size, n, fsz); },
-      [&](unsigned) { return bench::floor_insert(fast, size, n, fsz); });
+      out, "insert", [&](unsigned) { return bench::time_insert(fast, size, half, fsz); },
+      [&](unsigned) { return bench::floor_insert(fast, size, half, fsz); });
   timed("insert_fsync", cas::Durability::file, cfg.fsync_ops);
   timed("insert_full", cas::Durability::full, cfg.fsync_ops);
   timed("insert_batch", cas::Durability::batch, n);
   cold();
   with_floor(
-      out, "remove", [&](unsigned) { return bench::time_remove(fast, size, n, fsz); },
-      [&](unsigned) { return bench::floor_remove(fast, size, n, fsz); });
+      out, "remove", [&](unsigned) { return bench::time_remove(fast, size, half, fsz); },
+      [&](unsigned) { return bench::floor_remove(fast, size, half, fsz); });
   measure_opens(cfg, fast, size, round, cfg.cold, out);
   return out;
 }

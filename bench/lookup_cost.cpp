@@ -1,4 +1,5 @@
-// cas-lookup-cost: the cost of one Store::lookup hit against its syscall floor, warm cache.
+// cas-lookup-cost: the cost of one Store::lookup hit (or Store::open) against its syscall
+// floor, warm cache.
 //
 // Lists a V1 store (ROOT/xx/<hash>), shuffles the names, then times --passes passes over all of
 // them in one of these modes, and prints the median, min and max µs per operation of the passes:
@@ -8,6 +9,11 @@
 //   lstat         the floor of a lookup hit: lstat of the precomputed path
 //   utimensat     the floor of a touch: utimensat(path, nullptr)
 //   lstat+utimensat  the floor of a lookup hit that touches
+//   open          Store::open of each file and a read of its bytes (the stream's first buffer)
+//   open-floor    open(2) + read(2) + close(2) of the precomputed path (cas-bench's open floor)
+//   open-path     the same, the path built from the hash first (root/h[0:2]/h, as V1 places it)
+//   open-path-fstat  that, plus the fstat(2) Store::open makes (the file's size and mtime: the
+//                 stream's buffer is sized by it and touch_on_use reads the mtime)
 // It uses only Store's constructor and lookup(), so the same source builds against the library
 // before and after touch_on_use existed (`bench/trim_bench.py lookup` builds both).
 #include <dirent.h>
@@ -78,6 +84,32 @@ void set_stale(const std::vector<File>& files) {
   }
 }
 
+// The open floors: open + read + close of each file, the path precomputed (open-floor) or
+// built from the hash (open-path), with an fstat (open-path-fstat). Returns the files read.
+std::uint64_t open_floor(const std::string& mode, const std::string& root,
+                         const std::vector<File>& files) {
+  char buf[4096];
+  std::string path;
+  std::uint64_t ok = 0;
+  struct stat st;
+  for (const auto& f : files) {
+    const char* p = f.path.c_str();
+    if (mode != "open-floor") {
+      path.assign(root).append("/").append(f.hash, 0, 2).append("/").append(f.hash);
+      p = path.c_str();
+    }
+    const int fd = ::open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (mode == "open-path-fstat" && ::fstat(fd, &st) != 0) {
+      ::close(fd);
+      continue;
+    }
+    ok += ::read(fd, buf, sizeof buf) > 0;
+    ::close(fd);
+  }
+  return ok;
+}
+
 // One timed pass; returns µs per file.
 double pass(const std::string& mode, cas::Store& store, const std::vector<File>& files) {
   std::uint64_t ok = 0;
@@ -91,6 +123,14 @@ double pass(const std::string& mode, cas::Store& store, const std::vector<File>&
     for (const auto& f : files) {
       ok += ::utimensat(AT_FDCWD, f.path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0;
     }
+  } else if (mode == "open") {
+    char buf[4096];
+    for (const auto& f : files) {
+      auto in = store.open(f.hash);
+      ok += in && in->read(buf, sizeof buf).gcount() > 0;
+    }
+  } else if (mode.starts_with("open-")) {
+    ok = open_floor(mode, store.root().string(), files);
   } else {  // lstat+utimensat
     for (const auto& f : files) {
       ok += ::lstat(f.path.c_str(), &st) == 0 &&
@@ -118,8 +158,11 @@ int main(int argc, char** argv) {
   CLI::App app("Times Store::lookup hits (or their syscall floor) over a whole V1 store.",
                "cas-lookup-cost");
   cas::tool::add_version_flag(app);
-  app.add_option("--mode", cfg.mode, "lookup, lookup-stale, lstat, utimensat, lstat+utimensat")
-      ->check(CLI::IsMember({"lookup", "lookup-stale", "lstat", "utimensat", "lstat+utimensat"}))
+  app.add_option("--mode", cfg.mode,
+                 "lookup, lookup-stale, lstat, utimensat, lstat+utimensat, open, open-floor, "
+                 "open-path, open-path-fstat")
+      ->check(CLI::IsMember({"lookup", "lookup-stale", "lstat", "utimensat", "lstat+utimensat",
+                             "open", "open-floor", "open-path", "open-path-fstat"}))
       ->capture_default_str();
   cas::tool::add_number(app, "--passes", cfg.passes, "timed passes over the store")->type_name("N");
   cas::tool::add_number(app, "--seed", cfg.seed, "shuffle seed")->type_name("N");

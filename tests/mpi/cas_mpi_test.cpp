@@ -104,6 +104,7 @@ TEST_F(CasMpiTest, StatsPerRankReportsEveryRank) {
   }
   EXPECT_EQ(files, kFiles + 50u + 1u + 2u);  // content, duplicates, the corrupt one, unrecognized
   EXPECT_NE(r.out.find("ranks: max/mean files="), std::string::npos);
+  EXPECT_NE(r.out.find("size pass: seconds="), std::string::npos) << r.out;
 }
 
 // Lines of the checkpoint after its header: the buckets it records.

@@ -175,7 +175,11 @@ int run_job(const Job& job, const JobOptions& options) {
   if (setup_failed) return 1;
   set_split(static_cast<unsigned>(setup[1]));
 
+  // verify's size pass: what balancing by bytes costs (--stats-per-rank shows it).
+  const auto size_pass_start = std::chrono::steady_clock::now();
   if (job.balance_by_bytes) pending = largest_first(pending, options);
+  const double size_pass_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - size_pass_start).count();
   RankWork mine;
   // This rank's seconds: from its first bucket's start to its last one's end (it runs -j at
   // once, so their durations overlap).
@@ -216,7 +220,10 @@ int run_job(const Job& job, const JobOptions& options) {
   int code = 0;
   if (g_rank == 0) {
     code = job.finish(total);
-    if (options.stats_per_rank) print_per_rank(per_rank);
+    if (options.stats_per_rank) {
+      print_per_rank(per_rank);
+      if (job.balance_by_bytes) std::printf("size pass: seconds=%.3f\n", size_pass_seconds);
+    }
     std::fflush(stdout);
     std::cout.flush();
   }

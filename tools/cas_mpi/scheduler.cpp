@@ -34,9 +34,9 @@ int rank() {
 }
 
 // Messages sent without waiting for their delivery: MPI_Isend from a buffer kept until the send
-// completes. With a blocking MPI_Send each message of a rank of an oversubscribed host took ~3 ms
-// (the sender spins in Open MPI's progress loop until the receiver's side has taken it): 0.3 to
-// 0.45 s of a 1.5 s job, during which the rank took no bucket.
+// completes, so that a rank goes on with its buckets while rank 0 (busy, or descheduled on a
+// loaded node) has not taken the message yet. (What made each send cost ~3 ms on this 2-core
+// host, blocking or not, was Open MPI yielding the CPU inside it: main() turns that off.)
 class Outbox {
  public:
   // Sends `count` items of `type` held in `data` to `dest`.
