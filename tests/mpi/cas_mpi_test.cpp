@@ -126,8 +126,13 @@ std::size_t buckets_of(const fs::path& checkpoint) {
 std::map<std::string, std::string> kill_and_resume(CasMpiTest& t, const fs::path& store,
                                                    const std::string& command,
                                                    const fs::path& checkpoint) {
-  ::setenv("CAS_MPI_TEST_KILL", "1:40", 1);
-  const RunResult killed = t.run_mpi(store, {command, "--checkpoint", checkpoint.string()});
+  // Two buckets at once per rank, so that the kill loses more than one bucket in flight. Not
+  // the default 16: in a store this small (a file or two per bucket) rank 0's own slots, which
+  // need no message, take most buckets, and rank 1 may not reach its kill (it got 50-54 of
+  // ~450 files at -j 2, 35-40 at -j 16).
+  ::setenv("CAS_MPI_TEST_KILL", "1:20", 1);
+  const RunResult killed =
+      t.run_mpi(store, {command, "-j", "2", "--checkpoint", checkpoint.string()});
   ::unsetenv("CAS_MPI_TEST_KILL");
   EXPECT_NE(killed.exit_code, 0) << killed.out;
   EXPECT_NE(killed.err.find("rank 1"), std::string::npos) << killed.err;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <string>
@@ -108,9 +109,13 @@ class Dispatcher {
 
 // Rank 0's main thread: records the other ranks' results and answers their requests until each
 // has said it is done (a message with no result that wants nothing).
-void serve(Dispatcher& dispatcher, int ranks) {
+// Calls `all_asked` once every other rank's first message is in (at once with one rank).
+void serve(Dispatcher& dispatcher, int ranks, const std::function<void()>& all_asked) {
   Outbox answers;
   int done_ranks = 0;
+  std::vector<bool> heard(static_cast<std::size_t>(ranks), false);
+  int unheard = ranks - 1;
+  if (unheard == 0) all_asked();
   while (done_ranks < ranks - 1) {
     int flag = 0;
     MPI_Status status;
@@ -119,6 +124,10 @@ void serve(Dispatcher& dispatcher, int ranks) {
     if (!flag) {
       nap();
       continue;
+    }
+    if (!heard[static_cast<std::size_t>(status.MPI_SOURCE)]) {
+      heard[static_cast<std::size_t>(status.MPI_SOURCE)] = true;
+      if (--unheard == 0) all_asked();
     }
     int size = 0;
     MPI_Get_count(&status, MPI_BYTE, &size);
@@ -265,16 +274,20 @@ void distribute(const std::vector<std::size_t>& order, unsigned slots,
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     Dispatcher dispatcher(order, done);
     std::vector<std::thread> local;
-    for (unsigned i = 0; i < std::max(slots, 1u); ++i) {
-      local.emplace_back([&] {
-        Tally tally;
-        for (std::int64_t b = dispatcher.next(-1, {}); b >= 0;
-             b = dispatcher.next(b, std::move(tally))) {
-          tally = run_or_abort(work, static_cast<std::size_t>(b));
-        }
-      });
-    }
-    serve(dispatcher, ranks);
+    // Rank 0's own slots start once every rank has asked: started at once, they took every
+    // bucket of a small store (513 buckets of one file each in 25 ms) before the other ranks'
+    // first requests came in, and the largest of verify's buckets in any store.
+    serve(dispatcher, ranks, [&] {
+      for (unsigned i = 0; i < std::max(slots, 1u); ++i) {
+        local.emplace_back([&] {
+          Tally tally;
+          for (std::int64_t b = dispatcher.next(-1, {}); b >= 0;
+               b = dispatcher.next(b, std::move(tally))) {
+            tally = run_or_abort(work, static_cast<std::size_t>(b));
+          }
+        });
+      }
+    });
     for (auto& t : local) t.join();
   }
   // A rank told "no more" must not ask for the next distribute()'s first bucket while rank 0

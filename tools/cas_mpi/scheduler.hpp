@@ -4,8 +4,9 @@
 // one request in flight ahead, so it never waits for an answer), so a slow rank (a straggling
 // metadata server, a busy node) simply takes fewer buckets: when the list is used up rank 0
 // answers "none", and the rank says it is done once it has sent every result. Rank 0 works
-// too, on `slots` threads that take buckets from the same counter without messages; only each
-// rank's main thread calls MPI (MPI_THREAD_FUNNELED).
+// too, on `slots` threads that take buckets from the same counter without messages, started
+// once every other rank's first request is in (so that no rank starts ahead of the others);
+// only each rank's main thread calls MPI (MPI_THREAD_FUNNELED).
 //
 // Why slots, not one bucket at a time with many walker threads: a bucket of a V1 store is one
 // directory, and the walker visits a directory's files on the one thread that reads it, so a
