@@ -108,8 +108,8 @@ class Dispatcher {
 };
 
 // Rank 0's main thread: records the other ranks' results and answers their requests until each
-// has said it is done (a message with no result that wants nothing).
-// Calls `all_asked` once every other rank's first message is in (at once with one rank).
+// has said it is done (a message with no result that wants nothing). Calls `all_asked` once
+// every other rank's first message is in (at once when there is no other rank).
 void serve(Dispatcher& dispatcher, int ranks, const std::function<void()>& all_asked) {
   Outbox answers;
   int done_ranks = 0;
