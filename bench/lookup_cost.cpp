@@ -88,19 +88,21 @@ void set_stale(const std::vector<File>& files) {
 // built from the hash (open-path), with an fstat (open-path-fstat). Returns the files read.
 std::uint64_t open_floor(const std::string& mode, const std::string& root,
                          const std::vector<File>& files) {
+  const bool build_path = mode != "open-floor";  // decided once, not in the timed loop
+  const bool with_fstat = mode == "open-path-fstat";
   char buf[4096];
   std::string path;
   std::uint64_t ok = 0;
   struct stat st;
   for (const auto& f : files) {
     const char* p = f.path.c_str();
-    if (mode != "open-floor") {
+    if (build_path) {
       path.assign(root).append("/").append(f.hash, 0, 2).append("/").append(f.hash);
       p = path.c_str();
     }
     const int fd = ::open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
-    if (mode == "open-path-fstat" && ::fstat(fd, &st) != 0) {
+    if (with_fstat && ::fstat(fd, &st) != 0) {
       ::close(fd);
       continue;
     }

@@ -28,18 +28,7 @@ import subprocess
 import sys
 import time
 
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, **kw)
-
-
-def drop_caches():
-    sh(["sync"])
-    if os.geteuid() == 0:
-        with open("/proc/sys/vm/drop_caches", "w") as f:
-            f.write("3\n")
-        return True
-    return False
+from benchlib import drop_caches, sh
 
 
 def timed(cmd, sync_after=True):

@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from benchlib import load
+
 
 def run_timed(cmd):
     """Runs cmd with stdout to /dev/null; returns (wall s, user+sys s)."""
@@ -42,11 +44,6 @@ def run_timed(cmd):
 def summary(values, digits=3):
     med = statistics.median(values)
     return f"{med:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})", med
-
-
-def load():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 def walk(args):

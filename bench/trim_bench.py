@@ -34,22 +34,15 @@ import subprocess
 import sys
 import time
 
+from benchlib import load, sh
+
 DAYS = 30
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, **kw)
 
 
 def drop_caches():
     sh(["sync"])
     with open("/proc/sys/vm/drop_caches", "w") as f:
         f.write("3\n")
-
-
-def load():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 def disk_counters(path):
