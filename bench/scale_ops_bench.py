@@ -52,9 +52,16 @@ def count_files(path):
     return sum(len(files) for _, _, files in os.walk(path))
 
 
+def remove_store(args, path):
+    """Removes a store between runs: `cas purge` keeps many unlinks in flight, where `rm -rf` of a
+    10M-file store would wait for each one's discard in turn (17 minutes here)."""
+    if os.path.isdir(path):
+        sh([args.cas, "--root", path, "--quiet", "purge"])
+    sh(["rm", "-rf", path])
+
+
 def populate(args, path, layout, files, age_days=0):
-    if os.path.exists(path):
-        sh(["rm", "-rf", path])
+    remove_store(args, path)
     sh([args.populate, "--layout", layout, "--files", str(files), "--size", "100",
         "--threads", "16", "--age-spread", str(age_days), path], stdout=subprocess.DEVNULL)
     sh(["sync"])
@@ -105,7 +112,8 @@ def walk_and_verify(args, files, layout, size):
         verifiers = [("cas verify", lambda p: ([args.cas, "--root", p, "--quiet", "verify"], False)),
                      (f"xargs -P{args.cores} sha256sum", lambda p: (sha, True))]
         compare(args, f"verify, {size}", verifiers, lambda _: store, lambda *_: None)
-    sh(["rm", "-rf", store, listfile])
+    remove_store(args, store)
+    os.remove(listfile)
 
 
 def trim(args, files, layout, size):
@@ -126,7 +134,7 @@ def trim(args, files, layout, size):
             raise RuntimeError(f"{label} left {count_files(p)} files, not {files // 2}")
 
     compare(args, f"trim to half, {size}", trimmers, prepare, check)
-    sh(["rm", "-rf", run])
+    remove_store(args, run)
 
 
 def destructive(args, files, layout, size, op):
@@ -153,7 +161,7 @@ def destructive(args, files, layout, size, op):
                 raise RuntimeError(f"{label} left files outside V1 buckets, e.g. in {deep[0]}")
 
     compare(args, f"{op}, {size}", contenders, prepare, check)
-    sh(["rm", "-rf", path])
+    remove_store(args, path)
 
 
 def make_fs(args):
