@@ -60,7 +60,20 @@ def remove_store(args, path):
     sh(["rm", "-rf", path])
 
 
+def leave(args, *paths):
+    """Marks what an operation leaves behind, removed before the next store is made (or at the
+    end): on a --make-fs filesystem the last one goes with the filesystem, unremoved."""
+    args.leftovers += paths
+
+
+def clear_leftovers(args):
+    for path in args.leftovers:
+        remove_store(args, path)
+    args.leftovers = []
+
+
 def populate(args, path, layout, files, age_days=0):
+    clear_leftovers(args)
     remove_store(args, path)
     sh([args.populate, "--layout", layout, "--files", str(files), "--size", "100",
         "--threads", "16", "--age-spread", str(age_days), path], stdout=subprocess.DEVNULL)
@@ -112,8 +125,7 @@ def walk_and_verify(args, files, layout, size):
         verifiers = [("cas verify", lambda p: ([args.cas, "--root", p, "--quiet", "verify"], False)),
                      (f"xargs -P{args.cores} sha256sum", lambda p: (sha, True))]
         compare(args, f"verify, {size}", verifiers, lambda _: store, lambda *_: None)
-    remove_store(args, store)
-    os.remove(listfile)
+    leave(args, store, listfile)
 
 
 def trim(args, files, layout, size):
@@ -134,7 +146,7 @@ def trim(args, files, layout, size):
             raise RuntimeError(f"{label} left {count_files(p)} files, not {files // 2}")
 
     compare(args, f"trim to half, {size}", trimmers, prepare, check)
-    remove_store(args, run)
+    leave(args, run)
 
 
 def destructive(args, files, layout, size, op):
@@ -161,7 +173,7 @@ def destructive(args, files, layout, size, op):
                 raise RuntimeError(f"{label} left files outside V1 buckets, e.g. in {deep[0]}")
 
     compare(args, f"{op}, {size}", contenders, prepare, check)
-    remove_store(args, path)
+    leave(args, path)
 
 
 def make_fs(args):
@@ -253,7 +265,7 @@ def main():
     args.populate = os.path.join(args.build, "bench", "cas-populate")
     args.ips = os.path.join(args.build, "bench", "cas-ips-migrate")
     args.cores = os.cpu_count() or 1
-    args.cold, args.tables, args.t0 = True, [], time.time()
+    args.cold, args.tables, args.t0, args.leftovers = True, [], time.time(), []
     args.started = datetime.datetime.utcnow()
     args.command = " ".join(shlex.quote(a) for a in sys.argv)
     args.fs_note = ""
@@ -273,6 +285,8 @@ def main():
                 destructive(args, files, layout, size, "purge")
             if "migrate" in args.ops and layout == "v0":
                 destructive(args, files, layout, size, "migrate")
+    if not args.make_fs:
+        clear_leftovers(args)
     write_report(args)
 
 
