@@ -43,15 +43,25 @@ def disk_counters(device):
     return {"reads": 0, "writes": 0, "discards": 0}
 
 
-def run_measured(cmd, device, shell=False, sync_after=True, capture=False):
+def count_newlines(stream):
+    n = 0
+    while chunk := stream.read(1 << 20):
+        n += chunk.count(b"\n")
+    return n
+
+
+def run_measured(cmd, device, shell=False, sync_after=True, capture=False, count_lines=False):
     """Runs cmd (then `sync` when sync_after) and returns wall seconds, user+sys CPU seconds of
     cmd and its children, and the device's reads/writes/discards during the run (and stdout
-    when capture). Raises on a non-zero exit."""
+    when capture; its number of lines, read as it comes and not kept, when count_lines).
+    Raises on a non-zero exit."""
     before = disk_counters(device)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, shell=shell, text=True,
-                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+    piped = capture or count_lines
+    proc = subprocess.Popen(cmd, shell=shell, text=capture,
+                            stdout=subprocess.PIPE if piped else subprocess.DEVNULL)
     out = proc.stdout.read() if capture else None
+    lines = count_newlines(proc.stdout) if count_lines else None
     _, status, usage = os.wait4(proc.pid, 0)
     if sync_after:
         sh(["sync"])
@@ -63,6 +73,8 @@ def run_measured(cmd, device, shell=False, sync_after=True, capture=False):
     run.update({k: after[k] - before[k] for k in before})
     if capture:
         run["out"] = out
+    if count_lines:
+        run["lines"] = lines
     return run
 
 

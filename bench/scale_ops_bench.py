@@ -19,17 +19,18 @@ Every run is cold (`sync; echo 3 > /proc/sys/vm/drop_caches` first; root), is ti
 including a `sync`, and records user+sys CPU and the device's completed reads, writes and
 discards (/proc/diskstats): CPU near cores × wall says CPU-bound, reads/s near the device's
 IOPS says I/O-bound. Contenders alternate, their order rotating each round; medians are
-reported. Each contender's result is checked once: the walkers must list every file (an
-untimed run first), trim, purge and migrate must leave what they should after their first timed
-run, and every command must exit 0. Results are written to --out after every operation.
+reported. Each contender's result is checked after its first timed run: the walkers must list
+every file (their output is read through a pipe and its lines counted, every run), trim, purge
+and migrate must leave what they should, and every command must exit 0. Results are written to
+--out after every operation.
 
   bench/scale_ops_bench.py --build build --sizes 1000000 --rounds 3 \\
       --out bench/results/store-ops/ext4-1M.md
 
 --make-fs ext4|xfs (root) runs on a filesystem made for the run instead: a sparse image of
---fs-size in --fs-image-dir, loop-mounted at --dir and removed at the end, made as cas-bench
-makes it (ext4: no journal, `inline_data`, 256-byte inodes, --fs-inodes inodes, mounted
-`discard`; xfs: mkfs defaults). Stores of 10M files need it: a V0 store of 10M files takes
+--fs-size in --fs-image-dir, on a direct-I/O loop device, mounted at --dir and removed at the
+end, made as cas-bench makes it (ext4: no journal, `inline_data`, 256-byte inodes, --fs-inodes
+inodes, mounted `discard`; xfs: mkfs defaults). Stores of 10M files need it: a V0 store of 10M files takes
 20M inodes, more than this machine's / has free.
 """
 import argparse
@@ -80,9 +81,10 @@ def populate(args, path, layout, files, age_days=0):
     sh(["sync"])
 
 
-def compare(args, title, contenders, prepare, check):
+def compare(args, title, contenders, prepare, check, count_lines=False):
     """contenders: [(label, make(path) -> (cmd, shell))]. prepare(label) -> path readied for
-    one run; check(label, path) raises if that run's result is wrong (round 1 only)."""
+    one run; check(label, path, run) raises if that run's result is wrong (round 1 only);
+    count_lines: the run's output is read and its lines counted into run["lines"]."""
     runs = {label: [] for label, _ in contenders}
     loads = [load().split()[0]]
     for r in range(args.rounds):
@@ -91,35 +93,42 @@ def compare(args, title, contenders, prepare, check):
             path = prepare(label)
             args.cold &= not args.warm and drop_caches()
             cmd, shell = make(path)
-            run = run_measured(cmd, args.device, shell=shell)
+            run = run_measured(cmd, args.device, shell=shell, count_lines=count_lines)
             runs[label].append(run)
             print(f"  {title}, round {r + 1}: {label}: {run['s']:.2f} s, cpu {run['cpu']:.2f} s, "
                   f"reads {run['reads']}, discards {run['discards']}", file=sys.stderr)
             if r == 0:
-                check(label, path)
+                check(label, path, run)
     loads.append(load().split()[0])
     args.tables.append((title, runs, contenders[0][0], loads))
     write_report(args)
+
+
+def write_list(args, store, listfile):
+    """Lists the store's files for sha256sum (untimed), NUL-separated, in pfind's order (roughly
+    the inodes' order, if anything kinder to sha256sum than find's): os.walk, one directory at
+    a time, takes half an hour over a cold 10M-file V0 store."""
+    out = subprocess.run([args.pfind, "-0", store], check=True, capture_output=True).stdout
+    with open(listfile, "wb") as f:
+        for record in out.split(b"\0"):
+            if record:
+                f.write(record.split(b"\t", 1)[1] + b"\0")
 
 
 def walk_and_verify(args, files, layout, size):
     store = os.path.join(args.dir, f"ro-{layout}-{files}")
     populate(args, store, layout, files)
     listfile = store + ".list"
-    with open(listfile, "wb") as f:
-        for dirpath, _, names in os.walk(store):
-            for n in names:
-                f.write(os.fsencode(os.path.join(dirpath, n)) + b"\0")
+    write_list(args, store, listfile)
     if "walk" in args.ops:
         walkers = [("pfind", lambda p: ([args.pfind, p], False)),
                    ("fd -uu", lambda p: (["fdfind", "-uu", "--type", "f", ".", p], False)),
                    ("find", lambda p: (["find", p, "!", "-type", "d"], False))]
-        for label, make in walkers:  # each lists every file (untimed, warm)
-            cmd, _ = make(store)
-            n = subprocess.run(cmd, check=True, capture_output=True).stdout.count(b"\n")
-            if n != files:
-                raise RuntimeError(f"{label} listed {n} of {files} files")
-        compare(args, f"walk, {size}", walkers, lambda _: store, lambda *_: None)
+        def check(label, _, run):  # each must list every file
+            if run["lines"] != files:
+                raise RuntimeError(f"{label} listed {run['lines']} of {files} files")
+
+        compare(args, f"walk, {size}", walkers, lambda _: store, check, count_lines=True)
     if "verify" in args.ops:
         sha = f"xargs -0 -P{args.cores} -n 2000 sha256sum < {shlex.quote(listfile)}"
         verifiers = [("cas verify", lambda p: ([args.cas, "--root", p, "--quiet", "verify"], False)),
@@ -141,7 +150,7 @@ def trim(args, files, layout, size):
         populate(args, run, layout, files, age_days=DAYS)
         return run
 
-    def check(label, p):
+    def check(label, p, _):
         if count_files(p) != files // 2:
             raise RuntimeError(f"{label} left {count_files(p)} files, not {files // 2}")
 
@@ -163,7 +172,7 @@ def destructive(args, files, layout, size, op):
         populate(args, path, layout, files)
         return path
 
-    def check(label, p):
+    def check(label, p, _):
         left = count_files(p) if os.path.exists(p) else 0
         if left != want:
             raise RuntimeError(f"{label} left {left} files, not {want}")
@@ -184,17 +193,22 @@ def make_fs(args):
     if args.make_fs == "ext4":
         sh(["mkfs.ext4", "-q", "-F", "-I", "256", "-O", "^has_journal,inline_data", "-N",
             str(args.fs_inodes), "-E", "lazy_itable_init=1,nodiscard", image])
-        options = "loop,discard"
+        options = "discard"
     else:
         sh(["mkfs.xfs", "-q", "-f", image])
-        options = "loop"
+        options = "defaults"
+    # The loop device does direct I/O: a buffered one serves its reads one at a time (a parallel
+    # walker got half the reads/s of a direct-I/O one here) and caches each block twice.
+    loop = subprocess.run(["losetup", "--find", "--show", "--direct-io=on", image], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    atexit.register(lambda: subprocess.run(["losetup", "-d", loop]))
     os.makedirs(args.dir, exist_ok=True)
-    sh(["mount", "-o", options, image, args.dir])
+    sh(["mount", "-o", options, loop, args.dir])
     atexit.register(lambda: subprocess.run(["umount", args.dir]))
     for sig in (signal.SIGTERM, signal.SIGHUP):  # atexit runs on SystemExit, not on a signal
         signal.signal(sig, lambda *_, s=sig: sys.exit(128 + s))
     args.fs_note = f" (made for this run: {args.make_fs} on a sparse {args.fs_size} image, " \
-                   f"mounted `{options}`)"
+                   f"on a direct-I/O loop device, mounted `{options}`)"
 
 
 def write_report(args):
