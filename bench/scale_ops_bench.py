@@ -30,8 +30,9 @@ and migrate must leave what they should, and every command must exit 0. Results 
 --make-fs ext4|xfs (root) runs on a filesystem made for the run instead: a sparse image of
 --fs-size in --fs-image-dir, on a direct-I/O loop device, mounted at --dir and removed at the
 end, made as cas-bench makes it (ext4: no journal, `inline_data`, 256-byte inodes, --fs-inodes
-inodes; xfs: mkfs defaults) but mounted without `discard` (the loop device serializes them). Stores of 10M files need it: a V0 store of 10M files takes
-20M inodes, more than this machine's / has free.
+inodes; xfs: mkfs defaults) but mounted without `discard` (the loop device serializes them).
+Stores of 10M files need it: a V0 store of 10M files takes 20M inodes, more than this machine's
+/ has free.
 """
 import argparse
 import atexit
