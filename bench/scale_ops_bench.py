@@ -86,6 +86,10 @@ def compare(args, title, contenders, prepare, check, count_lines=False):
     """contenders: [(label, make(path) -> (cmd, shell))]. prepare(label) -> path readied for
     one run; check(label, path, run) raises if that run's result is wrong (round 1 only);
     count_lines: the run's output is read and its lines counted into run["lines"]."""
+    if args.contenders:
+        contenders = [c for c in contenders if c[0] in args.contenders]
+        if not contenders:
+            return
     runs = {label: [] for label, _ in contenders}
     loads = [load().split()[0]]
     for r in range(args.rounds):
@@ -120,7 +124,8 @@ def walk_and_verify(args, files, layout, size):
     store = os.path.join(args.dir, f"ro-{layout}-{files}")
     populate(args, store, layout, files)
     listfile = store + ".list"
-    write_list(args, store, listfile)
+    if "verify" in args.ops:
+        write_list(args, store, listfile)
     if "walk" in args.ops:
         walkers = [("pfind", lambda p: ([args.pfind, p], False)),
                    ("fd -uu", lambda p: (["fdfind", "-uu", "--type", "f", ".", p], False)),
@@ -267,6 +272,8 @@ def main():
     ap.add_argument("--ops", default="walk,verify,trim,purge,migrate",
                     help="which operations (default: all)")
     ap.add_argument("--rounds", type=int, default=3, help="runs per contender (default 3)")
+    ap.add_argument("--contenders", help="only these, by their label, comma-separated (e.g. "
+                    "pfind,'cas verify'; default: all): to rerun one whose run was disturbed")
     ap.add_argument("--make-fs", choices=["ext4", "xfs"], help="run on a scratch filesystem (root)")
     ap.add_argument("--fs-size", default="60G", help="its image's size (default: %(default)s)")
     ap.add_argument("--fs-inodes", type=int, default=24_000_000,
@@ -277,6 +284,7 @@ def main():
     ap.add_argument("--out", help="markdown file for the results (default: stdout at the end)")
     args = ap.parse_args()
     args.ops = set(args.ops.split(","))
+    args.contenders = set(args.contenders.split(",")) if args.contenders else None
     args.cas = os.path.join(args.build, "tools", "cas")
     args.pfind = os.path.join(args.build, "tools", "pfind")
     args.populate = os.path.join(args.build, "bench", "cas-populate")
