@@ -18,6 +18,7 @@
 #include <boost/filesystem.hpp>
 
 #include "cas/errors.hpp"
+#include "loop_device.hpp"
 
 namespace cas::bench {
 namespace {
@@ -107,7 +108,8 @@ void set_active(const std::string& mount_point, const std::string& image) {
   active().image = image;
 }
 
-// The mkfs command for an image of `spec.type`, and the mount options that go with it.
+// The mkfs command for an image of `spec.type`, and the mount options that go with it ("" for
+// none).
 std::pair<std::vector<std::string>, std::string> mkfs_for(const ScratchFsSpec& spec,
                                                           const std::string& image) {
   const std::string inodes = std::to_string(spec.inodes);
@@ -124,12 +126,28 @@ std::pair<std::vector<std::string>, std::string> mkfs_for(const ScratchFsSpec& s
                                     "lazy_itable_init=1,lazy_journal_init=1,nodiscard"};
     if (spec.inodes) cmd.insert(cmd.end(), {"-N", inodes});
     cmd.push_back(image);
-    return {cmd, journal ? "loop" : "loop,discard"};
+    return {cmd, journal ? "" : "discard"};
   }
-  if (spec.type == "xfs") return {{"mkfs.xfs", "-q", "-f", image}, "loop"};
-  if (spec.type == "btrfs") return {{"mkfs.btrfs", "-q", "-f", image}, "loop"};
+  if (spec.type == "xfs") return {{"mkfs.xfs", "-q", "-f", image}, ""};
+  if (spec.type == "btrfs") return {{"mkfs.btrfs", "-q", "-f", image}, ""};
   throw Error("--make-fs: unknown filesystem '" + spec.type +
               "' (ext4, ext4-journal, xfs, btrfs or tmpfs)");
+}
+
+// Mounts `image` on `mount_point` through a direct-I/O loop device (a buffered one caches every
+// block twice and serves reads one at a time). The device goes away when it is unmounted.
+void mount_image(const std::string& image, const std::string& options,
+                 const std::string& mount_point) {
+  LoopDevice loop(image);
+  if (!loop.direct_io()) {
+    std::cerr << "cas-bench: " << loop.path() << " over " << image
+              << " works buffered (its filesystem refused direct I/O): the page cache will hold "
+                 "the scratch filesystem's blocks twice\n";
+  }
+  std::vector<std::string> mount = {"mount"};
+  if (!options.empty()) mount.insert(mount.end(), {"-o", options});
+  mount.insert(mount.end(), {loop.path(), mount_point});
+  run(mount);
 }
 
 }  // namespace
@@ -165,8 +183,9 @@ std::string ScratchFs::describe(const ScratchFsSpec& spec) {
   for (std::size_t i = 0; i + 1 < mkfs.size(); ++i) {
     if (mkfs[i] == "-N") mkfs[i + 1] = "<inodes for the stores>";
   }
-  return spec.type + " (`" + joined(mkfs) + "`, `mount -o " + options + "`) on a sparse image in " +
-         spec.image_dir;
+  return spec.type + " (`" + joined(mkfs) + "`, `mount" +
+         (options.empty() ? "" : " -o " + options) +
+         "`) on a direct-I/O loop device over a sparse image in " + spec.image_dir;
 }
 
 ScratchFs::ScratchFs(const ScratchFsSpec& spec) {
@@ -192,7 +211,7 @@ ScratchFs::ScratchFs(const ScratchFsSpec& spec) {
       ::close(fd);
       if (rc != 0) throw IoError(err, "truncate", image_);
       run(mkfs);
-      run({"mount", "-o", options, image_, mount_point_});
+      mount_image(image_, options, mount_point_);
     }
     mounted_ = true;
   } catch (...) {

@@ -1,8 +1,9 @@
 // A scratch filesystem for benchmarks that need more inodes or bytes than the disk's own
 // filesystem offers, or another kind of filesystem: a sparse image file, formatted and
-// loop-mounted (tmpfs: mounted directly, sized in RAM). Root only. The destructor unmounts
-// it and deletes the image, and so does SIGINT, SIGTERM or SIGHUP (the first ScratchFs starts
-// a thread that waits for them), so a benchmark leaves nothing behind, whatever happened.
+// mounted on a direct-I/O loop device (loop_device.hpp; tmpfs: mounted directly, in RAM). Root
+// only. The destructor unmounts it and deletes the image, and so does SIGINT, SIGTERM or SIGHUP
+// (the first ScratchFs starts a thread that waits for them), so a benchmark leaves nothing behind,
+// whatever happened.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +39,8 @@ class ScratchFs {
 
   const std::string& mount_point() const { return mount_point_; }
 
-  // How a filesystem of `spec` is made, for the results: "xfs (`mkfs.xfs -q -f`, `mount -o
-  // loop`) on a sparse image in /var/tmp".
+  // How a filesystem of `spec` is made, for the results: "xfs (`mkfs.xfs -q -f`, `mount`) on a
+  // direct-I/O loop device over a sparse image in /var/tmp".
   static std::string describe(const ScratchFsSpec& spec);
 
  private:

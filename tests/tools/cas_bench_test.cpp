@@ -56,6 +56,24 @@ std::vector<std::string> scratch_dirs(const std::string& err) {
   return dirs;
 }
 
+// The loop devices whose backing file lies under `dir`, waiting up to 5 s for the kernel to
+// detach those that nothing holds any more.
+std::vector<std::string> loop_devices_over(const fs::path& dir) {
+  std::vector<std::string> found;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    found.clear();
+    for (const auto& entry : fs::directory_iterator("/sys/block")) {
+      const fs::path backing = entry.path() / "loop" / "backing_file";
+      if (fs::exists(backing) && test::read_file(backing).rfind(dir.string(), 0) == 0) {
+        found.push_back(entry.path().filename().string());
+      }
+    }
+    if (found.empty()) break;
+    ::usleep(100 * 1000);
+  }
+  return found;
+}
+
 // Whether `dir` is still mounted or still exists.
 bool left_behind(const std::string& dir) {
   return test::read_file("/proc/mounts").find(" " + dir + " ") != std::string::npos ||
@@ -135,7 +153,7 @@ TEST_F(CasBenchScratchTest, TmpfsIsMadeUsedAndGoneAfterwards) {
   EXPECT_EQ(csv_rows(out / "results.csv").count("\"v0\" 300 remove_floor"), 1u);
 }
 
-TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndTheImageIsRemoved) {
+TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndImageAndLoopAreRemoved) {
   if (test::run({"sh", "-c", "command -v mkfs.ext4"}).exit_code != 0) {
     GTEST_SKIP() << "mkfs.ext4 (e2fsprogs) is not installed";
   }
@@ -156,6 +174,11 @@ TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndTheImageIsRem
   EXPECT_GT(std::stod(rows.at("\"v1\" 300 open_hit_cold")[7]), 0.0);
   EXPECT_EQ(rows.count("\"v1\" 10 open_hit_cold"), 0u);  // only the --cold-at sizes
   EXPECT_TRUE(fs::is_empty(images.path()));
+  EXPECT_TRUE(loop_devices_over(images.path()).empty());
+  // A buffered loop device would cache every block twice (cas-bench warns when it gets one).
+  EXPECT_NE(test::read_file(out / "table.md").find("on a direct-I/O loop device"),
+            std::string::npos);
+  EXPECT_EQ(r.err.find("works buffered"), std::string::npos) << r.err;
   const auto dirs = scratch_dirs(r.err);
   EXPECT_EQ(dirs.size(), 2u) << r.err;  // one per size: 10 and 300 files
   for (const auto& dir : dirs) EXPECT_FALSE(left_behind(dir)) << dir;
