@@ -59,6 +59,11 @@ LoopDevice::LoopDevice(const std::string& image) {
     }
     int err = errno;
     ::close(fd);
+    if (err == EINVAL && (config.info.lo_flags & LO_FLAGS_DIRECT_IO)) {
+      // A kernel that cannot do direct I/O on this file may refuse the flag: go buffered.
+      config.info.lo_flags &= ~LO_FLAGS_DIRECT_IO;
+      continue;
+    }
     if (err != EBUSY) throw IoError(err, "attach " + image + " to", device);
   }
   throw Error("attach " + image + " to a loop device: every free one was taken first");
