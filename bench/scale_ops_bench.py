@@ -87,6 +87,7 @@ def compare(args, title, contenders, prepare, check, count_lines=False):
     one run; check(label, path, run) raises if that run's result is wrong (round 1 only);
     count_lines: the run's output is read and its lines counted into run["lines"]."""
     if args.contenders:
+        args.known_labels |= {label for label, _ in contenders}
         contenders = [c for c in contenders if c[0] in args.contenders]
         if not contenders:
             return
@@ -273,7 +274,8 @@ def main():
                     help="which operations (default: all)")
     ap.add_argument("--rounds", type=int, default=3, help="runs per contender (default 3)")
     ap.add_argument("--contenders", help="only these, by their label, comma-separated (e.g. "
-                    "pfind,'cas verify'; default: all): to rerun one whose run was disturbed")
+                    "pfind,'cas verify'; default: all; a name no --ops has is an error, after the run): "
+                    "to rerun one whose run was disturbed")
     ap.add_argument("--make-fs", choices=["ext4", "xfs"], help="run on a scratch filesystem (root)")
     ap.add_argument("--fs-size", default="60G", help="its image's size (default: %(default)s)")
     ap.add_argument("--fs-inodes", type=int, default=24_000_000,
@@ -285,6 +287,7 @@ def main():
     args = ap.parse_args()
     args.ops = set(args.ops.split(","))
     args.contenders = set(args.contenders.split(",")) if args.contenders else None
+    args.known_labels = set()
     args.cas = os.path.join(args.build, "tools", "cas")
     args.pfind = os.path.join(args.build, "tools", "pfind")
     args.populate = os.path.join(args.build, "bench", "cas-populate")
@@ -313,6 +316,9 @@ def main():
     if not args.make_fs:
         clear_leftovers(args)
     write_report(args)
+    if args.contenders and args.contenders - args.known_labels:
+        sys.exit(f"scale_ops_bench: no contender named {', '.join(sorted(args.contenders - args.known_labels))}"
+                 f" in --ops {','.join(sorted(args.ops))} (there: {', '.join(sorted(args.known_labels))})")
 
 
 if __name__ == "__main__":
