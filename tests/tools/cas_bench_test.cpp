@@ -63,8 +63,10 @@ std::vector<std::string> loop_devices_over(const fs::path& dir) {
   for (int attempt = 0; attempt < 50; ++attempt) {
     found.clear();
     for (const auto& entry : fs::directory_iterator("/sys/block")) {
-      const fs::path backing = entry.path() / "loop" / "backing_file";
-      if (fs::exists(backing) && test::read_file(backing).rfind(dir.string(), 0) == 0) {
+      // Not every block device is a loop device, and another one may detach meanwhile.
+      std::ifstream backing((entry.path() / "loop" / "backing_file").string());
+      std::string file;
+      if (std::getline(backing, file) && file.rfind(dir.string(), 0) == 0) {
         found.push_back(entry.path().filename().string());
       }
     }
