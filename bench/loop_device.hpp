@@ -10,6 +10,8 @@
 
 #include <string>
 
+#include "unique_fd.hpp"
+
 namespace cas::bench {
 
 class LoopDevice {
@@ -19,18 +21,15 @@ class LoopDevice {
   // free device). When the kernel cannot do direct I/O on the image's filesystem the device
   // works buffered: direct_io() says which.
   explicit LoopDevice(const std::string& image);
-  // Closes this process's hold: the device goes away now if nothing mounted it, or when the
-  // filesystem mounted on it is unmounted.
-  ~LoopDevice();
-  LoopDevice(const LoopDevice&) = delete;
-  LoopDevice& operator=(const LoopDevice&) = delete;
+  // The destructor closes this process's hold: the device goes away now if nothing mounted
+  // it, or when the filesystem mounted on it is unmounted (autoclear: the last close detaches).
 
   const std::string& path() const { return path_; }  // "/dev/loop3"
   bool direct_io() const { return direct_io_; }      // as the kernel reports it in sysfs
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd hold_;
   bool direct_io_ = false;
 };
 
