@@ -76,8 +76,9 @@ std::vector<std::pair<std::string, std::string>> prepare_sources(Store& store, s
 std::vector<std::string> random_hashes(std::uint64_t size, std::uint64_t count,
                                        std::size_t file_size, bool hit, std::uint32_t seed);
 
-// Reads completed so far by the block device holding `dir` (/proc/diskstats), or nothing when
-// it is not on one (tmpfs, btrfs's anonymous device numbers).
+// Reads completed so far by the block device holding `dir` (/proc/diskstats; for btrfs, whose
+// mounts have anonymous device numbers, the device /proc/self/mountinfo names), or nothing when
+// it is not on one (tmpfs).
 std::optional<std::uint64_t> disk_reads(const std::string& dir);
 
 // Removes a benchmark store directory and everything in it, quickly (cas::purge's parallel

@@ -152,7 +152,11 @@ TEST_F(CasBenchScratchTest, TmpfsIsMadeUsedAndGoneAfterwards) {
   const auto dirs = scratch_dirs(r.err);
   EXPECT_EQ(dirs.size(), 2u) << r.err;  // one per size: 10 and 300 files
   for (const auto& dir : dirs) EXPECT_FALSE(left_behind(dir)) << dir;
-  EXPECT_EQ(csv_rows(out / "results.csv").count("\"v0\" 300 remove_floor"), 1u);
+  auto rows = csv_rows(out / "results.csv");
+  EXPECT_EQ(rows.count("\"v0\" 300 remove_floor"), 1u);
+  // tmpfs has no block device: no reads column, rather than another device's.
+  ASSERT_EQ(rows.count("\"v1\" 300 open_hit"), 1u);
+  EXPECT_EQ(rows.at("\"v1\" 300 open_hit").size(), 7u);
 }
 
 TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndImageAndLoopAreRemoved) {
@@ -184,6 +188,31 @@ TEST_F(CasBenchScratchTest, ColdOpensOnAnExt4ImageCountDiskReadsAndImageAndLoopA
   const auto dirs = scratch_dirs(r.err);
   EXPECT_EQ(dirs.size(), 2u) << r.err;  // one per size: 10 and 300 files
   for (const auto& dir : dirs) EXPECT_FALSE(left_behind(dir)) << dir;
+}
+
+// btrfs gives its files an anonymous device number that /proc/diskstats does not list; the
+// reads are those of the device the scratch filesystem is mounted from.
+TEST_F(CasBenchScratchTest, ColdOpensOnBtrfsCountTheReadsOfTheDeviceItIsMountedFrom) {
+  if (test::run({"sh", "-c", "command -v mkfs.btrfs"}).exit_code != 0) {
+    GTEST_SKIP() << "mkfs.btrfs (btrfs-progs) is not installed";
+  }
+  TempDir out, images;
+  auto args = tiny(out.path());
+  args[1] = "300";  // --sizes: one filesystem is enough here (mkfs.btrfs and its mount are slow)
+  args.insert(args.end(), {"--make-fs", "btrfs", "--fs-size", "1G", "--fs-image-dir",
+                           images.path().string(), "--cold-at", "300"});
+  RunResult r = bench(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = csv_rows(out / "results.csv");
+  for (const char* op : {"open_hit_cold", "open_hit_cold_floor"}) {
+    auto it = rows.find(std::string("\"v1\" 300 ") + op);
+    ASSERT_NE(it, rows.end()) << op;
+    ASSERT_EQ(it->second.size(), 8u) << op;
+    EXPECT_GT(std::stod(it->second[7]), 0.0) << op;
+  }
+  EXPECT_NE(test::read_file(out / "table.md").find("v1 reads"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(images.path()));
+  EXPECT_TRUE(loop_devices_over(images.path()).empty());
 }
 
 }  // namespace
