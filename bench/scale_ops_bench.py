@@ -51,9 +51,9 @@ DAYS = 30
 
 
 def count_files(args, path):
-    """Files under path, counted by pfind: os.walk, one directory at a time, took longer than the
-    runs it checks on a 10M-file V0 store (7.5M directories). pfind's own count is checked
-    against find's and fd's in the walk comparison."""
+    """Files under path, counted by pfind: os.walk, one directory at a time, takes half an hour
+    over a cold 10M-file V0 store (see write_list). pfind's own count is checked against
+    find's and fd's in the walk comparison."""
     out = subprocess.run([args.pfind, "--count", "--type", "f", path], check=True,
                          capture_output=True, text=True).stdout
     return int(out.split()[0])
