@@ -1,6 +1,5 @@
 // cas-bench's output (bench_config.hpp): progress, and the report with the facts a reader
 // needs to compare it with another run (when, where, how, how long).
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 
 #include "bench_config.hpp"
 #include "cas/errors.hpp"
+#include "layout_bench.hpp"
 
 namespace cas::bench {
 namespace {
@@ -71,21 +71,8 @@ void end_status() {
 }
 
 std::string describe_fs(const std::string& dir) {
-  struct stat target;
-  if (::stat(dir.c_str(), &target) != 0) return "unknown filesystem";
-  std::ifstream mounts("/proc/mounts");
-  std::string device, point, type, options, best;
-  std::size_t best_len = 0;
-  while (mounts >> device >> point >> type >> options) {
-    mounts.ignore(1024, '\n');
-    struct stat st;
-    // The longest mount point on the same device is the one holding dir.
-    if (::stat(point.c_str(), &st) == 0 && st.st_dev == target.st_dev && point.size() >= best_len) {
-      best_len = point.size();
-      best = type + " (" + options + ") on " + device;
-    }
-  }
-  return best.empty() ? "unknown filesystem" : best;
+  auto m = mount_holding(dir);
+  return m ? m->type + " (" + m->options + ") on " + m->source : "unknown filesystem";
 }
 
 void write_partial(const Config& cfg, const Results& results, const Layouts& layouts,

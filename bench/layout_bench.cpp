@@ -1,8 +1,6 @@
 #include "layout_bench.hpp"
 
 #include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -12,7 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 
 #include <boost/filesystem.hpp>
 
@@ -42,48 +39,15 @@ void write_source(const std::string& path, const std::string& data) {
   if (w != static_cast<ssize_t>(data.size())) throw IoError(EIO, "write", path);
 }
 
-// mountinfo escapes a space, tab, newline and backslash in a path as \ooo (octal).
-std::string unescape_mount_path(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // The block device a directory's filesystem is mounted from. Most filesystems report it as
 // st_dev; btrfs reports an anonymous number (major 0) per subvolume, which /proc/diskstats does
-// not list and which is not even the mount's own (mountinfo's major:minor), so the device is
-// found as the source of the mount holding `dir` (for a btrfs over several devices, the first:
-// its reads are then a part). tmpfs has no device: nothing.
+// not list, so the device is taken from the mount holding `dir` (for a btrfs over several
+// devices, the first: its reads are then a part). tmpfs has no device: nothing.
 std::optional<dev_t> block_device(const std::string& dir, dev_t dev) {
   if (major(dev) != 0) return dev;
-  char resolved[PATH_MAX];
-  if (!::realpath(dir.c_str(), resolved)) return std::nullopt;
-  const std::string path = resolved;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line, best_mount, best_source;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string mount_id, parent_id, major_minor, root, mount_point;
-    fields >> mount_id >> parent_id >> major_minor >> root >> mount_point;
-    mount_point = unescape_mount_path(mount_point);
-    auto separator = line.find(" - ");  // then: filesystem type, source, super options
-    bool holds = path == mount_point || mount_point == "/" || path.starts_with(mount_point + "/");
-    if (separator == std::string::npos || !holds || mount_point.size() < best_mount.size())
-      continue;
-    std::istringstream tail(line.substr(separator + 3));
-    std::string type;
-    tail >> type >> best_source;  // a later mount on the same point hides an earlier one
-    best_mount = mount_point;
-  }
+  auto mount = mount_holding(dir);
   struct stat st;
-  if (best_source.starts_with("/") && ::stat(best_source.c_str(), &st) == 0 &&
+  if (mount && mount->source.starts_with("/") && ::stat(mount->source.c_str(), &st) == 0 &&
       S_ISBLK(st.st_mode)) {
     return st.st_rdev;
   }
@@ -210,6 +174,25 @@ std::vector<std::string> random_hashes(std::uint64_t size, std::uint64_t count,
     hashes.push_back(file_hash(index, file_size));
   }
   return hashes;
+}
+
+std::optional<MountEntry> mount_holding(const std::string& dir) {
+  struct stat target;
+  if (::stat(dir.c_str(), &target) != 0) return std::nullopt;
+  std::ifstream mounts("/proc/mounts");
+  std::optional<MountEntry> best;
+  MountEntry m;
+  while (mounts >> m.source >> m.point >> m.type >> m.options) {
+    mounts.ignore(1024, '\n');
+    struct stat st;
+    // The longest mount point on the same device is the one holding dir (a later mount on the
+    // same point hides an earlier one).
+    if (::stat(m.point.c_str(), &st) == 0 && st.st_dev == target.st_dev &&
+        (!best || m.point.size() >= best->point.size())) {
+      best = m;
+    }
+  }
+  return best;
 }
 
 std::optional<std::uint64_t> disk_reads(const std::string& dir) {

@@ -76,8 +76,20 @@ std::vector<std::pair<std::string, std::string>> prepare_sources(Store& store, s
 std::vector<std::string> random_hashes(std::uint64_t size, std::uint64_t count,
                                        std::size_t file_size, bool hit, std::uint32_t seed);
 
+// A line of /proc/mounts.
+struct MountEntry {
+  std::string source;   // "/dev/vda", "tmpfs"
+  std::string point;    // where it is mounted
+  std::string type;     // "ext4"
+  std::string options;  // "rw,relatime,discard"
+};
+
+// The mount holding `dir`: the longest mount point on dir's device, or nothing when `dir`
+// cannot be stat'ed or no mount matches.
+std::optional<MountEntry> mount_holding(const std::string& dir);
+
 // Reads completed so far by the block device holding `dir` (/proc/diskstats; for btrfs, whose
-// mounts have anonymous device numbers, the device /proc/self/mountinfo names), or nothing when
+// files have anonymous device numbers, the source of the mount holding `dir`), or nothing when
 // it is not on one (tmpfs).
 std::optional<std::uint64_t> disk_reads(const std::string& dir);
 
