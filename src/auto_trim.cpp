@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "free_space.hpp"
 
 namespace cas::detail {
 namespace {
@@ -19,6 +21,10 @@ constexpr std::string_view kSharedFile = ".cas-trim";
 constexpr std::size_t kSharedSize = 4096;
 // A background trim is housekeeping: it should not take every core from the program it serves.
 constexpr unsigned kTrimThreads = 8;
+// How often a process reads the free space while it publishes, and how long after a trim began
+// a trim for free space may begin again.
+constexpr std::chrono::seconds kFreeSpaceCheck{1};
+constexpr std::int64_t kFreeSpaceRetry = 10;  // seconds
 
 template <typename T>
 std::atomic_ref<T> shared(T& field) {
@@ -87,7 +93,25 @@ void AutoTrimmer::published(std::uint64_t bytes) noexcept {
   now.bytes = shared(shared_->bytes).fetch_add(bytes) + bytes;
   now.files = shared(shared_->files).fetch_add(1) + 1;
   now.last_trim = shared(shared_->last_trim).load();
-  if (due(now)) start_trim();
+  if (due(now) || short_of_space(bytes, now)) start_trim();
+}
+
+bool AutoTrimmer::short_of_space(std::uint64_t bytes, const Shared& now) noexcept {
+  if (!limits_.min_free) return false;
+  const std::uint64_t written = space_written_.fetch_add(bytes) + bytes;
+  const std::int64_t clock = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+  std::int64_t next = next_space_check_.load();
+  if (clock < next && written < space_slack_.load()) return false;
+  const std::int64_t after = clock + std::chrono::nanoseconds(kFreeSpaceCheck).count();
+  if (!next_space_check_.compare_exchange_strong(next, after)) return false;  // another checks
+  space_written_.store(0);
+  const auto space = filesystem_space(store_.root().string());
+  if (!space) return false;
+  space_slack_.store(slack(limits_.min_free->on(space->size), limits_.low_water));
+  if (free_space_deficit(*limits_.min_free, limits_.low_water, *space) == 0) return false;
+  return std::time(nullptr) - now.last_trim >= kFreeSpaceRetry;
 }
 
 void AutoTrimmer::start_trim() {
@@ -113,6 +137,7 @@ void AutoTrimmer::run_trim(int lock_fd) {
   options.max_bytes = limits_.max_bytes;
   options.max_files = limits_.max_files;
   options.max_age = limits_.max_age;
+  options.min_free = limits_.min_free;
   options.low_water = limits_.low_water;
   options.threads = kTrimThreads;
   try {

@@ -10,6 +10,12 @@
 // meanwhile, and the others skip the trim while the lock is held. The counters are reset when a
 // trim begins, so what is written during a trim counts toward the next one.
 //
+// With a free-space floor (CacheLimits::min_free), each process also reads the filesystem's free
+// space (one statvfs) when it publishes, at most once a second and at least once per
+// (1 - low_water) of the floor it publishes, and a trim is due when less than the floor is
+// available, unless a trim began less than kFreeSpaceRetry ago (a floor that pins or other
+// programs make unreachable must not keep the store scanning).
+//
 // So a store scans once per (1 - low_water) of a bound written, by all processes together, never
 // per insert. It can be over a bound by what its writers publish while a trim runs (the trim
 // removes only what its scan saw), and by the writes of processes that do not set limits (they
@@ -52,6 +58,9 @@ class AutoTrimmer {
 
   bool open_shared();
   bool due(const Shared& now) const;
+  // Whether the filesystem is below the free-space floor, read when a check is due after
+  // `bytes` more were published.
+  bool short_of_space(std::uint64_t bytes, const Shared& now) noexcept;
   void start_trim();
   void run_trim(int lock_fd);
 
@@ -62,6 +71,12 @@ class AutoTrimmer {
   Shared* shared_ = nullptr;
   bool running_ = false;
   std::thread thread_;
+  // The free-space check (short_of_space), lock-free: bytes published since the last check, the
+  // steady-clock instant (ns) of the next one, and the bytes that make a check due (learnt
+  // from the filesystem's size at the first check).
+  std::atomic<std::uint64_t> space_written_{0};
+  std::atomic<std::int64_t> next_space_check_{0};
+  std::atomic<std::uint64_t> space_slack_{0};
 };
 
 }  // namespace cas::detail

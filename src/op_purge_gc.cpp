@@ -32,7 +32,7 @@ void remove_if_empty(StoreEngine& engine, const WalkEntry& e, std::uint64_t& rem
 
 }  // namespace
 
-PurgeResult purge(Store& store, const OperationOptions& options) {
+PurgeResult purge(Store& store, const PurgeOptions& options) {
   if (store.read_only() && !options.dry_run) throw ReadOnlyError("remove", store.root().string());
   PurgeResult result;
   StoreEngine engine(store, options);
@@ -42,7 +42,13 @@ PurgeResult purge(Store& store, const OperationOptions& options) {
   auto remove_file = [&](const WalkEntry& e) {
     if (options.dry_run || detail::unlink_file(engine, e)) count(result.files_removed);
   };
-  engine.on_file = [&](const StoreFile& f) { remove_file(f.entry); };
+  engine.on_file = [&](const StoreFile& f) {
+    if (f.layout || options.remove_unrecognized) {
+      remove_file(f.entry);
+    } else {
+      count(result.unrecognized);  // not ours: its directories stay too (ENOTEMPTY)
+    }
+  };
   // Quarantined files are content too; the temp area is left to the writers using it (stale
   // temp files are reaped by verify).
   engine.on_quarantine_file = remove_file;

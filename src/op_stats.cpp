@@ -56,7 +56,7 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
   };
   std::vector<Counts> per_layout(layouts.size());
   std::atomic<std::uint64_t> hashes{0}, unrec_files{0}, unrec_bytes{0}, dirs{0}, temp{0},
-      quarantined{0};
+      temp_bytes{0}, quarantined{0};
   // A directory is empty when no entry names it as its parent.
   InodeSet directories, non_empty;
 
@@ -105,7 +105,10 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
     if (counted) hashes.fetch_add(1, std::memory_order_relaxed);
   };
   engine.on_out_of_scope = note_parent;
-  engine.on_temp_file = [&](const WalkEntry&) { temp.fetch_add(1, std::memory_order_relaxed); };
+  engine.on_temp_file = [&](const WalkEntry& e) {
+    temp.fetch_add(1, std::memory_order_relaxed);
+    if (e.st) temp_bytes.fetch_add(static_cast<std::uint64_t>(e.st->st_size));
+  };
   engine.on_quarantine_file = [&](const WalkEntry&) {
     quarantined.fetch_add(1, std::memory_order_relaxed);
   };
@@ -121,6 +124,7 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
   result.directories = dirs;
   directories.for_each([&](ino_t ino) { result.empty_directories += !non_empty.contains(ino); });
   result.temp_files = temp;
+  result.temp_bytes = temp_bytes;
   result.quarantined_files = quarantined;
   engine.take_errors(result.errors);
   if (!uses.empty()) {
@@ -151,6 +155,7 @@ void merge_stats(StoreStats& into, const StoreStats& part) {
   into.directories += part.directories;
   into.empty_directories += part.empty_directories;
   into.temp_files += part.temp_files;
+  into.temp_bytes += part.temp_bytes;
   into.quarantined_files += part.quarantined_files;
   into.pinned_hashes += part.pinned_hashes;
   into.errors.failed += part.errors.failed;

@@ -114,7 +114,7 @@ void delete_extras(Store& store, const Store& source, int source_fd, const SyncO
                    SyncResult& result) {
   StoreEngine extras(store, options);
   extras.on_file = [&](const StoreFile& f) {
-    if (!f.layout) return;
+    if (!f.layout) return count(result.unrecognized);  // not content: never deleted
     const int in_source = probe_hash(source_fd, source, f.hash);
     if (in_source == 1) return;
     if (in_source < 0) {  // cannot tell: keep it

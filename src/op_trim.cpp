@@ -24,6 +24,7 @@
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "cas/trim_split.hpp"
+#include "free_space.hpp"
 #include "store_engine.hpp"
 #include "use_histogram.hpp"
 
@@ -43,9 +44,10 @@ bool is_pinned(const std::unordered_set<std::string>& pins, std::string_view has
 }
 
 void check_options(const Store& store, const TrimOptions& options, bool whole_store) {
-  if (!options.max_bytes && !options.max_files && !options.max_age) {
-    throw std::invalid_argument("trim: give at least one bound (size, files or age)");
+  if (!options.max_bytes && !options.max_files && !options.max_age && !options.min_free) {
+    throw std::invalid_argument("trim: give at least one bound (size, files, age or free space)");
   }
+  if (options.min_free) detail::check_free_space(*options.min_free, "trim: min_free");
   if (!(options.low_water > 0 && options.low_water <= 1)) {
     throw std::invalid_argument("trim: the low-water mark must be in (0, 1]");
   }
@@ -71,8 +73,9 @@ std::uint64_t excess(std::uint64_t have, const std::optional<std::uint64_t>& bou
 }
 
 // What the removal walks go by: TrimPlan (cas/trim_split.hpp), from the summed scans.
-TrimPlan plan(const TrimOptions& options, const TrimResult& scanned, const UseHistogram& uses,
+TrimPlan plan(const TrimOptions& options, const TrimScan& scan, const UseHistogram& uses,
               timespec start) {
+  const TrimResult& scanned = scan.counts;
   TrimPlan p;
   p.start_sec = start.tv_sec;
   p.start_nsec = start.tv_nsec;
@@ -81,6 +84,7 @@ TrimPlan plan(const TrimOptions& options, const TrimResult& scanned, const UseHi
   if (options.max_age) p.remove_before = start.tv_sec - options.max_age->count();
   p.need_files = excess(scanned.scanned_files, options.max_files, options.low_water);
   p.need_bytes = excess(scanned.scanned_bytes, options.max_bytes, options.low_water);
+  p.need_bytes = std::max(p.need_bytes, scan.free_space_deficit);
   if (p.need_files == 0 && p.need_bytes == 0) return p;
   auto cut = uses.cut(p.need_files, p.need_bytes);
   if (!cut) {  // pins hold too much to reach the bounds: everything else goes
@@ -191,6 +195,7 @@ void add_counts(TrimResult& into, const TrimResult& part) {
                           {&into.removed_bytes, part.removed_bytes},
                           {&into.pinned, part.pinned},
                           {&into.recently_used, part.recently_used},
+                          {&into.unrecognized, part.unrecognized},
                           {&into.directories_removed, part.directories_removed},
                           {&into.failed, part.failed}}) {
     *to += from;
@@ -209,7 +214,8 @@ TrimScan scan_walk(const Store& store, const TrimOptions& options, const Pins& p
   StoreEngine scan(store, options);
   scan.stat_entries = true;
   scan.on_file = [&](const StoreFile& f) {
-    if (!f.layout || !f.entry.st) return;  // unrecognized files are not the cache's to evict
+    if (!f.layout) return count(out.counts.unrecognized);  // not the cache's to evict
+    if (!f.entry.st) return;
     const auto size = static_cast<std::uint64_t>(f.entry.st->st_size);
     count(out.counts.scanned_files);
     count(out.counts.scanned_bytes, size);
@@ -218,6 +224,13 @@ TrimScan scan_walk(const Store& store, const TrimOptions& options, const Pins& p
   };
   scan.run(out.counts);
   out.uses = cells_of(uses);
+  if (options.min_free) {
+    // Read after the scan: the nearer to the removals, the truer.
+    if (auto space = detail::filesystem_space(store.root().string())) {
+      out.free_space_deficit =
+          detail::free_space_deficit(*options.min_free, options.low_water, *space);
+    }
+  }
   return out;
 }
 
@@ -281,6 +294,8 @@ TrimScan trim_scan(const Store& store, const TrimOptions& options) {
 void add_scan(TrimScan& into, const TrimScan& part) {
   add_counts(into.counts, part.counts);
   add_cells(into.uses, part.uses);
+  // Every part saw the same filesystem, a moment apart: the larger need.
+  into.free_space_deficit = std::max(into.free_space_deficit, part.free_space_deficit);
 }
 
 timespec trim_start() { return detail::start_instant(); }
@@ -288,7 +303,7 @@ timespec trim_start() { return detail::start_instant(); }
 TrimPlan trim_plan(const TrimOptions& options, const TrimScan& whole, timespec start) {
   UseHistogram uses;
   fill(uses, whole.uses);
-  return plan(options, whole.counts, uses, start);
+  return plan(options, whole, uses, start);
 }
 
 TrimPass trim_remove(Store& store, const TrimOptions& options, const TrimPlan& plan) {

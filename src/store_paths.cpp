@@ -5,6 +5,7 @@
 #include <boost/filesystem/operations.hpp>
 
 #include "cas/errors.hpp"
+#include "free_space.hpp"
 #include "posix_error.hpp"
 #include "rel_path.hpp"
 #include "store_impl.hpp"
@@ -46,6 +47,7 @@ StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
   if (limits.max_age && limits.max_age->count() < 0) {
     throw std::invalid_argument("cas::Store: negative limits.max_age");
   }
+  if (limits.min_free) check_free_space(*limits.min_free, "cas::Store: limits.min_free");
   for (const auto& layout : options_.layouts) {
     if (!layout) throw std::invalid_argument("cas::Store: null layout");
   }

@@ -55,12 +55,16 @@ void StoreImpl::take_back(const std::string& rel, const struct stat& ours) {
   // rename its own (good) copy over the name at any instant.
   const std::string path = abs(rel);
   const std::string aside = temp_.new_name();
+  add_named_temp(aside);
   int err = fs_->rename(path.c_str(), aside.c_str());
   if (err == ENOENT && exists(path)) {  // the temp area was removed meanwhile
     temp_.recreate();
     err = fs_->rename(path.c_str(), aside.c_str());
   }
-  if (err != 0) return;  // gone already, or cannot be moved: nothing more to do safely
+  if (err != 0) {  // gone already, or cannot be moved: nothing more to do safely
+    erase_named_temp(aside);
+    return;
+  }
   struct stat st;
   if (fs_->lstat(aside.c_str(), &st) != 0 || st.st_dev != ours.st_dev || st.st_ino != ours.st_ino) {
     // Another writer's copy: back under its name, unless a third has published there since
@@ -68,6 +72,7 @@ void StoreImpl::take_back(const std::string& rel, const struct stat& ours) {
     fs_->link(aside.c_str(), path.c_str());
   }
   fs_->unlink(aside.c_str());
+  erase_named_temp(aside);
 }
 
 void StoreImpl::publish_fd(int fd, const std::string& named_temp, std::string_view hash,
@@ -89,13 +94,14 @@ void StoreImpl::publish_fd(int fd, const std::string& named_temp, std::string_vi
     if (err == EEXIST) {
       // Content is already there: replace it atomically through a named temp and a rename.
       temp = temp_.new_name();
+      add_named_temp(temp);
+      guard.set_path(temp);  // listed before it exists; the guard erases it on failure
       err = fs_->link_fd(fd, temp.c_str());
       if (err == ENOENT) {  // the temp area was removed while this file was written
         temp_.recreate();
         err = fs_->link_fd(fd, temp.c_str());
       }
       if (err != 0) throw_errno(err, "link", temp);
-      guard.set_path(temp);
     } else if (err != 0) {
       throw_errno(err, "link", abs(rel));
     }
@@ -116,6 +122,7 @@ void StoreImpl::publish_fd(int fd, const std::string& named_temp, std::string_vi
     if (err != 0) throw_errno(err, "rename", abs(rel));
   }
   guard.release();
+  if (!temp.empty()) erase_named_temp(temp);  // renamed to its final name
   if (durability == Durability::full) sync_parent_directory(*fs_, abs(rel));
   remove_other_copies(hash, keep);
   published(static_cast<std::uint64_t>(content.st_size));

@@ -57,26 +57,21 @@ std::string TempArea::create(int* fd) {
   }
   FileSystem& fs = *store_.fs_;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    int err = 0;
-    if (tmpfile_.load(std::memory_order_relaxed) != Tmpfile::unsupported) {
+    int err = ENOENT;
+    if (tmpfile_.load(std::memory_order_relaxed) == Tmpfile::unknown) probe_tmpfile(area);
+    const Tmpfile tmpfile = tmpfile_.load(std::memory_order_relaxed);
+    if (tmpfile == Tmpfile::supported) {
       // An anonymous temp file: if the writer dies before it is linked, the kernel frees it,
       // so a crash can never leave a partial file behind, not even in the temp area.
       err = fs.open(area.c_str(), O_TMPFILE | O_WRONLY, 0666, fd);
-      if (err == 0) {
-        if (tmpfile_.load(std::memory_order_relaxed) == Tmpfile::supported) return {};
-        std::string probe = probe_tmpfile(area, *fd);
-        if (!probe.empty()) return probe;
-        // The probe closed the file and turned anonymous temps off: use a named one.
-      } else if (err == EOPNOTSUPP || err == EISDIR || err == EINVAL) {
-        tmpfile_.store(Tmpfile::unsupported);  // this filesystem or kernel has no O_TMPFILE
-      } else if (err != ENOENT) {
-        throw_errno(err, "create", area);  // EACCES, ENOSPC, EMFILE...: a named one fails too
-      }
-    }
-    if (err != ENOENT) {
+      if (err == 0) return {};
+      if (err != ENOENT) throw_errno(err, "create", area);  // a named one would fail too
+    } else if (tmpfile == Tmpfile::unsupported) {
       std::string path = new_name();
+      add_named_temp(path);
       err = fs.open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
       if (err == 0) return path;
+      erase_named_temp(path);
       if (err == EEXIST) continue;  // a leftover of a process with our pid and salt: next name
       if (err != ENOENT) throw_errno(err, "create", path);
     }
@@ -85,40 +80,51 @@ std::string TempArea::create(int* fd) {
   throw_errno(ENOENT, "create", area);
 }
 
-std::string TempArea::probe_tmpfile(const std::string& area, int fd) {
+void TempArea::probe_tmpfile(const std::string& area) {
   FileSystem& fs = *store_.fs_;
-  // The kernel lets an anonymous file be linked only once, so the probe's file keeps the name
-  // it is linked to and is published as a named temp.
-  std::string probe = area + "/" + temp_name();
-  int err = fs.link_fd(fd, probe.c_str());
+  int fd = -1;
+  int err = fs.open(area.c_str(), O_TMPFILE | O_WRONLY, 0666, &fd);
+  if (err == ENOENT) return;  // no area yet: create() makes it and probes again
+  if (err == EOPNOTSUPP || err == EISDIR || err == EINVAL) {
+    tmpfile_.store(Tmpfile::unsupported);  // this filesystem or kernel has no O_TMPFILE
+    return;
+  }
+  if (err != 0) throw_errno(err, "create", area);  // EACCES, ENOSPC, EMFILE...
+  // The kernel names an anonymous file only through linkat: try it on this empty one (a file
+  // linked once cannot be linked again, so the probe cannot be the write's own temp).
+  const std::string probe = new_name();
+  add_named_temp(probe);
+  err = fs.link_fd(fd, probe.c_str());
+  TempGuard probe_guard(fs, err == 0 ? probe : std::string(), fd);
+  if (err != 0) erase_named_temp(probe);
   if (err == ENOSPC || err == EDQUOT || err == EMFILE || err == ENFILE || err == ENOMEM ||
       err == EIO) {
-    fs.close(fd);
     throw_errno(err, "link", probe);  // a failure of the moment, not a missing feature
   }
-  if (err != 0) {  // no /proc, or this filesystem cannot name an anonymous file
-    fs.close(fd);
+  struct stat st;
+  if (err == ENOENT && fs.lstat(area.c_str(), &st) != 0) return;  // the area went: probe again
+  if (err != 0) {  // no /proc (ENOENT), or this filesystem cannot name an anonymous file
     tmpfile_.store(Tmpfile::unsupported);
-    return {};
+    return;
   }
   // Kernels before 6.0 skipped the umask for O_TMPFILE on filesystems without POSIX ACLs, so
-  // published files would be world-writable: compare with a named file's mode. Where they
-  // differ, this file takes the named mode and every later temp is a named one.
-  std::string reference = area + "/" + temp_name();
+  // published files would be world-writable: compare with a named file's mode, and where they
+  // differ use named temps.
+  const std::string reference = new_name();
+  add_named_temp(reference);
   int ref_fd = -1;
+  err = fs.open(reference.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, &ref_fd);
+  if (err != 0) {  // cannot compare: named temps, which fail themselves if this was not a fluke
+    erase_named_temp(reference);
+    tmpfile_.store(Tmpfile::unsupported);
+    return;
+  }
+  TempGuard reference_guard(fs, reference, ref_fd);
   struct stat anon {};
   struct stat named {};
-  bool same = false;
-  if (fs.open(reference.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, &ref_fd) == 0) {
-    if (fs.fstat(ref_fd, &named) == 0 && fs.fstat(fd, &anon) == 0) {
-      same = (anon.st_mode & 07777) == (named.st_mode & 07777);
-      if (!same) ::fchmod(fd, named.st_mode & 07777);
-    }
-    fs.close(ref_fd);
-    fs.unlink(reference.c_str());
-  }
+  const bool same = fs.fstat(ref_fd, &named) == 0 && fs.fstat(fd, &anon) == 0 &&
+                    (anon.st_mode & 07777) == (named.st_mode & 07777);
   tmpfile_.store(same ? Tmpfile::supported : Tmpfile::unsupported);
-  return probe;
 }
 
 std::size_t TempArea::reap(std::chrono::seconds older_than) {

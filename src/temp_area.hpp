@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "cas/file_system.hpp"
+#include "named_temps.hpp"
 
 namespace cas::detail {
 
@@ -26,7 +27,10 @@ class TempGuard {
   TempGuard(FileSystem& fs, std::string path, int fd) : fs_(fs), path_(std::move(path)), fd_(fd) {}
   ~TempGuard() {
     if (fd_ >= 0) fs_.close(fd_);
-    if (!path_.empty()) fs_.unlink(path_.c_str());
+    if (!path_.empty()) {
+      fs_.unlink(path_.c_str());
+      erase_named_temp(path_);
+    }
   }
   TempGuard(TempGuard&& other) noexcept
       : fs_(other.fs_), path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {
@@ -37,7 +41,8 @@ class TempGuard {
   // Closes the descriptor, returning the close error (NFS reports write-back errors here).
   int close() { return fs_.close(std::exchange(fd_, -1)); }
   void set_path(std::string path) { path_ = std::move(path); }
-  // Hands the temp file (and descriptor, if still open) over to the caller.
+  // Hands the temp file (and descriptor, if still open) over to the caller, who erases a named
+  // one from the list of named temps (named_temps.hpp) once it has its final name.
   void release() {
     path_.clear();
     fd_ = -1;
@@ -65,8 +70,10 @@ class TempArea {
   std::string dir() const;
 
   // Opens a new temp file for writing into *fd: returns its path, or "" for an anonymous
-  // (O_TMPFILE) one. Creates the root and the area when missing; the first call reaps stale
-  // temps (StoreOptions::reap_temp_older_than). Throws PermissionError/IoError.
+  // (O_TMPFILE) one. A named one is listed in named_temps.hpp (the caller erases it once it is
+  // renamed; a TempGuard does when it unlinks it). Creates the root and the area when missing;
+  // the first call reaps stale temps (StoreOptions::reap_temp_older_than).
+  // Throws PermissionError/IoError.
   std::string create(int* fd);
 
   // A fresh, unused absolute name in the temp area (nothing is created).
@@ -88,9 +95,11 @@ class TempArea {
   // /proc/self/fd), learnt by the first write.
   enum class Tmpfile { unknown, supported, unsupported };
 
-  // The first anonymous temp: checks it can be named and gets the mode a named file would;
-  // returns the name it now has, or "" (fd closed) when anonymous temps are off for good.
-  std::string probe_tmpfile(const std::string& dir, int fd);
+  // Decides whether anonymous temps are used, on an empty anonymous file of its own (so that
+  // the first write's bytes never have a name either): it must be linkable through
+  // /proc/self/fd and get the mode a named file would. Leaves no file behind.
+  // Throws IoError for a failure of the moment (ENOSPC, EMFILE...), not a missing feature.
+  void probe_tmpfile(const std::string& area);
 
   StoreImpl& store_;
   std::atomic<Tmpfile> tmpfile_{Tmpfile::unknown};

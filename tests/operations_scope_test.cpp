@@ -179,13 +179,15 @@ TEST_P(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
   const PurgeResult whole = purge(whole_store);
   Store store(root());
   PurgeResult sum;
-  for (const auto& r : run_parts<PurgeResult, OperationOptions>(
-           {}, [&](const OperationOptions& o) { return purge(store, o); }, GetParam())) {
+  for (const auto& r : run_parts<PurgeResult, PurgeOptions>(
+           {}, [&](const PurgeOptions& o) { return purge(store, o); }, GetParam())) {
     sum.files_removed += r.files_removed;
+    sum.unrecognized += r.unrecognized;
     sum.directories_removed += r.directories_removed;
     sum.failed += r.failed;
   }
   EXPECT_EQ(sum.files_removed, whole.files_removed);
+  EXPECT_EQ(sum.unrecognized, whole.unrecognized);
   EXPECT_EQ(sum.directories_removed, whole.directories_removed);
   EXPECT_EQ(sum.failed, 0u);
   std::set<std::string> left;
@@ -233,7 +235,7 @@ TEST_P(OperationsScopeTest, ListsOfThePartsAreDisjointAndAddUpToTheWholeList) {
 
 TEST_P(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   Store store(root());
-  OperationOptions only_ab;
+  PurgeOptions only_ab;
   only_ab.scope = [](std::string_view name) { return name == "ab"; };
   purge(store, only_ab);
   EXPECT_FALSE(fs::exists(root() / "ab"));

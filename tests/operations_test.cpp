@@ -244,18 +244,52 @@ TEST_F(OperationsTest, MigrateSurvivesSigkillAtRandomInstants) {
   EXPECT_GT(killed_mid_run, 0);
 }
 
-TEST_F(OperationsTest, PurgeRemovesEverythingButRootAndTempArea) {
+TEST_F(OperationsTest, PurgeRemovesContentButKeepsRootTempAreaAndUnrecognizedFiles) {
+  populate(root(), kV0, 100);
+  populate(root(), kV1, 100, 500);
+  test::write_file(root() / "stray" / "deep" / "file", "x");
+  test::write_file(root() / "58" / "notes.txt", "mine");  // beside content: its bucket stays
+  test::write_file(root() / ".cas-tmp" / "tmp-in-progress", "writer");
+  Store store(root());
+  PurgeResult r = purge(store);
+  EXPECT_EQ(r.files_removed, 200u);
+  EXPECT_EQ(r.unrecognized, 2u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_TRUE(fs::is_directory(root()));
+  EXPECT_EQ(files_under(root()), (std::vector<std::string>{".cas-tmp/tmp-in-progress",
+                                                           "58/notes.txt", "stray/deep/file"}));
+  EXPECT_EQ(directories_under(root()), 4u);  // .cas-tmp, 58, stray, stray/deep
+}
+
+TEST_F(OperationsTest, PurgeWithRemoveUnrecognizedRemovesEverythingButRootAndTempArea) {
   populate(root(), kV0, 100);
   populate(root(), kV1, 100, 500);
   test::write_file(root() / "stray" / "deep" / "file", "x");
   test::write_file(root() / ".cas-tmp" / "tmp-in-progress", "writer");
   Store store(root());
-  PurgeResult r = purge(store);
+  PurgeOptions everything;
+  everything.remove_unrecognized = true;
+  PurgeResult r = purge(store, everything);
   EXPECT_EQ(r.files_removed, 201u);
+  EXPECT_EQ(r.unrecognized, 0u);
   EXPECT_EQ(r.failed, 0u);
-  EXPECT_TRUE(fs::is_directory(root()));
   EXPECT_EQ(files_under(root()), std::vector<std::string>{".cas-tmp/tmp-in-progress"});
   EXPECT_EQ(directories_under(root()), 1u);  // .cas-tmp
+}
+
+TEST_F(OperationsTest, PurgeOfADirectoryThatIsNotAStoreLeavesEveryFile) {
+  // A mistyped root (a home directory, a project): nothing there is named by its hash.
+  test::write_file(root() / "a.txt", "a");
+  test::write_file(root() / "sub" / "b.txt", "b");
+  test::write_file(root() / "ab" / "cd", "looks like a bucket, is not content");
+  fs::create_directories(root() / "empty-dir");
+  Store store(root());
+  PurgeResult r = purge(store);
+  EXPECT_EQ(r.files_removed, 0u);
+  EXPECT_EQ(r.unrecognized, 3u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(files_under(root()), (std::vector<std::string>{"a.txt", "ab/cd", "sub/b.txt"}));
+  EXPECT_EQ(test::read_file(root() / "sub" / "b.txt"), "b");
 }
 
 TEST_F(OperationsTest, PurgeNeverFollowsSymlinkOutOfRoot) {
@@ -265,7 +299,9 @@ TEST_F(OperationsTest, PurgeNeverFollowsSymlinkOutOfRoot) {
   fs::create_symlink(tmp_ / "outside", root() / "ab" / "link-to-outside");
   fs::create_symlink(tmp_ / "outside" / "precious", root() / "file-link");
   Store store(root());
-  PurgeResult r = purge(store);
+  PurgeOptions everything;  // the symlinks are unrecognized: only --all removes them
+  everything.remove_unrecognized = true;
+  PurgeResult r = purge(store, everything);
   EXPECT_EQ(r.files_removed, 12u);
   EXPECT_EQ(test::read_file(tmp_ / "outside" / "precious"), "keep");
   EXPECT_TRUE(files_under(root()).empty());

@@ -403,23 +403,7 @@ TEST_F(StoreFaultTest, FirstWriteReapsStaleTempFilesOnly) {
 
 // --- Real faults on real filesystems (root only) ---
 
-// A tmpfs of `size` mounted on a fresh directory, unmounted on destruction.
-class Tmpfs {
- public:
-  Tmpfs(const fs::path& where, const std::string& size) : path_(where) {
-    fs::create_directories(where);
-    std::string opts = "size=" + size;
-    ok_ = ::mount("tmpfs", where.c_str(), "tmpfs", 0, opts.c_str()) == 0;
-  }
-  ~Tmpfs() {
-    if (ok_) ::umount2(path_.c_str(), MNT_DETACH);
-  }
-  bool ok() const { return ok_; }
-
- private:
-  fs::path path_;
-  bool ok_ = false;
-};
+using test::Tmpfs;
 
 TEST(StoreRealFaultTest, FullDiskFailsWithEnospcLeavesNothingAndRecovers) {
   if (!test::is_root()) GTEST_SKIP() << "needs root to mount a small tmpfs";

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +145,16 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input) {
 }
 
 bool is_root() { return ::geteuid() == 0; }
+
+Tmpfs::Tmpfs(const boost::filesystem::path& where, const std::string& size) : path_(where) {
+  boost::filesystem::create_directories(where);
+  const std::string options = "size=" + size;
+  ok_ = ::mount("tmpfs", where.c_str(), "tmpfs", 0, options.c_str()) == 0;
+}
+
+Tmpfs::~Tmpfs() {
+  if (ok_) ::umount2(path_.c_str(), MNT_DETACH);
+}
 
 void copy_tree(const boost::filesystem::path& from, const boost::filesystem::path& to) {
   namespace fs = boost::filesystem;

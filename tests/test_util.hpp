@@ -55,4 +55,19 @@ void copy_tree(const boost::filesystem::path& from, const boost::filesystem::pat
 // True when the tests run as root (needed for drop_caches, mounts, runuser).
 bool is_root();
 
+// A tmpfs of `size` ("1m") mounted on a fresh directory `where`, unmounted (lazily) on
+// destruction. Needs root: ok() says whether the mount worked.
+class Tmpfs {
+ public:
+  Tmpfs(const boost::filesystem::path& where, const std::string& size);
+  ~Tmpfs();
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  boost::filesystem::path path_;
+  bool ok_ = false;
+};
+
 }  // namespace cas::test

@@ -27,7 +27,8 @@ build_dir="${build_dir:-$src_dir/build}"
 # command line), nlohmann-json3-dev (the JSON that `cas stats --json` writes; header-only).
 # Tools used by tests and benchmarks: fd-find and findutils (walker comparisons),
 # gnuplot-nox (the benchmark chart), util-linux (runuser, mount), coreutils (sha256sum),
-# e2fsprogs, xfsprogs and btrfs-progs (cas-bench --make-fs formats scratch filesystems).
+# e2fsprogs, xfsprogs and btrfs-progs (cas-bench --make-fs formats scratch filesystems),
+# bindfs (a FUSE mount: the tests' filesystem without O_TMPFILE, as network filesystems are).
 # The Python module and its tests: pybind11-dev, python3-dev, python3-pytest.
 # The fuzz step of tools/test.sh: clang (its resource directory ships libFuzzer).
 # cas-mpi (store-wide jobs across ranks) and its `mpi` tests: openmpi-bin (mpirun) and
@@ -38,7 +39,7 @@ build_dir="${build_dir:-$src_dir/build}"
 # certificate) and curl (bench/remote_bench.py's baseline).
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev fd-find findutils gnuplot-nox util-linux
-  coreutils e2fsprogs xfsprogs btrfs-progs python3 pybind11-dev python3-dev python3-pytest clang
+  coreutils e2fsprogs xfsprogs btrfs-progs bindfs python3 pybind11-dev python3-dev python3-pytest clang
   openmpi-bin libopenmpi-dev libcurl4-openssl-dev nginx-light openssl curl)
 
 missing=()

@@ -132,18 +132,29 @@ struct MigrateResult : OperationErrors {
 // dry_run), IoError/PermissionError when the root cannot be opened.
 MigrateResult migrate(Store& store, const MigrateOptions& options = {});
 
+struct PurgeOptions : OperationOptions {
+  // Also remove what no layout recognizes (stray files, symlinks, their directories): IPS's
+  // rmtree of the whole root. Off by default, so a mistaken root (a home directory, a
+  // project) loses nothing but content files named by their hash.
+  bool remove_unrecognized = false;
+};
+
 struct PurgeResult : OperationErrors {
-  std::uint64_t files_removed = 0;  // regular files, symlinks and others
+  std::uint64_t files_removed = 0;  // content and quarantined files (and, with
+                                    // remove_unrecognized, every other non-directory)
+  std::uint64_t unrecognized = 0;   // files no layout recognizes, left alone
   std::uint64_t directories_removed = 0;
 };
 
 // Removes all content (quarantined files included) but keeps the root, the temp area of
-// writers in progress, the pins (cas/pins.hpp: they name hashes, present or not) and the
-// automatic-trim counters: files are unlinked as the parallel walk reaches them and directories
-// removed bottom-up as they empty. Never follows a symlink, never enters another filesystem (a
-// mount point inside the root is left, with its content), never touches anything outside the root.
-// Throws ReadOnlyError (unless dry_run), IoError/PermissionError when the root cannot be opened.
-PurgeResult purge(Store& store, const OperationOptions& options = {});
+// writers in progress, the pins (cas/pins.hpp: they name hashes, present or not), the
+// automatic-trim counters, and every file no layout recognizes (unless remove_unrecognized)
+// with the directories holding it: files are unlinked as the parallel walk reaches them and
+// directories removed bottom-up as they empty. Never follows a symlink, never enters another
+// filesystem (a mount point inside the root is left, with its content), never touches anything
+// outside the root. Throws ReadOnlyError (unless dry_run), IoError/PermissionError when the root
+// cannot be opened.
+PurgeResult purge(Store& store, const PurgeOptions& options = {});
 
 struct GcResult : OperationErrors {
   std::uint64_t kept = 0;
@@ -165,6 +176,10 @@ struct TrimOptions : OperationOptions {
   std::optional<std::uint64_t> max_bytes;
   std::optional<std::uint64_t> max_files;
   std::optional<std::chrono::seconds> max_age;
+  // A free-space floor on the store's filesystem (see CacheLimits::min_free): when less is
+  // available at the end of the scan, the least recently used content goes until (2 -
+  // low_water) times the floor is, or until only pinned content is left.
+  std::optional<FreeSpace> min_free;
   double low_water = 0.9;  // in (0, 1]
 };
 
@@ -175,6 +190,7 @@ struct TrimResult : OperationErrors {
   std::uint64_t removed_bytes = 0;
   std::uint64_t pinned = 0;         // files kept because a pin (cas/pins.hpp) holds them
   std::uint64_t recently_used = 0;  // files kept because they were used while the trim ran
+  std::uint64_t unrecognized = 0;   // files no layout recognizes: not content, left alone
   std::uint64_t directories_removed = 0;
 };
 
@@ -187,7 +203,8 @@ struct TrimResult : OperationErrors {
 // whose mtimes differ by less than the histogram's cell, 16 us for a one-second bucket, or
 // that the filesystem stamped in the same clock tick, go in walk order).
 // Temp files, quarantine and pins are not content; pinned hashes are never removed. Throws
-// std::invalid_argument without a bound or with low_water outside (0, 1]; ReadOnlyError
+// std::invalid_argument without a bound, with low_water outside (0, 1] or a min_free of zero
+// bytes or a fraction outside (0, 1); ReadOnlyError
 // (unless dry_run); IoError when a pin cannot be read or the root cannot be opened.
 TrimResult trim(Store& store, const TrimOptions& options);
 
@@ -199,8 +216,10 @@ struct SyncResult : OperationErrors {
   std::uint64_t linked = 0;  // hard-linked from the source (same filesystem)
   std::uint64_t copied = 0;  // copied through a temp file (another filesystem)
   std::uint64_t already_present = 0;
-  std::uint64_t deleted = 0;  // extras removed (delete_extras)
-  std::uint64_t bytes = 0;    // bytes linked or copied
+  std::uint64_t deleted = 0;       // extras removed (delete_extras)
+  std::uint64_t unrecognized = 0;  // with delete_extras: files of `store` no layout
+                                   // recognizes, left alone
+  std::uint64_t bytes = 0;         // bytes linked or copied
 };
 
 // Makes `store` hold every hash of `source` (a resync with a mirror): each missing file is
@@ -264,7 +283,8 @@ struct StoreStats {
   std::uint64_t unrecognized_bytes = 0;
   std::uint64_t directories = 0;  // below the root
   std::uint64_t empty_directories = 0;
-  std::uint64_t temp_files = 0;         // in .cas-tmp
+  std::uint64_t temp_files = 0;         // in .cas-tmp: writers in progress, or crashed ones
+  std::uint64_t temp_bytes = 0;         // their size (Store::reap_temp reclaims stale ones)
   std::uint64_t quarantined_files = 0;  // in .cas-quarantine
   std::uint64_t pinned_hashes = 0;      // distinct hashes held by unexpired pins
   // Last use (mtime) of the content: the oldest, the median and the newest, in seconds since

@@ -47,13 +47,32 @@ enum class Durability {
           // one syncfs (bulk imports: many files, one sync)
 };
 
+// A free-space floor (CacheLimits::min_free, TrimOptions::min_free): a number of bytes, or a
+// fraction of the filesystem's size, that must stay available (statvfs's f_bavail, what
+// unprivileged users can still write) on the filesystem holding the store.
+struct FreeSpace {
+  std::uint64_t bytes = 0;  // used when fraction is 0
+  double fraction = 0;      // in (0, 1): of the filesystem's size (f_blocks)
+  static FreeSpace of_bytes(std::uint64_t n) { return {n, 0}; }
+  static FreeSpace of_fraction(double f) { return {0, f}; }
+  // The floor in bytes on a filesystem of `filesystem_bytes`.
+  std::uint64_t on(std::uint64_t filesystem_bytes) const {
+    return fraction > 0 ? static_cast<std::uint64_t>(fraction * filesystem_bytes) : bytes;
+  }
+};
+
 // Bounds a store keeps itself within as it is written (see StoreOptions::limits).
 struct CacheLimits {
   std::optional<std::uint64_t> max_bytes;       // total size of the content
   std::optional<std::uint64_t> max_files;       // number of content files
   std::optional<std::chrono::seconds> max_age;  // time since last use (mtime)
-  double low_water = 0.9;                       // a trim goes down to this share of a bound
-  bool any() const { return max_bytes || max_files || max_age; }
+  // Keep this much free on the store's filesystem, whoever filled it: when less is available,
+  // the least recently used content goes until (2 - low_water) times the floor is free, or the
+  // content (but pins) is gone. Freed space is counted by the files' sizes, so a file that
+  // other hard links keep (a sync'd mirror) frees less than counted.
+  std::optional<FreeSpace> min_free;
+  double low_water = 0.9;  // a trim goes down to this share of a bound
+  bool any() const { return max_bytes || max_files || max_age || min_free; }
 };
 
 // What a Store may do with its remote (StoreOptions::remote).
@@ -103,8 +122,10 @@ struct StoreOptions {
   // time (an flock). So the store is scanned once per tenth of a bound written (default
   // low_water), never per insert, and can be over a bound by what is published while a trim
   // runs. A store that is already over its bounds when limits are first set is trimmed after
-  // the first such tenth: call cas::trim to trim at once. The Store's destructor waits for its
-  // trim to finish.
+  // the first such tenth: call cas::trim to trim at once. With min_free, each writing process
+  // also checks the free space (one statvfs) once a second while it publishes, and once per
+  // (1 - low_water) of the floor it publishes, and trims when it is below the floor. The
+  // Store's destructor waits for its trim to finish.
   CacheLimits limits{};
   // A second tier behind this store (cas::HttpRemote: a server shared by many machines), or
   // nullptr. With one:
@@ -143,7 +164,8 @@ class Store {
   // Touches nothing on disk; `root` need not exist yet (it is created by the first insert).
   // A relative root is made absolute against the current directory now.
   // Throws std::invalid_argument for an empty root, an empty list of layouts, a negative
-  // touch_on_use, or limits with low_water outside (0, 1] or a negative max_age.
+  // touch_on_use, or limits with low_water outside (0, 1], a negative max_age, or a min_free
+  // of zero bytes or with a fraction outside (0, 1).
   explicit Store(boost::filesystem::path root, StoreOptions options = {});
   ~Store();
   Store(const Store&) = delete;
@@ -245,5 +267,14 @@ class Store {
   // The root, options and every helper behind the public calls (src/store_impl.hpp).
   std::unique_ptr<detail::StoreImpl> impl_;
 };
+
+// For a program about to die of a signal (SIGINT, SIGTERM): unlinks the named temp files this
+// process is writing, in every store, and from then on blocks any thread that would create
+// one, so that the process leaves no partial file behind. (Anonymous O_TMPFILE temps, used
+// wherever the filesystem has them, need nothing: the kernel frees them.) Call it from a thread
+// that waits for the signal (sigwait), not from a signal handler: it takes a lock. The writes
+// whose temps it removed fail if the process goes on; it is meant to be followed by the exit.
+// Never throws. The cas tool does this on SIGINT, SIGTERM and SIGHUP.
+void discard_temp_files_for_exit();
 
 }  // namespace cas

@@ -45,6 +45,9 @@ void add_cells(UseCells& into, const UseCells& part);
 struct TrimScan {
   TrimResult counts;  // scanned_files, scanned_bytes, pinned, failed, errors
   UseCells uses;      // unpinned content by last use, in seconds
+  // With TrimOptions::min_free: the bytes to free to get back above the floor, as the
+  // filesystem stood at the end of this scan (0: enough is free).
+  std::uint64_t free_space_deficit = 0;
 };
 
 // Step 1 on the part `options` covers. Throws what trim throws (a scope is allowed here).

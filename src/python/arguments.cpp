@@ -37,6 +37,24 @@ std::optional<std::uint64_t> to_count(const std::optional<py::int_>& value, std:
   return static_cast<std::uint64_t>(n);
 }
 
+std::optional<FreeSpace> to_free_space(const py::object& value, std::string_view name) {
+  if (value.is_none()) return std::nullopt;
+  if (py::isinstance<py::bool_>(value)) {
+    throw py::type_error(std::string(name) + ": give bytes (an int) or a fraction (a float)");
+  }
+  if (py::isinstance<py::int_>(value)) {
+    return FreeSpace::of_bytes(*to_count(value.cast<py::int_>(), name));
+  }
+  if (py::isinstance<py::float_>(value)) return FreeSpace::of_fraction(value.cast<double>());
+  throw py::type_error(std::string(name) + ": give bytes (an int) or a fraction (a float)");
+}
+
+py::object free_space_or_none(const std::optional<FreeSpace>& floor) {
+  if (!floor) return py::none();
+  if (floor->fraction > 0) return py::float_(floor->fraction);
+  return py::int_(floor->bytes);
+}
+
 py::object utc_datetime(std::int64_t seconds) {
   py::module_ datetime = py::module_::import("datetime");
   py::object utc = datetime.attr("timezone").attr("utc");

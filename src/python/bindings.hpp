@@ -19,6 +19,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include "cas/store.hpp"
+
 namespace cas::python {
 
 namespace py = pybind11;
@@ -46,6 +48,12 @@ std::chrono::seconds to_seconds(double seconds, std::string_view name);
 // An optional count argument (None or an int). Throws std::invalid_argument (ValueError) for a
 // negative value, OverflowError beyond 2**64-1.
 std::optional<std::uint64_t> to_count(const std::optional<py::int_>& value, std::string_view name);
+
+// A free-space floor argument: None, bytes (an int) or a fraction of the filesystem (a float,
+// checked by the library). Throws TypeError for anything else, ValueError for negative bytes.
+std::optional<FreeSpace> to_free_space(const py::object& value, std::string_view name);
+// The inverse, for reading a floor back: None, an int or a float.
+py::object free_space_or_none(const std::optional<FreeSpace>& floor);
 
 // A datetime.datetime in UTC (timezone-aware) for `seconds` since the epoch, clamped to
 // datetime's range (years 1 to 9999).

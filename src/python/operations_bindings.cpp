@@ -134,8 +134,9 @@ void register_change_results(py::module_& m) {
 
   py::class_<PurgeResult, OperationErrors> purge(m, "PurgeResult");
   purge.def_readonly("files_removed", &PurgeResult::files_removed)
+      .def_readonly("unrecognized", &PurgeResult::unrecognized)
       .def_readonly("directories_removed", &PurgeResult::directories_removed);
-  add_repr(purge, {"files_removed", "directories_removed", "failed", "errors"});
+  add_repr(purge, {"files_removed", "unrecognized", "directories_removed", "failed", "errors"});
 
   py::class_<GcResult, OperationErrors> gc(m, "GcResult");
   gc.def_readonly("kept", &GcResult::kept)
@@ -155,17 +156,20 @@ void register_change_results(py::module_& m) {
       .def_readonly("removed_bytes", &TrimResult::removed_bytes)
       .def_readonly("pinned", &TrimResult::pinned)
       .def_readonly("recently_used", &TrimResult::recently_used)
+      .def_readonly("unrecognized", &TrimResult::unrecognized)
       .def_readonly("directories_removed", &TrimResult::directories_removed);
   add_repr(trim, {"scanned_files", "scanned_bytes", "removed_files", "removed_bytes", "pinned",
-                  "recently_used", "directories_removed", "failed", "errors"});
+                  "recently_used", "unrecognized", "directories_removed", "failed", "errors"});
 
   py::class_<SyncResult, OperationErrors> sync(m, "SyncResult");
   sync.def_readonly("linked", &SyncResult::linked)
       .def_readonly("copied", &SyncResult::copied)
       .def_readonly("already_present", &SyncResult::already_present)
       .def_readonly("deleted", &SyncResult::deleted)
+      .def_readonly("unrecognized", &SyncResult::unrecognized)
       .def_readonly("bytes", &SyncResult::bytes);
-  add_repr(sync, {"linked", "copied", "already_present", "deleted", "bytes", "failed", "errors"});
+  add_repr(sync, {"linked", "copied", "already_present", "deleted", "unrecognized", "bytes",
+                  "failed", "errors"});
 }
 
 // The results of the operations that examine a store: verify, stats.
@@ -196,6 +200,7 @@ void register_check_results(py::module_& m) {
       .def_readonly("directories", &StoreStats::directories)
       .def_readonly("empty_directories", &StoreStats::empty_directories)
       .def_readonly("temp_files", &StoreStats::temp_files)
+      .def_readonly("temp_bytes", &StoreStats::temp_bytes)
       .def_readonly("quarantined_files", &StoreStats::quarantined_files)
       .def_readonly("pinned_hashes", &StoreStats::pinned_hashes,
                     "Distinct hashes held by unexpired pins (present or not).")
@@ -210,8 +215,8 @@ void register_check_results(py::module_& m) {
       .def_property_readonly("errors",
                              [](const StoreStats& s) { return decode_all(s.errors.errors); });
   add_repr(stats, {"layouts", "hashes", "unrecognized_files", "unrecognized_bytes", "directories",
-                   "empty_directories", "temp_files", "quarantined_files", "pinned_hashes",
-                   "oldest_use", "median_use", "newest_use", "failed", "errors"});
+                   "empty_directories", "temp_files", "temp_bytes", "quarantined_files",
+                   "pinned_hashes", "oldest_use", "median_use", "newest_use", "failed", "errors"});
 }
 
 MigrateMethod parse_method(std::string_view name) {
@@ -254,23 +259,29 @@ void def_moving(StoreClass& store) {
 void def_trim(StoreClass& store) {
   using Count = const std::optional<py::int_>&;
   auto trim = [](Store& s, Count max_bytes, Count max_files, std::optional<double> max_age,
-                 double low_water, const Common& c) {
+                 const py::object& min_free, double low_water, const Common& c) {
     TrimOptions options;
     options.max_bytes = to_count(max_bytes, "max_bytes");
     options.max_files = to_count(max_files, "max_files");
     if (max_age) options.max_age = to_seconds(*max_age, "max_age");
+    options.min_free = to_free_space(min_free, "min_free");
     options.low_water = low_water;
     return run(c, options, [&](const TrimOptions& o) { return cas::trim(s, o); });
   };
   store.def(
-      "trim", with_common<Store&, Count, Count, std::optional<double>, double>(trim),
+      "trim",
+      with_common<Store&, Count, Count, std::optional<double>, const py::object&, double>(trim),
       py::arg("max_bytes") = py::none(), py::arg("max_files") = py::none(),
-      py::arg("max_age") = py::none(), py::arg("low_water") = 0.9, CAS_COMMON_ARGS,
+      py::arg("max_age") = py::none(), py::arg("min_free") = py::none(), py::arg("low_water") = 0.9,
+      CAS_COMMON_ARGS,
       with_common_doc(
           "Removes least-recently-used files (oldest mtime first: see touch_on_use) until the "
           "store is within its bounds: a store over max_bytes (total size) or max_files goes "
           "down to low_water (in (0, 1]) times that bound, and every file last used more than "
-          "max_age seconds ago goes. Pinned hashes (pin) are never removed, nor files used while "
+          "max_age seconds ago goes; with min_free (bytes, an int, or a fraction of the "
+          "filesystem, a float) and less than that available on the store's filesystem, the "
+          "oldest go until (2 - low_water) times it is. Pinned hashes (pin) are never removed, "
+          "nor files used while "
           "the trim runs. Returns a TrimResult. Raises ValueError without a bound or for a "
           "low_water outside (0, 1], ReadOnlyError (unless dry_run), OSError when a pin cannot "
           "be read.")
@@ -279,14 +290,19 @@ void def_trim(StoreClass& store) {
 
 // purge and gc: the operations that remove files.
 void def_removing(StoreClass& store) {
-  auto purge = [](Store& s, const Common& c) {
-    return run(c, OperationOptions(), [&](const OperationOptions& o) { return cas::purge(s, o); });
+  auto purge = [](Store& s, bool remove_unrecognized, const Common& c) {
+    PurgeOptions options;
+    options.remove_unrecognized = remove_unrecognized;
+    return run(c, options, [&](const PurgeOptions& o) { return cas::purge(s, o); });
   };
-  store.def(
-      "purge", with_common<Store&>(purge), CAS_COMMON_ARGS,
-      with_common_doc("Removes everything under the root (but the root and writers' temp files), "
-                      "never following symlinks or crossing filesystems; returns a PurgeResult.")
-          .c_str());
+  store.def("purge", with_common<Store&, bool>(purge), py::arg("remove_unrecognized") = false,
+            CAS_COMMON_ARGS,
+            with_common_doc(
+                "Removes all content (and quarantined files), keeping the root, writers' temp "
+                "files, pins and every file no layout recognizes (with its directories) unless "
+                "remove_unrecognized is true; never follows symlinks or crosses filesystems. "
+                "Returns a PurgeResult.")
+                .c_str());
 
   auto gc = [](Store& s, const py::iterable& keep, const Common& c) {
     std::unordered_set<std::string> kept;

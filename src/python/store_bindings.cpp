@@ -50,6 +50,7 @@ struct CachePolicy {
   double touch_on_use;
   std::optional<py::int_> max_bytes, max_files;
   std::optional<double> max_age;
+  py::object min_free;
   double low_water;
 
   void apply(StoreOptions& options) const {
@@ -57,6 +58,7 @@ struct CachePolicy {
     options.limits.max_bytes = to_count(max_bytes, "max_bytes");
     options.limits.max_files = to_count(max_files, "max_files");
     if (max_age) options.limits.max_age = to_seconds(*max_age, "max_age");
+    options.limits.min_free = to_free_space(min_free, "min_free");
     options.limits.low_water = low_water;
   }
 };
@@ -66,8 +68,9 @@ std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts,
                                   bool verify_on_insert, double touch_on_use,
                                   const std::optional<py::int_>& max_bytes,
                                   const std::optional<py::int_>& max_files,
-                                  std::optional<double> max_age, double low_water,
-                                  const py::object& remote, bool remote_read_only) {
+                                  std::optional<double> max_age, const py::object& min_free,
+                                  double low_water, const py::object& remote,
+                                  bool remote_read_only) {
   StoreOptions options;
   options.remote = to_remote(remote);
   options.remote_mode = remote_read_only ? RemoteMode::read_only : RemoteMode::read_write;
@@ -76,7 +79,7 @@ std::shared_ptr<Store> make_store(const FsPath& root, const py::object& layouts,
   options.durability = parse_durability(durability);
   options.verify_on_open = verify_on_open;
   options.verify_on_insert = verify_on_insert;
-  CachePolicy{touch_on_use, max_bytes, max_files, max_age, low_water}.apply(options);
+  CachePolicy{touch_on_use, max_bytes, max_files, max_age, min_free, low_water}.apply(options);
   // The constructor resolves a relative root against the current directory (no other I/O).
   py::gil_scoped_release release;
   return std::make_shared<Store>(root.value, std::move(options));
@@ -98,10 +101,13 @@ void register_cache_limits(py::module_& m) {
       .def_property_readonly(
           "max_age", [](const CacheLimits& l) { return seconds_or_none(l.max_age); },
           "Seconds since last use (mtime) after which a file goes, or None.")
+      .def_property_readonly(
+          "min_free", [](const CacheLimits& l) { return free_space_or_none(l.min_free); },
+          "The free-space floor: bytes (int), a fraction of the filesystem (float), or None.")
       .def_readonly("low_water", &CacheLimits::low_water,
                     "A trim goes down to this share of a size or count bound.")
       .def("any", &CacheLimits::any, "Whether any bound is set.");
-  add_repr(limits, {"max_bytes", "max_files", "max_age", "low_water"});
+  add_repr(limits, {"max_bytes", "max_files", "max_age", "min_free", "low_water"});
 }
 
 py::list layouts_of(const Store& s) {
@@ -269,6 +275,8 @@ touch_on_use: a lookup/open/read that finds a file whose mtime is older than thi
 now, so mtime is the file's last use for trim (0: never touch; a read-only store never does).
 max_bytes, max_files, max_age: bounds the store keeps itself within as it is written, by
 trimming least-recently-used files down to low_water times a bound (see trim); None: no bound.
+min_free: a free-space floor on the store's filesystem, bytes (int) or a fraction of it (float):
+below it, the oldest content goes until (2 - low_water) times it is free.
 remote (keyword-only): an HttpRemote or a URL, the shared tier: lookup/open/read of a local miss
 fetch from it (verified before anything is published), insert/copy/put upload to it unless
 remote_read_only. A remote failure is a miss (or a local-only write), never an exception:
@@ -284,8 +292,8 @@ subclasses of directory.Error, for the store's own.)");
            py::arg("verify_on_open") = false, py::arg("verify_on_insert") = false, py::kw_only(),
            py::arg("touch_on_use") = 3600.0, py::arg("max_bytes") = py::none(),
            py::arg("max_files") = py::none(), py::arg("max_age") = py::none(),
-           py::arg("low_water") = 0.9, py::arg("remote") = py::none(),
-           py::arg("remote_read_only") = false)
+           py::arg("min_free") = py::none(), py::arg("low_water") = 0.9,
+           py::arg("remote") = py::none(), py::arg("remote_read_only") = false)
       .def_property_readonly("root", [](const Store& s) { return fs_decode(s.root().string()); })
       .def_property_readonly("layouts", &layouts_of)
       .def_property_readonly("read_only", &Store::read_only)

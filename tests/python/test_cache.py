@@ -278,3 +278,20 @@ def test_store_takes_the_limits_as_keywords(root):
         Store(root, touch_on_use=float("inf"))
     with pytest.raises(TypeError):
         Store(root, None, False, "file", False, False, 60)  # the cache keywords are keyword-only
+
+
+def test_min_free_is_bytes_or_a_fraction_and_a_floor_already_free_removes_nothing(root, tmp_path):
+    store = Store(root, min_free=0.05)
+    assert store.limits.min_free == 0.05
+    assert Store(root, min_free=10 << 30).limits.min_free == 10 << 30
+    hashes = fill(store, tmp_path, [DAY, 2 * DAY])
+    assert store.trim(min_free=1).removed_files == 0  # one byte is free, surely
+    for bad in (0, -1, 0.0, 1.0, 1.5, float("nan")):
+        with pytest.raises(ValueError):
+            store.trim(min_free=bad)
+        with pytest.raises(ValueError):
+            Store(root, min_free=bad)
+    for wrong_type in (True, "10G", [1]):
+        with pytest.raises(TypeError):
+            store.trim(min_free=wrong_type)
+    assert present(store, hashes) == hashes

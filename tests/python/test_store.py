@@ -229,8 +229,14 @@ def test_gc_purge_verify_sync(root, tmp_path):
     assert store.verify(quarantine=True).quarantined == 1
     assert store.lookup(hashes[0]) is None
 
+    write(os.path.join(root, "notes.txt"), b"not content")
     purged = store.purge()
     assert purged.files_removed >= 3
+    assert purged.unrecognized == 1
+    assert os.path.exists(os.path.join(root, "notes.txt"))
+    with pytest.raises(directory.UnrecognizedPathsError):
+        store.walk()
+    assert store.purge(remove_unrecognized=True).files_removed == 1
     assert store.walk() == []
 
 

@@ -612,7 +612,7 @@ TEST_F(CasCliMigrateTest, UnrecognizedFilesAreLeftAloneAndCounted) {
 
 // --- purge, gc, sync ---------------------------------------------------------------------------
 
-TEST_F(CasCliTest, PurgeEmptiesTheStoreAndKeepsTheRoot) {
+TEST_F(CasCliTest, PurgeEmptiesTheStoreAndKeepsTheRootAndUnrecognizedFiles) {
   put_v1("one");
   put_v0("two");
   write_file(root_ / "stray" / "file", "x");
@@ -620,9 +620,15 @@ TEST_F(CasCliTest, PurgeEmptiesTheStoreAndKeepsTheRoot) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto summary = parse_summary(r.out);
   EXPECT_EQ(summary[""], "purge") << r.out;
-  EXPECT_EQ(summary["files_removed"], "3");
+  EXPECT_EQ(summary["files_removed"], "2");
+  EXPECT_EQ(summary["unrecognized"], "1");
   EXPECT_EQ(summary["failed"], "0");
   EXPECT_NE(summary.count("directories_removed"), 0u);
+  EXPECT_EQ(snapshot(root_), (std::set<std::string>{"d stray", "f stray/file x"}));
+
+  r = cas({"purge", "--all"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_summary(r.out)["files_removed"], "1") << r.out;
   EXPECT_TRUE(fs::is_directory(root_));
   EXPECT_TRUE(fs::is_empty(root_));
 }

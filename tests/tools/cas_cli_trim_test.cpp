@@ -137,7 +137,7 @@ TEST_F(CasCliCacheTest, TrimRemovesTheLeastRecentlyUsedFirstAndPrintsItsSummary)
   }
   EXPECT_GT(directories_removed, 0u);
   EXPECT_EQ(r.out, "trim: scanned=10 removed=6 bytes_removed=" + std::to_string(removed_bytes) +
-                       " pinned=0 recently_used=0 directories_removed=" +
+                       " pinned=0 recently_used=0 unrecognized=0 directories_removed=" +
                        std::to_string(directories_removed) + " failed=0\n");
 }
 
@@ -186,9 +186,10 @@ TEST_F(CasCliCacheTest, TrimDryRunCountsAndRemovesNothingEvenReadOnly) {
            {"--read-only", "trim", "--dry-run", "--max-files", "5"}}) {
     RunResult r = cas(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, "trim: scanned=10 removed=6 bytes_removed=" +
-                         std::to_string(6 * content_of(0).size()) +
-                         " pinned=0 recently_used=0 directories_removed=0 failed=0 dry_run=1\n");
+    EXPECT_EQ(
+        r.out,
+        "trim: scanned=10 removed=6 bytes_removed=" + std::to_string(6 * content_of(0).size()) +
+            " pinned=0 recently_used=0 unrecognized=0 directories_removed=0 failed=0 dry_run=1\n");
     EXPECT_EQ(snapshot(root_), before);
   }
   // Nothing touched either: the mtimes, which the next trim goes by, are as they were.
@@ -199,10 +200,11 @@ TEST_F(CasCliCacheTest, TrimWithoutABoundIsAUsageError) {
   populate(3, [](int i) { return i * kDay; });
   const auto before = snapshot(root_);
   EXPECT_USAGE_ERROR_SAYING(
-      cas({"trim"}), "cas: trim: give at least one bound: --max-size, --max-files or --max-age\n");
+      cas({"trim"}),
+      "cas: trim: give at least one bound: --max-size, --max-files, --max-age or --min-free\n");
   EXPECT_USAGE_ERROR_SAYING(
       cas({"trim", "--low-water", "50", "-n"}),
-      "cas: trim: give at least one bound: --max-size, --max-files or --max-age\n");
+      "cas: trim: give at least one bound: --max-size, --max-files, --max-age or --min-free\n");
   EXPECT_EQ(snapshot(root_), before);
 }
 
@@ -448,7 +450,7 @@ TEST_F(CasCliCacheTest, StatsJsonAddsPinsAndLastUseAfterTheExistingKeys) {
   ASSERT_EQ(lines.size(), 2u) << parsed.out;
   EXPECT_EQ(lines[0],
             "root lookup_order layouts hashes unrecognized_files unrecognized_bytes directories "
-            "empty_directories temp_files quarantined_files failed errors pinned_hashes "
+            "empty_directories temp_files temp_bytes quarantined_files failed errors pinned_hashes "
             "oldest_use median_use newest_use");
   EXPECT_EQ(lines[1], "2 " + std::to_string(kNow - 5 * kDay) + " " +
                           std::to_string(kNow - 3 * kDay) + " " + std::to_string(kNow - kDay));

@@ -1,7 +1,9 @@
 // The store-wide commands that examine a store: verify, stats.
+#include <chrono>
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "context.hpp"
 #include "diagnostics.hpp"
 #include "output.hpp"
+#include "units.hpp"
 
 namespace cas::cli {
 namespace {
@@ -21,7 +24,23 @@ namespace {
 struct VerifyArgs : BulkArgs {
   std::string algorithm;  // empty: follow each hash's length
   bool quarantine = false;
+  std::string reap_temp = "1h";  // an AGE
 };
+
+// verify --reap-temp: a positive AGE (zero would remove the temps of live writers).
+std::chrono::seconds reap_age(const std::string& text) {
+  std::chrono::seconds age;
+  try {
+    age = parse_age(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("verify --reap-temp", e.what());
+  }
+  if (age.count() <= 0) {
+    throw UsageError("verify --reap-temp",
+                     "the age must be positive: a live writer's temp file is as young as 0s");
+  }
+  return age;
+}
 
 int run_verify(Context& context, const VerifyArgs& args) {
   context.require_existing_root("verify");
@@ -29,6 +48,7 @@ int run_verify(Context& context, const VerifyArgs& args) {
   VerifyOptions verify_options;
   if (!args.algorithm.empty()) verify_options.algorithm = parse_hash_algorithm(args.algorithm);
   verify_options.quarantine = args.quarantine;
+  verify_options.reap_temp_older_than = reap_age(args.reap_temp);
   // Reaping crashed writers' temp files changes the store; a read-only run must not.
   if (context.options().read_only) verify_options.reap_temp_older_than = std::chrono::seconds(0);
   return run_bulk(context, "verify", args, verify_options, verify,
@@ -78,7 +98,7 @@ void add_check_commands(CommandRegistry& registry) {
   auto [verify_command, verify_args] = registry.add(
       "verify",
       "Re-hash every file in parallel and report those whose content does not match their "
-      "name; also removes temp files of writers that crashed over an hour ago",
+      "name; also removes temp files of writers that crashed (not written for --reap-temp)",
       "0 every file matches; 1 a file does not match its name or could not be read; 2 usage "
       "error, or the root does not exist.",
       run_verify);
@@ -90,6 +110,12 @@ void add_check_commands(CommandRegistry& registry) {
       ->check(algorithm_name_check());
   verify_command->add_flag("--quarantine", verify_args->quarantine,
                            "Move mismatching files to .cas-quarantine/ inside the root");
+  verify_command
+      ->add_option("--reap-temp", verify_args->reap_temp,
+                   "Remove temp files in .cas-tmp/ not written for this long: writers that "
+                   "crashed (a live writer keeps its temp fresh); s, m, h or d, e.g. 10m")
+      ->type_name("AGE")
+      ->capture_default_str();
   add_threads_option(verify_command, verify_args->threads);
 
   auto [stats_command, stats_args] = registry.add(

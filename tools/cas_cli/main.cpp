@@ -14,6 +14,7 @@
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
+#include "exit_signals.hpp"
 
 // CAS_VERSION, the project() version, comes from the cas-cli-common target
 // (tools/cli_common.cmake), as it does for every tool.
@@ -143,6 +144,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    cas::cli::handle_exit_signals();
     return cas::cli::run(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cas: %s\n", e.what());

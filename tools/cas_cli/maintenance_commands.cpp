@@ -42,14 +42,20 @@ int run_migrate(Context& context, const BulkArgs& args) {
                   });
 }
 
-int run_purge(Context& context, const BulkArgs& args) {
+struct PurgeArgs : BulkArgs {
+  bool all = false;
+};
+
+int run_purge(Context& context, const PurgeArgs& args) {
   check_can_run(context, "purge", args);
-  return run_bulk(context, "purge", args, OperationOptions(), purge,
-                  [](const PurgeResult& r) -> BulkSummary {
-                    return Counts{{"files_removed", r.files_removed},
-                                  {"directories_removed", r.directories_removed},
-                                  {"failed", r.failed}};
-                  });
+  PurgeOptions options;
+  options.remove_unrecognized = args.all;
+  return run_bulk(context, "purge", args, options, purge, [](const PurgeResult& r) -> BulkSummary {
+    return Counts{{"files_removed", r.files_removed},
+                  {"unrecognized", r.unrecognized},
+                  {"directories_removed", r.directories_removed},
+                  {"failed", r.failed}};
+  });
 }
 
 struct GcArgs : BulkArgs {
@@ -90,6 +96,7 @@ int run_trim(Context& context, const TrimArgs& args) {
                       {"bytes_removed", r.removed_bytes},
                       {"pinned", r.pinned},
                       {"recently_used", r.recently_used},
+                      {"unrecognized", r.unrecognized},
                       {"directories_removed", r.directories_removed},
                       {"failed", r.failed}};
       });
@@ -119,9 +126,13 @@ int run_sync(Context& context, const SyncArgs& args) {
       context, "sync", args, sync_options,
       [&source](Store& store, const SyncOptions& options) { return sync(store, *source, options); },
       [](const SyncResult& r) -> BulkSummary {
-        return Counts{
-            {"linked", r.linked},   {"copied", r.copied}, {"already_present", r.already_present},
-            {"deleted", r.deleted}, {"bytes", r.bytes},   {"failed", r.failed}};
+        return Counts{{"linked", r.linked},
+                      {"copied", r.copied},
+                      {"already_present", r.already_present},
+                      {"deleted", r.deleted},
+                      {"unrecognized", r.unrecognized},
+                      {"bytes", r.bytes},
+                      {"failed", r.failed}};
       });
 }
 
@@ -139,10 +150,15 @@ void add_maintenance_commands(CommandRegistry& registry) {
 
   auto [purge_command, purge_args] = registry.add(
       "purge",
-      "Remove everything under the root, keeping the root itself (never follows a symlink or "
-      "crosses into another filesystem)",
-      "0 done; 1 something could not be removed; 2 usage error, or the root does not exist.",
+      "Remove all content (files named by their hash, and quarantined files), keeping the "
+      "root, the pins, writers' temp files and every file no layout recognizes, with its "
+      "directories (never follows a symlink or crosses into another filesystem)",
+      "0 done (unrecognized files are left alone and counted); 1 something could not be "
+      "removed; 2 usage error, or the root does not exist.",
       run_purge);
+  purge_command->add_flag("--all", purge_args->all,
+                          "Also remove every file no layout recognizes, and its directories: "
+                          "everything under the root but the root, temps and pins (rm -rf)");
   add_bulk_options(purge_command, *purge_args);
 
   auto [gc_command, gc_args] = registry.add(

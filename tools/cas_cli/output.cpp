@@ -45,6 +45,7 @@ Counts store_counts(const cas::StoreStats& s) {
           {"directories", s.directories},
           {"empty_directories", s.empty_directories},
           {"temp_files", s.temp_files},
+          {"temp_bytes", s.temp_bytes},
           {"quarantined_files", s.quarantined_files},
           {"failed", s.errors.failed}};
 }

@@ -20,10 +20,11 @@ struct TrimArgs : BulkArgs {
   std::optional<std::string> max_size;
   std::optional<std::string> max_files;
   std::optional<std::string> max_age;
+  std::optional<std::string> min_free;
   std::string low_water = "90";
 };
 
-// Adds --max-size, --max-files, --max-age and --low-water to `command` (not -j/-n).
+// Adds --max-size, --max-files, --max-age, --min-free and --low-water to `command` (not -j/-n).
 void add_trim_options(CLI::App* command, TrimArgs& args);
 
 // The TrimOptions of `args`. Throws UsageError naming the option whose value is bad, or when

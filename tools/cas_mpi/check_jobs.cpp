@@ -29,7 +29,7 @@ std::vector<std::string> layout_order(Context& context) {
 // StoreStats as counts: per layout (lookup order) files and bytes, the store's counts, the last
 // uses, the histogram's width and then its cells as (start, files) pairs. Signed values travel
 // as their two's complement.
-constexpr std::size_t kStoreFields = 13;
+constexpr std::size_t kStoreFields = 14;
 
 std::vector<std::uint64_t> stats_counts(const StoreStats& s,
                                         const std::vector<std::string>& order) {
@@ -45,6 +45,7 @@ std::vector<std::uint64_t> stats_counts(const StoreStats& s,
                                              s.directories,
                                              s.empty_directories,
                                              s.temp_files,
+                                             s.temp_bytes,
                                              s.quarantined_files,
                                              s.errors.failed,
                                              s.pinned_hashes,
@@ -71,7 +72,7 @@ StoreStats stats_of(const Tally& t, const std::vector<std::string>& order) {
     s.layouts[name].bytes = c[i++];
   }
   for (std::uint64_t* field : {&s.hashes, &s.unrecognized_files, &s.unrecognized_bytes,
-                               &s.directories, &s.empty_directories, &s.temp_files,
+                               &s.directories, &s.empty_directories, &s.temp_files, &s.temp_bytes,
                                &s.quarantined_files, &s.errors.failed, &s.pinned_hashes}) {
     *field = c[i++];
   }

@@ -66,13 +66,14 @@ Job migrate_job(Context& context, const cli::BulkArgs& args) {
 
 Job purge_job(Context& context, const cli::BulkArgs& args) {
   check_can_run(context, "purge", args);
-  return counting_job(context, "purge", {"files_removed", "directories_removed", "failed"}, args,
-                      "", [](Store& store, const cli::BulkArgs& a, std::size_t bucket, Tally& t) {
-                        OperationOptions o;
-                        prepare(o, a.dry_run, bucket, t);
-                        const PurgeResult r = purge(store, o);
-                        take(t, {r.files_removed, r.directories_removed, r.failed}, r);
-                      });
+  return counting_job(
+      context, "purge", {"files_removed", "unrecognized", "directories_removed", "failed"}, args,
+      "", [](Store& store, const cli::BulkArgs& a, std::size_t bucket, Tally& t) {
+        PurgeOptions o;
+        prepare(o, a.dry_run, bucket, t);
+        const PurgeResult r = purge(store, o);
+        take(t, {r.files_removed, r.unrecognized, r.directories_removed, r.failed}, r);
+      });
 }
 
 Job gc_job(Context& context, const CommandArgs& args) {
@@ -111,7 +112,8 @@ Job sync_job(Context& context, const CommandArgs& args) {
   const std::string options =
       " from=" + fs::absolute(args.from).string() + (args.delete_extras ? " delete" : "");
   return counting_job(
-      context, "sync", {"linked", "copied", "already_present", "deleted", "bytes", "failed"},
+      context, "sync",
+      {"linked", "copied", "already_present", "deleted", "unrecognized", "bytes", "failed"},
       args.bulk, options,
       [source, del = args.delete_extras](Store& store, const cli::BulkArgs& a, std::size_t bucket,
                                          Tally& t) {
@@ -119,7 +121,9 @@ Job sync_job(Context& context, const CommandArgs& args) {
         o.delete_extras = del;
         prepare(o, a.dry_run, bucket, t);
         const SyncResult r = sync(store, *source, o);
-        take(t, {r.linked, r.copied, r.already_present, r.deleted, r.bytes, r.failed}, r);
+        take(t,
+             {r.linked, r.copied, r.already_present, r.deleted, r.unrecognized, r.bytes, r.failed},
+             r);
       });
 }
 

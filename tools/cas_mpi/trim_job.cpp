@@ -18,17 +18,29 @@
 namespace cas::mpi {
 namespace {
 
-const std::vector<std::string> kTrimNames = {"scanned", "removed",       "bytes_removed",
-                                             "pinned",  "recently_used", "directories_removed",
-                                             "failed"};
+const std::vector<std::string> kTrimNames = {
+    "scanned",       "removed",      "bytes_removed",       "pinned",
+    "recently_used", "unrecognized", "directories_removed", "failed"};
 
-// A trim step's result as a Tally: the counts in the summary's order, then the histogram
-// (width, cell count, then start, files, bytes per cell; signed values as two's complement).
-Tally tally_of(const TrimResult& r, const UseCells& cells) {
+// The fixed counts of a step's Tally, before the histogram's cells.
+constexpr std::size_t kStepFields = 12;
+
+// A trim step's result as a Tally: the counts, the scan's free-space deficit, then the
+// histogram (width, cell count, then start, files, bytes per cell; signed values as two's
+// complement).
+Tally tally_of(const TrimResult& r, const UseCells& cells, std::uint64_t deficit = 0) {
   Tally t;
-  t.counts = {r.scanned_files,   r.pinned,        r.removed_files,
-              r.removed_bytes,   r.recently_used, r.directories_removed,
-              r.failed,          r.scanned_bytes, static_cast<std::uint64_t>(cells.width),
+  t.counts = {r.scanned_files,
+              r.pinned,
+              r.removed_files,
+              r.removed_bytes,
+              r.recently_used,
+              r.directories_removed,
+              r.failed,
+              r.scanned_bytes,
+              r.unrecognized,
+              deficit,
+              static_cast<std::uint64_t>(cells.width),
               cells.cells.size()};
   for (const auto& [start, c] : cells.cells) {
     t.counts.insert(t.counts.end(), {static_cast<std::uint64_t>(start), c.files, c.bytes});
@@ -37,10 +49,10 @@ Tally tally_of(const TrimResult& r, const UseCells& cells) {
   return t;
 }
 
-TrimResult result_of(const Tally& t, UseCells& cells) {
+TrimResult result_of(const Tally& t, UseCells& cells, std::uint64_t* deficit = nullptr) {
   TrimResult r;
   const auto& c = t.counts;
-  if (c.size() < 10) return r;
+  if (c.size() < kStepFields) return r;
   r.scanned_files = c[0];
   r.pinned = c[1];
   r.removed_files = c[2];
@@ -49,8 +61,10 @@ TrimResult result_of(const Tally& t, UseCells& cells) {
   r.directories_removed = c[5];
   r.failed = c[6];
   r.scanned_bytes = c[7];
-  cells.width = static_cast<std::int64_t>(c[8]);
-  for (std::size_t k = 0, i = 10; k < c[9] && i + 2 < c.size(); ++k, i += 3) {
+  r.unrecognized = c[8];
+  if (deficit) *deficit = c[9];
+  cells.width = static_cast<std::int64_t>(c[10]);
+  for (std::size_t k = 0, i = kStepFields; k < c[11] && i + 2 < c.size(); ++k, i += 3) {
     cells.cells[static_cast<std::int64_t>(c[i])] = {c[i + 1], c[i + 2]};
   }
   r.errors = t.errors;
@@ -108,11 +122,11 @@ class TrimDriver {
         [&](std::size_t b) {
           Tally progress;
           const TrimScan s = trim_scan(context_.store(), bucket_options(b, progress));
-          return tally_of(s.counts, s.uses);
+          return tally_of(s.counts, s.uses, s.free_space_deficit);
         },
         [&](std::size_t, Tally&& t) {
           TrimScan part;
-          part.counts = result_of(t, part.uses);
+          part.counts = result_of(t, part.uses, &part.free_space_deficit);
           std::lock_guard<std::mutex> lock(mu_);
           add_scan(whole, part);
         });
@@ -182,8 +196,8 @@ class TrimDriver {
     for (const TrimPass& p : passes_) add_pass(sum, p);
     const TrimResult& r = sum.counts;
     Tally t;
-    t.counts = {r.scanned_files, r.removed_files,       r.removed_bytes, r.pinned,
-                r.recently_used, r.directories_removed, r.failed};
+    t.counts = {r.scanned_files, r.removed_files, r.removed_bytes,       r.pinned,
+                r.recently_used, r.unrecognized,  r.directories_removed, r.failed};
     t.errors = r.errors;
     return t;
   }

@@ -1,0 +1,33 @@
+// Internal: the free-space floor (CacheLimits::min_free, TrimOptions::min_free): checking a
+// floor, reading a filesystem's space, and what a trim must free to get back above it.
+//
+// Thread-safety: pure functions and one statvfs; callable from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cas/store.hpp"
+
+namespace cas::detail {
+
+// Throws std::invalid_argument, the message starting with `what`, for a floor of zero bytes or
+// a fraction outside (0, 1).
+void check_free_space(const FreeSpace& floor, const std::string& what);
+
+struct FilesystemSpace {
+  std::uint64_t available = 0;  // f_bavail: what unprivileged writers can still use
+  std::uint64_t size = 0;       // f_blocks
+};
+
+// The space of the filesystem holding `path`, or nullopt when statvfs fails (a missing root).
+std::optional<FilesystemSpace> filesystem_space(const std::string& path);
+
+// The bytes a trim must free so that (2 - low_water) times the floor is available (as a size
+// bound is trimmed to low_water times itself: the same margin, on the other side); 0 when at
+// least the floor is available.
+std::uint64_t free_space_deficit(const FreeSpace& floor, double low_water,
+                                 const FilesystemSpace& space);
+
+}  // namespace cas::detail
