@@ -194,7 +194,8 @@ TEST_P(OperationsScopeTest, PurgeByPartsRemovesWhatOnePurgeRemoves) {
   for (fs::directory_iterator it(root()), end; it != end; ++it) {
     left.insert(it->path().filename().string());
   }
-  EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins"}));
+  // What no layout recognizes stays: README, and ab/stray with its bucket.
+  EXPECT_EQ(left, (std::set<std::string>{".cas-tmp", ".cas-pins", "README", "ab"}));
 }
 
 TEST_P(OperationsScopeTest, VerifyByPartsChecksWhatOneVerifyChecks) {
@@ -236,6 +237,7 @@ TEST_P(OperationsScopeTest, ListsOfThePartsAreDisjointAndAddUpToTheWholeList) {
 TEST_P(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
   Store store(root());
   PurgeOptions only_ab;
+  only_ab.remove_unrecognized = true;  // ab/stray too: the whole bucket goes
   only_ab.scope = [](std::string_view name) { return name == "ab"; };
   purge(store, only_ab);
   EXPECT_FALSE(fs::exists(root() / "ab"));
