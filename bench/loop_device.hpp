@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "unique_fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace cas::bench {
 

@@ -13,7 +13,7 @@
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
-#include "quarantine.hpp"
+#include "store/quarantine.hpp"
 #include "test_util.hpp"
 
 namespace cas {

@@ -29,7 +29,7 @@
 
 #include "bindings.hpp"
 #include "cas/walker.hpp"
-#include "posix_error.hpp"
+#include "util/posix_error.hpp"
 
 namespace cas::python {
 namespace {

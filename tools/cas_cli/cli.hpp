@@ -13,13 +13,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tool_cli.hpp"
+
 namespace cas::cli {
 
 // The tool's exit codes; every command documents when it returns which.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailed = 1,  // the operation failed or was partial
-  kExitUsage = 2,   // bad arguments: nothing was changed
+  kExitFailed = 1,                // the operation failed or was partial
+  kExitUsage = tool::kExitUsage,  // bad arguments: nothing was changed
 };
 
 // Options given before the command.

@@ -1,0 +1,148 @@
+// Hashing on OpenSSL EVP. This is the only file that includes OpenSSL.
+#include "cas/hash.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "cas/errors.hpp"
+#include "util/posix_error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cas {
+namespace {
+
+const EVP_MD* evp_md(HashAlgorithm algorithm) {
+  switch (algorithm) {
+    case HashAlgorithm::sha1:
+      return EVP_sha1();
+    case HashAlgorithm::sha256:
+      return EVP_sha256();
+    case HashAlgorithm::sha512:
+      return EVP_sha512();
+  }
+  throw std::invalid_argument("unknown hash algorithm");
+}
+
+// 256 KiB: large enough that syscall overhead is negligible against hashing, small enough to
+// stay in L2 while it is hashed.
+constexpr std::size_t kReadChunk = 256 * 1024;
+
+}  // namespace
+
+std::string_view to_string(HashAlgorithm algorithm) noexcept {
+  switch (algorithm) {
+    case HashAlgorithm::sha1:
+      return "sha1";
+    case HashAlgorithm::sha256:
+      return "sha256";
+    case HashAlgorithm::sha512:
+      return "sha512";
+  }
+  return "unknown";
+}
+
+HashAlgorithm parse_hash_algorithm(std::string_view name) {
+  if (name == "sha1") return HashAlgorithm::sha1;
+  if (name == "sha256") return HashAlgorithm::sha256;
+  if (name == "sha512") return HashAlgorithm::sha512;
+  throw std::invalid_argument("unknown hash algorithm '" + std::string(name) +
+                              "' (known: sha1, sha256, sha512)");
+}
+
+std::size_t hex_length(HashAlgorithm algorithm) noexcept {
+  switch (algorithm) {
+    case HashAlgorithm::sha1:
+      return 40;
+    case HashAlgorithm::sha256:
+      return 64;
+    case HashAlgorithm::sha512:
+      return 128;
+  }
+  return 0;
+}
+
+std::optional<HashAlgorithm> algorithm_for_length(std::size_t length) noexcept {
+  switch (length) {
+    case 40:
+      return HashAlgorithm::sha1;
+    case 64:
+      return HashAlgorithm::sha256;
+    case 128:
+      return HashAlgorithm::sha512;
+    default:
+      return std::nullopt;
+  }
+}
+
+struct Hasher::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Hasher::Hasher(HashAlgorithm algorithm) : algorithm_(algorithm), impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MD_CTX_new();
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, evp_md(algorithm), nullptr) != 1) {
+    throw Error("cannot initialise " + std::string(to_string(algorithm)));
+  }
+}
+
+Hasher::~Hasher() = default;
+Hasher::Hasher(Hasher&&) noexcept = default;
+Hasher& Hasher::operator=(Hasher&&) noexcept = default;
+
+void Hasher::update(const void* data, std::size_t size) {
+  if (!impl_ || !impl_->ctx) throw Error("Hasher::update after finish");
+  if (EVP_DigestUpdate(impl_->ctx, data, size) != 1) throw Error("EVP_DigestUpdate failed");
+}
+
+std::string Hasher::finish() {
+  if (!impl_ || !impl_->ctx) throw Error("Hasher::finish called twice");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(impl_->ctx, digest, &len) != 1) throw Error("EVP_DigestFinal failed");
+  EVP_MD_CTX_free(impl_->ctx);
+  impl_->ctx = nullptr;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * len, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+std::string hash_bytes(std::string_view data, HashAlgorithm algorithm) {
+  Hasher h(algorithm);
+  h.update(data);
+  return h.finish();
+}
+
+std::string hash_fd(int fd, HashAlgorithm algorithm, const std::string& path) {
+  Hasher h(algorithm);
+  std::vector<char> buf(kReadChunk);
+  while (true) {
+    ssize_t got = ::read(fd, buf.data(), buf.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw_last_error("read", path);
+    }
+    if (got == 0) break;
+    h.update(buf.data(), static_cast<std::size_t>(got));
+  }
+  return h.finish();
+}
+
+std::string hash_file(const boost::filesystem::path& path, HashAlgorithm algorithm) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) throw_last_error("open", path.string());
+#ifdef POSIX_FADV_SEQUENTIAL
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return hash_fd(fd.get(), algorithm, path.string());
+}
+
+}  // namespace cas
