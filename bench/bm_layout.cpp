@@ -2,7 +2,7 @@
 // BM_Layout_RandomOpen, for every layout and store size, each iteration one operation on a
 // cached benchmark store (see layout_bench.hpp).
 //
-//   build/bench/cas-benchmarks --bench-dir=/var/tmp/cas-bm --max-size=10000 \
+//   build/bench/cas-benchmarks --bench-dir=/var/tmp/cas-bm --max-size=10000
 //       --benchmark_filter='BM_Layout_RandomOpen/v1/.*'
 //
 // Flags of this program (the rest go to Google Benchmark; --help lists both):
