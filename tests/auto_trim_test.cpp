@@ -39,9 +39,9 @@ class AutoTrimTest : public ::testing::Test {
   fs::path root() const { return tmp_ / "cache"; }
   fs::path path_of(const std::string& hash) const { return root() / V1Layout().lookup(hash); }
 
-  // Bounds a trim of which removes nothing the tests insert (at most 40 files of 100 bytes),
-  // only what the age bound catches. With low_water 0.75 a trim is due once a quarter of the
-  // count (or size) bound has been written since the last one: every 10th write. The age
+  // Bounds that what the tests insert (at most 40 files of 100 bytes) never exceeds: a trim
+  // removes only what the age bound catches. With low_water 0.75 a trim is due once a quarter of
+  // the count (or size) bound has been written since the last one: every 10th write. The age
   // bound's quarter, 7.5 days, does not pass during a test; it is due at the very first write
   // (no trim has ever run), which starts every test with a trim.
   static StoreOptions limited_by_files() {
