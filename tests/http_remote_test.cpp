@@ -285,5 +285,40 @@ TEST(HttpRemoteTest, HttpsWorksWithTheCaFileAndFailsClearlyWithout) {
   EXPECT_TRUE(nginx.logged("HTTP/2.0")) << nginx.access_log();
 }
 
+// A body that does not hash to its name is reported with the URL it came from, as every other
+// failure is: without the credentials the base URL carries.
+TEST(HttpRemoteTest, ACorruptBodyIsReportedWithoutTheCredentialsOfTheBaseUrl) {
+  CAS_SKIP_WITHOUT_NGINX();
+  NginxServer nginx;
+  TempDir tmp;
+  const std::string hash = hash_bytes("the real content", HashAlgorithm::sha256);
+  const std::string actual = hash_bytes("something else", HashAlgorithm::sha256);
+  write_file(nginx.data_dir() / "cas" / hash, "something else");
+  const std::string good = hash_bytes("good", HashAlgorithm::sha256);
+  write_file(nginx.data_dir() / "cas" / good, "good");
+  HttpRemote remote("http://alice:pa55w0rd-s3cret@127.0.0.1:" + std::to_string(nginx.port()),
+                    quick_options());
+  const std::string expected = "GET " + nginx.url() + "/cas/" + hash + ": body hashes to " + actual;
+  RemoteResult r = fetch_to_file(remote, hash, tmp / "out");
+  EXPECT_EQ(r.status, RemoteStatus::corrupt);
+  EXPECT_EQ(r.error, expected);
+  // The bulk form, the corrupt body among good ones.
+  std::vector<int> fds;
+  for (int i = 0; i < 3; ++i) {
+    fds.push_back(::open((tmp / ("out" + std::to_string(i))).c_str(),
+                         O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  }
+  std::vector<RemoteResult> got = remote.fetch_many({good, hash, good}, fds);
+  for (int fd : fds) ::close(fd);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].status, RemoteStatus::present) << got[0].error;
+  EXPECT_EQ(got[1].status, RemoteStatus::corrupt);
+  EXPECT_EQ(got[1].error, expected);
+  for (const RemoteResult& g : got) {
+    EXPECT_EQ(g.error.find("s3cret"), std::string::npos) << g.error;
+    EXPECT_EQ(g.error.find("alice"), std::string::npos) << g.error;
+  }
+}
+
 }  // namespace
 }  // namespace cas

@@ -304,5 +304,37 @@ TEST(StoreRemoteTest, PushUploadsWhatTheRemoteLacksAndPullFetchesIt) {
   EXPECT_THROW(pull(b, *remote, {"../x"}), InvalidHashError);
 }
 
+// A body that does not hash to its name, read through or pulled, is reported with the URL it
+// came from without the credentials of the remote's base URL.
+TEST(StoreRemoteTest, ACorruptBodyIsReportedWithoutCredentialsByReadThroughAndPull) {
+  CAS_SKIP_WITHOUT_NGINX();
+  NginxServer nginx;
+  TempDir tmp;
+  const std::string hash = hash_bytes("genuine", HashAlgorithm::sha256);
+  write_file(nginx.data_dir() / "cas" / hash, "forged");
+  const std::string expected = "GET " + nginx.url() + "/cas/" + hash + ": body hashes to " +
+                               hash_bytes("forged", HashAlgorithm::sha256);
+  auto remote = http("http://bob:hunter2-s3cret@127.0.0.1:" + std::to_string(nginx.port()));
+  std::vector<std::string> reported;
+  Store store(tmp / "s", with_remote(remote, &reported));
+  EXPECT_FALSE(store.lookup(hash));
+  EXPECT_FALSE(store.open(hash));
+  ASSERT_EQ(reported.size(), 2u);
+  for (const std::string& m : reported) EXPECT_EQ(m, expected);
+  EXPECT_EQ(store.remote_stats().last_error, expected);
+  EXPECT_EQ(store.remote_stats().fetch_errors, 2u);
+
+  std::vector<std::string> pulled;
+  PullOptions po;
+  po.on_error = [&](const std::string& m) { pulled.push_back(m); };
+  PullResult r = pull(store, *remote, {hash}, po);
+  EXPECT_EQ(r.corrupt, 1u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], expected);
+  ASSERT_EQ(pulled.size(), 1u);
+  EXPECT_EQ(pulled[0], expected);
+  EXPECT_FALSE(store.lookup_local(hash));
+}
+
 }  // namespace
 }  // namespace cas
