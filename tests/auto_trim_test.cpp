@@ -1,4 +1,4 @@
-// Automatic trimming (StoreOptions::limits, src/auto_trim.hpp): when a trim is due, one process
+// Automatic trimming (StoreOptions::limits, src/store/auto_trim.hpp): when a trim is due, one process
 // at a time, and the shared counters of what was written since the last trim.
 //
 // Each test gives the store an age bound besides its size or count bound, and plants a file

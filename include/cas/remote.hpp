@@ -1,7 +1,7 @@
 // A remote tier: an HTTP object server speaking `HEAD/GET/PUT BASE/cas/<hash>` (the dialect of
 // Bazel's remote cache and bazel-remote; nginx WebDAV serves it in tests).
 //
-// cas::HttpRemote is the libcurl client (src/http_remote.cpp); a Store uses a Remote as its
+// cas::HttpRemote is the libcurl client (src/remote/http_remote.cpp); a Store uses a Remote as its
 // second tier through StoreOptions::remote (store.hpp), and cas::push / cas::pull
 // (remote_transfer.hpp) move whole lists of hashes.
 //

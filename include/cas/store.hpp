@@ -259,12 +259,12 @@ class Store {
   const StoreOptions& options() const;
 
  private:
-  friend class detail::RemoteTier;  // cas::push/pull publish fetched files (src/remote_tier.hpp)
+  friend class detail::RemoteTier;  // cas::push/pull publish fetched files (src/remote/remote_tier.hpp)
 
   // open()'s fast path: the stream of the preferred layout's copy, or nullptr when there is none.
   std::unique_ptr<std::istream> open_preferred(std::string_view hash);
 
-  // The root, options and every helper behind the public calls (src/store_impl.hpp).
+  // The root, options and every helper behind the public calls (src/store/store_impl.hpp).
   std::unique_ptr<detail::StoreImpl> impl_;
 };
 

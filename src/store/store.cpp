@@ -1,6 +1,6 @@
 // Store: construction, lookup with migrate-on-lookup (then the remote: store_remote.cpp), open,
 // remove and flush. The helpers
-// behind them are StoreImpl's (src/store_impl.hpp says which file holds what).
+// behind them are StoreImpl's (src/store/store_impl.hpp says which file holds what).
 #include "cas/store.hpp"
 
 #include <fcntl.h>

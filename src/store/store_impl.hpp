@@ -115,7 +115,7 @@ class StoreImpl {
   std::shared_ptr<FileSystem> fs_;
   std::atomic<bool> read_only_;
   TempArea temp_;
-  // Set when StoreOptions::limits has a bound and the store is writable (src/auto_trim.hpp).
+  // Set when StoreOptions::limits has a bound and the store is writable (src/store/auto_trim.hpp).
   std::unique_ptr<AutoTrimmer> auto_trim_;
 
   // Tells the automatic trimmer, if any, that a file of `bytes` was published.
