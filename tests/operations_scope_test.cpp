@@ -13,7 +13,7 @@
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
-#include "cas/trim_split.hpp"
+#include "ops/trim_split.hpp"
 #include "test_util.hpp"
 
 namespace cas {

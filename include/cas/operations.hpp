@@ -63,23 +63,23 @@ struct OperationOptions {
   // starts with 58 under v1, v0 and every fanout:2,... layout; unrecognized top-level entries;
   // the hidden ".cas-*" areas) and the run covers only the names it returns true for, with
   // everything below them. Runs over disjoint scopes that together cover every name add up to
-  // one run over the whole store (stats: with merge_stats), which is how cas-mpi splits a job
-  // across ranks: each run removes only its own emptied directories; purge removes the emptied
-  // quarantine directory, stats counts pins, only when the scope covers ".cas-quarantine" and
+  // one run over the whole store (stats: with merge_stats), so a job can be split across
+  // processes or machines: each run removes only its own emptied directories; purge removes the
+  // emptied quarantine directory, stats counts pins, only when the scope covers ".cas-quarantine"
+  // and
   // ".cas-pins". Called concurrently from the walker's threads. trim ignores it (its cutoff is
   // store-wide) and throws std::invalid_argument when it (or sub_scope) is set.
   std::function<bool(std::string_view top_level_name)> scope;
-  // Finer than `scope`, for splitting a top-level directory (cas-mpi's parts of a hash-prefix
-  // bucket). Unset: everything below a covered top-level name is covered. Set, it is asked
-  // (top_level_name, name) about each entry directly inside a covered top-level directory, and
-  // the run covers only the entries it returns true for, with everything below them; and once
-  // as (top_level_name, "") about the covered top-level entry itself, which the run handles
-  // (stats counts the directory and whether it is empty; a top-level file is visited) only when
-  // that returns true. A covered top-level directory is entered either way, and every run that
-  // enters it tries to remove it once it is emptied (purge, migrate, gc, sync --delete): the
-  // last run to leave it succeeds, and only a removal that succeeds counts. So runs whose
-  // sub-scopes cover each entry once, and each top-level entry itself once, add up to one run.
-  // Called concurrently from the walker's threads.
+  // Finer than `scope`, for splitting a top-level directory (parts of a hash-prefix bucket). Unset:
+  // everything below a covered top-level name is covered. Set, it is asked (top_level_name, name)
+  // about each entry directly inside a covered top-level directory, and the run covers only the
+  // entries it returns true for, with everything below them; and once as (top_level_name, "") about
+  // the covered top-level entry itself, which the run handles (stats counts the directory and
+  // whether it is empty; a top-level file is visited) only when that returns true. A covered
+  // top-level directory is entered either way, and every run that enters it tries to remove it once
+  // it is emptied (purge, migrate, gc, sync --delete): the last run to leave it succeeds, and only
+  // a removal that succeeds counts. So runs whose sub-scopes cover each entry once, and each
+  // top-level entry itself once, add up to one run. Called concurrently from the walker's threads.
   std::function<bool(std::string_view top_level_name, std::string_view name)> sub_scope;
 };
 
@@ -267,7 +267,7 @@ struct ListResult {
 // The hashes of the store, or of the part that OperationOptions::scope and sub_scope cover
 // (threads too; the rest is ignored), as Store::walk lists them: mount points are entered.
 // Runs over disjoint parts list disjoint hashes when every place a layout gives a hash is in
-// one part (cas-mpi's buckets). Read-only. Throws IoError/PermissionError for the first
+// one part (hash-prefix buckets). Read-only. Throws IoError/PermissionError for the first
 // directory that cannot be read.
 ListResult list(const Store& store, const OperationOptions& options = {});
 

@@ -45,7 +45,7 @@ class UseHistogram {
   void add_cell(std::int64_t start, std::int64_t width, std::uint64_t files,
                 std::uint64_t bytes = 0);
 
-  // The cells by start (for trim split across processes: cas/trim_split.hpp).
+  // The cells by start (for trim split across processes: src/ops/trim_split.hpp).
   const std::map<std::int64_t, Cell>& cells() const { return cells_; }
 
   // Files by cell start, for handing the histogram to another process (StoreStats::use_cells).

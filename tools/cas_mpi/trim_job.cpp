@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "buckets.hpp"
-#include "cas/trim_split.hpp"
+#include "ops/trim_split.hpp"
 #include "jobs.hpp"
 #include "scheduler.hpp"
 
