@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = boost::filesystem;
 
-std::string sha256(const std::string& data) { return hash_bytes(data, HashAlgorithm::sha256); }
+using test::sha256;
 
 ino_t inode_of(const fs::path& p) {
   struct stat st;

@@ -40,7 +40,7 @@ std::vector<std::string> all_files(const fs::path& dir) {
   return out;
 }
 
-std::string sha256(const std::string& data) { return hash_bytes(data, HashAlgorithm::sha256); }
+using test::sha256;
 
 ino_t inode_of(const fs::path& p) {
   struct stat st;

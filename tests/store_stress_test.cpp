@@ -35,7 +35,7 @@ std::string own_content(int p, int k) {
   return "process " + std::to_string(p) + " item " + std::to_string(k);
 }
 std::string legacy_content(int i) { return "legacy " + std::to_string(i); }
-std::string sha256(const std::string& s) { return hash_bytes(s, HashAlgorithm::sha256); }
+using test::sha256;
 
 // True when `in` holds exactly the content that hashes to `hash`.
 bool content_matches(std::istream& in, const std::string& hash) {

@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = boost::filesystem;
 
-std::string sha256(const std::string& data) { return hash_bytes(data, HashAlgorithm::sha256); }
+using test::sha256;
 
 // A source of three hashes and a destination holding two extras, where the first source hash
 // cannot be linked: a regular file sits where its v1 bucket directory must go.

@@ -13,7 +13,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cas/hash.hpp"
+
 namespace cas::test {
+
+std::string sha256(const std::string& content) {
+  return hash_bytes(content, HashAlgorithm::sha256);
+}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;

@@ -24,6 +24,9 @@ class TempDir {
   boost::filesystem::path path_;
 };
 
+// The sha256 of `content`, lowercase hex: the name a store gives it.
+std::string sha256(const std::string& content);
+
 // Creates (or truncates) `p` holding `content`, creating parent directories.
 void write_file(const boost::filesystem::path& p, const std::string& content);
 // Returns the whole content of `p`; throws std::runtime_error when it cannot be read.

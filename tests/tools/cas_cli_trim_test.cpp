@@ -35,9 +35,7 @@ constexpr const char* kCas = nullptr;
 const std::time_t kNow = std::time(nullptr);
 constexpr std::time_t kDay = 86400;
 
-std::string sha256(const std::string& content) {
-  return hash_bytes(content, HashAlgorithm::sha256);
-}
+using test::sha256;
 
 using test::lines_of;
 using test::parse_summary;
