@@ -35,7 +35,7 @@ echo "== concurrency tests (ThreadSanitizer)"
 cmake -S "$src_dir" -B "$src_dir/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAS_SANITIZE=thread -DCAS_BUILD_BENCHMARKS=OFF -DCAS_INSTALL=OFF >/dev/null
 cmake --build "$src_dir/build-tsan" -j"$jobs"
-ctest --test-dir "$src_dir/build-tsan" -j"$jobs" --output-on-failure -R 'Concurrency|Walker|Pfind|Thread|Trim'
+ctest --test-dir "$src_dir/build-tsan" -j"$jobs" --output-on-failure -L concurrency
 
 echo "== fuzzing (libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer)"
 # Clang only, in its own build directory: the library is instrumented for the fuzzer. Only the
