@@ -34,8 +34,9 @@ std::string canonical_root(const boost::filesystem::path& root) {
 StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
     : root_str_(canonical_root(root)),
       options_(std::move(options)),
+      fs_(options_.file_system ? options_.file_system : FileSystem::posix()),
       read_only_(options_.read_only),
-      temp_(*this) {
+      temp_(root_str_, fs_, options_.reap_temp_older_than) {
   if (options_.layouts.empty()) throw std::invalid_argument("cas::Store: no layouts given");
   if (options_.touch_on_use.count() < 0) {
     throw std::invalid_argument("cas::Store: negative touch_on_use");
@@ -52,7 +53,6 @@ StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
     if (!layout) throw std::invalid_argument("cas::Store: null layout");
   }
   root_ = root_str_;
-  fs_ = options_.file_system ? options_.file_system : FileSystem::posix();
 }
 
 std::string StoreImpl::abs(std::string_view rel) const {
@@ -107,13 +107,8 @@ void StoreImpl::create_parents(std::string_view rel) {
   // mkdir from the root down; EEXIST is success (another thread may be creating it too).
   std::vector<std::string_view> missing;
   for (std::string_view d = parent_of(rel); !d.empty(); d = parent_of(d)) missing.push_back(d);
-  int err = fs_->mkdir(root_str_.c_str(), 0777);
-  if (err != 0 && err != EEXIST) {
-    // The root's own parents may be missing too: let Boost create the chain.
-    boost::system::error_code ec;
-    boost::filesystem::create_directories(root_, ec);
-    if (ec && !boost::filesystem::is_directory(root_)) throw_errno(ec.value(), "mkdir", root_str_);
-  }
+  create_root(*fs_, root_str_);
+  int err = 0;
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     std::string path = abs(*it);
     err = fs_->mkdir(path.c_str(), 0777);

@@ -8,9 +8,11 @@
 #include <ctime>
 #include <random>
 
+#include <boost/filesystem/operations.hpp>
+
 #include "cas/errors.hpp"
+#include "cas/store.hpp"
 #include "cas/walker.hpp"
-#include "store/store_impl.hpp"
 #include "util/posix_error.hpp"
 
 namespace cas::detail {
@@ -34,11 +36,31 @@ int reap_if_stale(int dir_fd, const std::string& name, std::time_t cutoff) {
   return ::unlinkat(dir_fd, name.c_str(), 0) == 0 ? 0 : errno;
 }
 
-std::string TempArea::dir() const { return store_.abs(Store::kTempDirName); }
+void create_root(FileSystem& fs, const std::string& root) {
+  const int err = fs.mkdir(root.c_str(), 0777);
+  if (err == 0 || err == EEXIST) return;
+  // The root's own parents may be missing too: let Boost create the chain.
+  boost::system::error_code ec;
+  boost::filesystem::create_directories(root, ec);
+  if (ec && !boost::filesystem::is_directory(root)) throw_errno(ec.value(), "mkdir", root);
+}
+
+TempArea::TempArea(const std::string& root, std::shared_ptr<FileSystem> fs,
+                   std::chrono::seconds reap_age)
+    : root_(root),
+      dir_(root + "/" + std::string(Store::kTempDirName)),
+      fs_(std::move(fs)),
+      reap_age_(reap_age) {}
+
+std::string TempArea::dir() const { return dir_; }
 
 std::string TempArea::new_name() const { return dir() + "/" + temp_name(); }
 
-void TempArea::recreate() { store_.create_parents(std::string(Store::kTempDirName) + "/x"); }
+void TempArea::recreate() {
+  create_root(*fs_, root_);
+  const int err = fs_->mkdir(dir_.c_str(), 0777);
+  if (err != 0 && err != EEXIST) throw_errno(err, "mkdir", dir_);
+}
 
 std::string TempArea::display(const std::string& temp) const {
   // An anonymous (O_TMPFILE) temp has no name yet: errors name the directory it lives in.
@@ -47,7 +69,7 @@ std::string TempArea::display(const std::string& temp) const {
 
 std::string TempArea::create(int* fd) {
   const std::string area = dir();
-  const auto reap_age = store_.options_.reap_temp_older_than;
+  const auto reap_age = reap_age_;
   if (reap_age.count() > 0 && !reaped_.exchange(true)) {
     // Best effort: a failure to clean up after someone else's crash must not fail this write.
     try {
@@ -55,7 +77,7 @@ std::string TempArea::create(int* fd) {
     } catch (const Error&) {
     }
   }
-  FileSystem& fs = *store_.fs_;
+  FileSystem& fs = *fs_;
   for (int attempt = 0; attempt < 8; ++attempt) {
     int err = ENOENT;
     if (tmpfile_.load(std::memory_order_relaxed) == Tmpfile::unknown) probe_tmpfile(area);
@@ -81,7 +103,7 @@ std::string TempArea::create(int* fd) {
 }
 
 void TempArea::probe_tmpfile(const std::string& area) {
-  FileSystem& fs = *store_.fs_;
+  FileSystem& fs = *fs_;
   int fd = -1;
   int err = fs.open(area.c_str(), O_TMPFILE | O_WRONLY, 0666, &fd);
   if (err == ENOENT) return;  // no area yet: create() makes it and probes again

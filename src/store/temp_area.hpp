@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -17,8 +18,6 @@
 #include "store/named_temps.hpp"
 
 namespace cas::detail {
-
-class StoreImpl;
 
 // Removes a temp file (and closes its descriptor) unless released: every failure path of a
 // write leaves nothing behind.
@@ -62,9 +61,14 @@ class TempGuard {
 inline constexpr int kKeptTemp = -1;
 int reap_if_stale(int dir_fd, const std::string& name, std::time_t cutoff);
 
+// mkdir -p of a store's root through `fs` (EEXIST is success). Throws PermissionError/IoError.
+void create_root(FileSystem& fs, const std::string& root);
+
 class TempArea {
  public:
-  explicit TempArea(StoreImpl& store) : store_(store) {}
+  // The temp area of the store at `root` (absolute, canonical), written through `fs`; the first
+  // create() reaps temps older than `reap_age` (zero: never).
+  TempArea(const std::string& root, std::shared_ptr<FileSystem> fs, std::chrono::seconds reap_age);
 
   // The absolute path of the temp area.
   std::string dir() const;
@@ -101,7 +105,10 @@ class TempArea {
   // Throws IoError for a failure of the moment (ENOSPC, EMFILE...), not a missing feature.
   void probe_tmpfile(const std::string& area);
 
-  StoreImpl& store_;
+  const std::string root_;
+  const std::string dir_;  // root_/.cas-tmp
+  const std::shared_ptr<FileSystem> fs_;
+  const std::chrono::seconds reap_age_;
   std::atomic<Tmpfile> tmpfile_{Tmpfile::unknown};
   std::atomic<bool> reaped_{false};
 };
