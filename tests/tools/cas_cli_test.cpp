@@ -345,9 +345,7 @@ TEST_F(CasCliTest, PutOfAMissingFileFailsButStoresTheOthers) {
   RunResult r = cas({"put", missing, (dir_ / "good").string(), dir_.path().string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, sha256("good") + "  " + (dir_ / "good").string() + "\n");
-  EXPECT_NE(r.err.find("cas: put " + missing + ": " + missing + ": no such file"),
-            std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("cas: put " + missing + ": no such file"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cas: put " + dir_.path().string() + ": "), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(v1_path(sha256("good"))));
 }
@@ -397,6 +395,7 @@ TEST_F(CasCliTest, CatIsBinarySafe) {
 }
 
 TEST_F(CasCliTest, PathAndCatOfAnAbsentHashExitOne) {
+  fs::create_directories(root_);
   const std::string absent = sha256("absent");
   for (const std::string command : {"path", "cat"}) {
     RunResult r = cas({command, absent});
@@ -454,10 +453,8 @@ TEST_F(CasCliTest, RmRemovesEveryLayoutsCopyAndAnAbsentHashIsNotAnError) {
   EXPECT_TRUE(fs::exists(root_));
 }
 
-TEST_F(CasCliTest, LsOfAMissingRootIsEmpty) {
-  RunResult r = cas({"ls"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "");
+TEST_F(CasCliTest, LsOfAMissingRootIsAUsageError) {
+  EXPECT_USAGE_ERROR(cas({"ls"}));
   EXPECT_FALSE(fs::exists(root_));
 }
 
@@ -467,7 +464,7 @@ TEST_F(CasCliTest, LsListsBothLayoutsOnceAndReportsUnrecognizedFiles) {
   write_file(root_ / "README", "not a hash");
   write_file(root_ / "ab" / "stray", "not a hash either");
   RunResult r = cas({"ls"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(line_set(r.out), (std::set<std::string>{a, b}));
   EXPECT_EQ(lines_of(r.out).size(), 2u);
   EXPECT_NE(r.err.find("cas: ls: unrecognized file: README\n"), std::string::npos) << r.err;

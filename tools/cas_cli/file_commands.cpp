@@ -154,12 +154,13 @@ int run_rm(Context& context, const std::vector<std::string>& hashes) {
   return code;
 }
 
+// Files that no layout recognizes are not content: they are reported (as stats, verify and
+// migrate count them), but listing the content succeeded.
 int run_ls(Context& context) {
   try {
     context.store().walk([](const std::string& hash) { std::cout << hash << '\n'; });
   } catch (const UnrecognizedPathsError& e) {
-    for (const auto& path : e.paths()) print_error("ls", "unrecognized file: " + path);
-    return kExitFailed;
+    print_unrecognized("ls", e.paths());
   }
   return kExitOk;
 }
@@ -170,7 +171,7 @@ void add_file_commands(CommandRegistry& registry) {
   auto [put, put_args] = registry.add(
       "put", "Store a copy of each FILE under its hash; print '<hash>  <FILE>' per file",
       "0 every file stored; 1 a file could not be stored (the others are); 2 usage error.",
-      run_put);
+      RootUse::created, run_put);
   put->add_option("FILE", put_args->files, "Files to store (left untouched)")->required();
   put->add_option("--algo", put_args->algorithm, "Hash algorithm: sha1, sha256 or sha512")
       ->type_name("ALGO")
@@ -179,30 +180,33 @@ void add_file_commands(CommandRegistry& registry) {
 
   auto [insert, insert_args] = registry.add(
       "insert", "Move FILE into the store under HASH (the content is not checked; see put)",
-      "0 inserted; 1 FILE is missing or could not be moved; 2 usage error (bad hash).", run_insert);
+      "0 inserted; 1 FILE is missing or could not be moved; 2 usage error (bad hash).",
+      RootUse::created, run_insert);
   insert->add_option("HASH", insert_args->hash, "The file's hash (lowercase hex)")->required();
   insert->add_option("FILE", insert_args->file, "The file to move into the store")->required();
   insert->add_flag("--copy", insert_args->copy, "Copy FILE instead of moving it");
 
-  auto [path, path_hash] =
-      registry.add("path", "Print the path of HASH in the store",
-                   "0 found; 1 not in the store; 2 usage error (bad hash).", run_path);
+  auto [path, path_hash] = registry.add("path", "Print the path of HASH in the store",
+                                        "0 found; 1 not in the store; 2 usage error (bad hash).",
+                                        RootUse::read_through, run_path);
   path->add_option("HASH", *path_hash, "The hash to look up")->required();
 
   auto [cat, cat_hash] =
       registry.add("cat", "Write the content of HASH to stdout",
-                   "0 written; 1 not in the store or a read/write error; 2 usage error.", run_cat);
+                   "0 written; 1 not in the store or a read/write error; 2 usage error.",
+                   RootUse::read_through, run_cat);
   cat->add_option("HASH", *cat_hash, "The hash to read")->required();
 
   auto [rm, rm_hashes] = registry.add(
       "rm", "Remove each HASH under every layout (an absent hash is not an error)",
       "0 removed or absent; 1 a removal failed; 2 usage error (a bad hash: nothing is removed).",
-      run_rm);
+      RootUse::existing, run_rm);
   rm->add_option("HASH", *rm_hashes, "Hashes to remove")->required();
 
   registry.add("ls", "List every hash in the store, one per line, in no particular order",
-               "0 listed; 1 files that no layout recognizes were found (listed on stderr).",
-               run_ls);
+               "0 listed (files that no layout recognizes are reported on stderr); 1 a directory "
+               "could not be read; 2 the root does not exist.",
+               RootUse::existing, run_ls);
 }
 
 }  // namespace cas::cli

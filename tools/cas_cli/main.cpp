@@ -24,19 +24,16 @@
 namespace cas::cli {
 
 CLI::App* CommandRegistry::add(const std::string& name, const std::string& description,
-                               const std::string& exit_codes, Action action) {
+                               const std::string& exit_codes, RootUse root, Action action) {
   CLI::App* command = app_.add_subcommand(name, description);
   command->footer("Exit status: " + exit_codes);
-  commands_.emplace_back(command, std::move(action));
+  commands_.push_back({command, root, std::move(action)});
   return command;
 }
 
-const Action* CommandRegistry::parsed(std::string* name) const {
-  for (const auto& [command, action] : commands_) {
-    if (command->parsed()) {
-      *name = command->get_name();
-      return &action;
-    }
+const CommandRegistry::Command* CommandRegistry::parsed() const {
+  for (const auto& command : commands_) {
+    if (command.app->parsed()) return &command;
   }
   return nullptr;
 }
@@ -115,15 +112,18 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::string name;
-  const Action* action = registry.parsed(&name);
-  if (!action) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
+  const CommandRegistry::Command* command = registry.parsed();
+  if (!command) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
     print_error("usage", "no command given");
     return kExitUsage;
   }
+  // The command as typed: "pin add" rather than "pin".
+  std::string name = command->app->get_name();
+  for (const CLI::App* sub : command->app->get_subcommands()) name += " " + sub->get_name();
   try {
     Context context(global);
-    int code = context.with_remote_failures((*action)(context));
+    context.check_root(command->root, name);
+    int code = context.with_remote_failures(command->action(context));
     std::cout.flush();
     if (!std::cout) {
       print_error(name, "cannot write to stdout");

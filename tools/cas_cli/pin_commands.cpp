@@ -33,8 +33,6 @@ struct PinAddArgs {
 
 int run_pin_add(Context& context, const PinAddArgs& args) {
   context.require_writable("pin add");
-  // A pin in a store that is not there protects nothing: a typo in --root must not pass.
-  context.require_existing_root("pin add");
   std::optional<std::chrono::seconds> ttl;
   if (args.ttl) {
     try {
@@ -67,7 +65,6 @@ std::string expires_text(const PinInfo& pin) {
 }
 
 int run_pin_ls(Context& context) {
-  context.require_existing_root("pin ls");
   std::vector<PinInfo> pins;
   try {
     pins = list_pins(context.store());
@@ -82,7 +79,6 @@ int run_pin_ls(Context& context) {
 
 int run_pin_rm(Context& context, const std::string& name) {
   context.require_writable("pin rm");
-  context.require_existing_root("pin rm");
   try {
     if (!remove_pin(context.store(), name)) {
       print_error("pin rm " + name, "no such pin");
@@ -113,7 +109,8 @@ void add_pin_commands(CommandRegistry& registry) {
       "0 done; 1 'pin rm' of a pin that does not exist, or a pin could not be written or read; "
       "2 usage error (a bad name, hash, list or AGE; a writing subcommand with --read-only), or "
       "the root does not exist.",
-      [pin](Context& context) {
+      // A pin in a store that is not there protects nothing: a typo in --root must not pass.
+      RootUse::existing, [pin](Context& context) {
         if (pin->add->parsed()) return run_pin_add(context, pin->add_args);
         if (pin->rm->parsed()) return run_pin_rm(context, pin->rm_name);
         return run_pin_ls(context);

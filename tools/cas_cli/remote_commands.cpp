@@ -40,7 +40,7 @@ int run_push(Context& context, const PushArgs& args) {
   auto remote = context.remote("push", args.jobs);
   PushOptions options;
   options.dry_run = args.dry_run;
-  options.on_error = [](const std::string& why) { print_error("push", why); };
+  options.on_error = [](const std::string& why) { print_message("push", why); };
   const PushResult r = push(context.store(), *remote, options);
   const std::string summary = summary_line("push",
                                            {{"checked", r.checked},
@@ -67,7 +67,7 @@ int run_pull(Context& context, const PullArgs& args) {
   PullOptions options;
   // One syncfs at the end instead of an fsync per object; the command returns once it is done.
   options.durability = Durability::batch;
-  options.on_error = [](const std::string& why) { print_error("pull", why); };
+  options.on_error = [](const std::string& why) { print_message("pull", why); };
   const PullResult r = pull(context.store(), *remote, hashes, options);
   const std::string summary = summary_line("pull", {{"fetched", r.fetched},
                                                     {"already_present", r.already_present},
@@ -93,7 +93,8 @@ void add_remote_commands(CommandRegistry& registry) {
       "Upload every hash of the store that the --remote does not have (asked with many "
       "requests in flight); prints 'push: checked=N uploaded=N already_present=N bytes=N "
       "failed=N'",
-      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL).", run_push);
+      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL).", RootUse::existing,
+      run_push);
   add_jobs_option(push_command, push_args->jobs);
   push_command->add_flag("-n,--dry-run", push_args->dry_run,
                          "Only ask: count what would be uploaded");
@@ -105,7 +106,7 @@ void add_remote_commands(CommandRegistry& registry) {
       "bytes=N failed=N'",
       "0 every hash is in the store; 1 a hash is missing on the remote, corrupt or failed; 2 "
       "usage error (no --remote, a bad URL or hash, an unreadable list).",
-      run_pull);
+      RootUse::created, run_pull);
   add_jobs_option(pull_command, pull_args->jobs);
   pull_command->add_option("HASH", pull_args->hashes, "Hashes to fetch (sha1, sha256, sha512)");
   pull_command

@@ -1,0 +1,193 @@
+// The `cas` tool against a careless user's slips (issue 26): an empty keep list, a truncated or
+// malformed hash, a wrong --root, a source inside the store; and its messages, which say each
+// thing once as "<operation> <path>: <reason>". Run as a separate process.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cas/hash.hpp"
+#include "cas/layout.hpp"
+#include "test_util.hpp"
+
+namespace cas {
+namespace {
+
+namespace fs = boost::filesystem;
+using test::lines_of;
+using test::read_file;
+using test::RunResult;
+using test::TempDir;
+using test::write_file;
+
+#ifdef CAS_CLI
+constexpr const char* kCas = CAS_CLI;
+#else
+constexpr const char* kCas = nullptr;
+#endif
+
+std::string sha256(const std::string& content) {
+  return hash_bytes(content, HashAlgorithm::sha256);
+}
+
+class CasCliSafetyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!kCas) GTEST_SKIP() << "CAS_CLI is not defined: the cas tool is not built";
+    root_ = dir_ / "store";
+  }
+
+  // Runs `cas --root <root_> ARGS...`.
+  RunResult cas(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {kCas, "--root", root_.string()});
+    return test::run(args, input);
+  }
+  // Runs `cas --root <root_> ARGS...` as the user nobody.
+  RunResult cas_as_nobody(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"runuser", "-u", "nobody", "--", kCas, "--root", root_.string()});
+    return test::run(args);
+  }
+  // Writes `content` where V1 puts its sha256 and returns the hash.
+  std::string put_v1(const std::string& content) const {
+    const std::string hash = sha256(content);
+    write_file(v1_path(hash), content);
+    return hash;
+  }
+  fs::path v1_path(const std::string& hash) const { return root_ / V1Layout().lookup(hash); }
+  std::string file(const std::string& name, const std::string& content) const {
+    write_file(dir_ / name, content);
+    return (dir_ / name).string();
+  }
+
+  TempDir dir_;
+  fs::path root_;
+};
+
+// Expects exit 2, nothing on stdout, and `message` as the first line on stderr.
+#define EXPECT_USAGE(result, message)                        \
+  do {                                                       \
+    const RunResult& r_ = (result);                          \
+    EXPECT_EQ(r_.exit_code, 2) << r_.out << r_.err;          \
+    EXPECT_EQ(r_.out, "");                                   \
+    EXPECT_EQ(r_.err.substr(0, r_.err.find('\n')), message); \
+  } while (0)
+
+// --- messages: each thing once, "<operation> <path>: <reason>" ---------------------------------
+
+TEST_F(CasCliSafetyTest, PutOfAMissingFileNamesItOnce) {
+  const std::string missing = (dir_ / "missing").string();
+  RunResult r = cas({"put", missing});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "cas: put " + missing + ": no such file\n");
+}
+
+TEST_F(CasCliSafetyTest, PerFileFailuresReadOperationPathReason) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run cas as nobody";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  fs::permissions(dir_.path(), fs::owner_all | fs::group_read | fs::group_exe | fs::others_read |
+                                   fs::others_exe);
+  // nobody owns the root but not the bucket: the file in it can be neither read nor unlinked.
+  const std::string locked = put_v1("locked");
+  fs::permissions(v1_path(locked), fs::owner_read | fs::owner_write);
+  ASSERT_EQ(::chown(root_.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+
+  RunResult r = cas_as_nobody({"verify"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.err, "cas: verify: open " + v1_path(locked).string() + ": Permission denied\n");
+  r = cas_as_nobody({"purge"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+            "cas: purge: unlink " + v1_path(locked).string() + ": Permission denied");
+  EXPECT_TRUE(fs::exists(v1_path(locked)));
+}
+
+// --- one rule for the root: a command that reads a store needs it ------------------------------
+
+// Every command with arguments that would run it on an existing store.
+std::vector<std::vector<std::string>> every_command(const std::string& hash,
+                                                    const std::string& list) {
+  return {{"put", list},
+          {"insert", "--copy", hash, list},
+          {"path", hash},
+          {"cat", hash},
+          {"rm", hash},
+          {"ls"},
+          {"migrate"},
+          {"purge"},
+          {"gc", "--keep", list},
+          {"trim", "--max-files", "1"},
+          {"verify"},
+          {"stats"},
+          {"pin", "ls"},
+          {"pin", "add", "p", hash},
+          {"pin", "rm", "p"},
+          {"--remote", "http://127.0.0.1:9", "push"},
+          {"sync", "--from", list + ".d"}};
+}
+
+TEST_F(CasCliSafetyTest, EveryCommandThatReadsAStoreRefusesAMissingRoot) {
+  const std::string hash = sha256("x"), list = file("list", hash + "\n");
+  fs::create_directories(list + ".d");
+  for (const auto& args : every_command(hash, list)) {
+    const std::string command = args[0] == "--remote" ? args[2] : args[0];
+    if (command == "put" || command == "insert" || command == "sync") continue;
+    SCOPED_TRACE(command);
+    EXPECT_USAGE(cas(args), "cas: " + command + (command == "pin" ? " " + args[1] : "") + ": " +
+                                root_.string() + ": no such directory");
+    EXPECT_FALSE(fs::exists(root_));
+  }
+}
+
+TEST_F(CasCliSafetyTest, CommandsThatAddContentCreateTheRoot) {
+  const std::string hash = sha256("x"), source = file("x", "x");
+  RunResult r = cas({"put", source});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(v1_path(hash)), "x");
+  fs::remove_all(root_);
+  r = cas({"insert", "--copy", hash, source});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(v1_path(hash)), "x");
+  const fs::path source_store = root_;
+  root_ = dir_ / "mirror";
+  r = cas({"sync", "--from", source_store.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(v1_path(hash)), "x");
+}
+
+TEST_F(CasCliSafetyTest, ARootThatIsAFileIsAUsageErrorForEveryCommand) {
+  const std::string hash = sha256("x"), list = file("list", hash + "\n");
+  fs::create_directories(list + ".d");
+  root_ = file("afile", "not a store");
+  for (const auto& args : every_command(hash, list)) {
+    const std::string command = args[0] == "--remote" ? args[2] : args[0];
+    SCOPED_TRACE(command);
+    EXPECT_USAGE(cas(args), "cas: " + command + (command == "pin" ? " " + args[1] : "") + ": " +
+                                root_.string() + ": not a directory");
+  }
+  EXPECT_EQ(read_file(root_), "not a store");
+}
+
+TEST_F(CasCliSafetyTest, SyncFromAFileOrNothingSaysWhichItIs) {
+  const std::string afile = file("afile", "");
+  EXPECT_USAGE(cas({"sync", "--from", afile}), "cas: sync --from: " + afile + ": not a directory");
+  const std::string missing = (dir_ / "missing").string();
+  EXPECT_USAGE(cas({"sync", "--from", missing}),
+               "cas: sync --from: " + missing + ": no such directory");
+  EXPECT_FALSE(fs::exists(root_));
+}
+
+TEST_F(CasCliSafetyTest, LsReportsUnrecognizedFilesAndSucceeds) {
+  const std::string hash = put_v1("content");
+  write_file(root_ / "README", "not a hash");
+  RunResult r = cas({"ls"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, hash + "\n");
+  EXPECT_EQ(r.err, "cas: ls: unrecognized file: README\n");
+}
+
+}  // namespace
+}  // namespace cas
