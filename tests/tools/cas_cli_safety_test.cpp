@@ -9,71 +9,18 @@
 
 #include <gtest/gtest.h>
 
-#include "cas/hash.hpp"
-#include "cas/layout.hpp"
-#include "test_util.hpp"
+#include "tools/cas_cli_fixture.hpp"
 
 namespace cas {
 namespace {
 
 namespace fs = boost::filesystem;
-using test::lines_of;
 using test::read_file;
 using test::RunResult;
-using test::TempDir;
 using test::write_file;
 
-#ifdef CAS_CLI
-constexpr const char* kCas = CAS_CLI;
-#else
-constexpr const char* kCas = nullptr;
-#endif
-
-std::string sha256(const std::string& content) {
-  return hash_bytes(content, HashAlgorithm::sha256);
-}
-
-class CasCliSafetyTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!kCas) GTEST_SKIP() << "CAS_CLI is not defined: the cas tool is not built";
-    root_ = dir_ / "store";
-  }
-
-  // Runs `cas --root <root_> ARGS...`.
-  RunResult cas(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), {kCas, "--root", root_.string()});
-    return test::run(args, input);
-  }
-  // Runs `cas --root <root_> ARGS...` as the user nobody.
-  RunResult cas_as_nobody(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"runuser", "-u", "nobody", "--", kCas, "--root", root_.string()});
-    return test::run(args);
-  }
-  // Writes `content` where V1 puts its sha256 and returns the hash.
-  std::string put_v1(const std::string& content) const {
-    const std::string hash = sha256(content);
-    write_file(v1_path(hash), content);
-    return hash;
-  }
-  fs::path v1_path(const std::string& hash) const { return root_ / V1Layout().lookup(hash); }
-  std::string file(const std::string& name, const std::string& content) const {
-    write_file(dir_ / name, content);
-    return (dir_ / name).string();
-  }
-
-  TempDir dir_;
-  fs::path root_;
-};
-
-// Expects exit 2, nothing on stdout, and `message` as the first line on stderr.
-#define EXPECT_USAGE(result, message)                        \
-  do {                                                       \
-    const RunResult& r_ = (result);                          \
-    EXPECT_EQ(r_.exit_code, 2) << r_.out << r_.err;          \
-    EXPECT_EQ(r_.out, "");                                   \
-    EXPECT_EQ(r_.err.substr(0, r_.err.find('\n')), message); \
-  } while (0)
+using CasCliSafetyTest = test::CasCliFixture;
+using test::sha256;
 
 // --- messages: each thing once, "<operation> <path>: <reason>" ---------------------------------
 

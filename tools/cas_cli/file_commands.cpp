@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
+#include "hash_args.hpp"
 
 namespace cas::cli {
 namespace {
@@ -74,6 +76,7 @@ struct InsertArgs {
 
 int run_insert(Context& context, const InsertArgs& args) {
   context.require_writable("insert");
+  require_full_hash("insert", args.hash);
   try {
     if (args.copy) {
       context.store().copy(args.hash, args.file);
@@ -86,7 +89,10 @@ int run_insert(Context& context, const InsertArgs& args) {
   return kExitOk;
 }
 
-int run_path(Context& context, const std::string& hash) {
+int run_path(Context& context, const std::string& text) {
+  const std::optional<std::string> resolved = resolve_hash(context, "path", text);
+  if (!resolved) return not_in_store("path", text);
+  const std::string& hash = *resolved;
   try {
     auto path = context.store().lookup(hash);
     if (!path) return not_in_store("path", hash);
@@ -117,7 +123,10 @@ void copy_to_stdout(int fd, const std::string& path) {
   }
 }
 
-int run_cat(Context& context, const std::string& hash) {
+int run_cat(Context& context, const std::string& text) {
+  const std::optional<std::string> resolved = resolve_hash(context, "cat", text);
+  if (!resolved) return not_in_store("cat", text);
+  const std::string& hash = *resolved;
   try {
     // A concurrent remove or migration may take the file between lookup and open: look again.
     for (int attempt = 0; attempt < 3; ++attempt) {
@@ -139,10 +148,11 @@ int run_cat(Context& context, const std::string& hash) {
   }
 }
 
-int run_rm(Context& context, const std::vector<std::string>& hashes) {
+int run_rm(Context& context, const std::vector<std::string>& texts) {
   context.require_writable("rm");
-  // Every hash is validated before the first removal: a usage error changes nothing.
-  for (const auto& hash : hashes) context.store().preferred_path(hash);
+  // Every hash is checked before the first removal: a usage error changes nothing.
+  std::vector<std::string> hashes;
+  for (const auto& text : texts) hashes.push_back(removable_hash(context, "rm", text));
   int code = kExitOk;
   for (const auto& hash : hashes) {
     try {
@@ -182,26 +192,42 @@ void add_file_commands(CommandRegistry& registry) {
       "insert", "Move FILE into the store under HASH (the content is not checked; see put)",
       "0 inserted; 1 FILE is missing or could not be moved; 2 usage error (bad hash).",
       RootUse::created, run_insert);
-  insert->add_option("HASH", insert_args->hash, "The file's hash (lowercase hex)")->required();
+  insert
+      ->add_option("HASH", insert_args->hash,
+                   "The file's hash: a full sha1, sha256 or sha512 digest (40, 64 or 128 "
+                   "lowercase hex digits)")
+      ->required();
   insert->add_option("FILE", insert_args->file, "The file to move into the store")->required();
   insert->add_flag("--copy", insert_args->copy, "Copy FILE instead of moving it");
 
-  auto [path, path_hash] = registry.add("path", "Print the path of HASH in the store",
-                                        "0 found; 1 not in the store; 2 usage error (bad hash).",
-                                        RootUse::read_through, run_path);
-  path->add_option("HASH", *path_hash, "The hash to look up")->required();
+  auto [path, path_hash] = registry.add(
+      "path", "Print the path of HASH in the store",
+      "0 found; 1 not in the store; 2 usage error (a malformed hash, a prefix of fewer "
+      "than 4 digits or one that begins several hashes), or the "
+      "root does not exist.",
+      RootUse::read_through, run_path);
+  path->add_option("HASH", *path_hash,
+                   "The hash to look up, or 4 or more of its leading digits if no other stored "
+                   "hash begins with them")
+      ->required();
 
   auto [cat, cat_hash] =
       registry.add("cat", "Write the content of HASH to stdout",
-                   "0 written; 1 not in the store or a read/write error; 2 usage error.",
+                   "0 written; 1 not in the store or a read/write error; 2 usage error (a "
+                   "malformed hash, a prefix of fewer than 4 digits or one that begins several "
+                   "hashes), or the root does not exist.",
                    RootUse::read_through, run_cat);
-  cat->add_option("HASH", *cat_hash, "The hash to read")->required();
+  cat->add_option("HASH", *cat_hash,
+                  "The hash to read, or 4 or more of its leading digits if no other stored hash "
+                  "begins with them")
+      ->required();
 
   auto [rm, rm_hashes] = registry.add(
       "rm", "Remove each HASH under every layout (an absent hash is not an error)",
-      "0 removed or absent; 1 a removal failed; 2 usage error (a bad hash: nothing is removed).",
+      "0 removed or absent; 1 a removal failed; 2 usage error (a hash that is not a full "
+      "digest: nothing is removed), or the root does not exist.",
       RootUse::existing, run_rm);
-  rm->add_option("HASH", *rm_hashes, "Hashes to remove")->required();
+  rm->add_option("HASH", *rm_hashes, "Hashes to remove, in full (rm takes no prefix)")->required();
 
   registry.add("ls", "List every hash in the store, one per line, in no particular order",
                "0 listed (files that no layout recognizes are reported on stderr); 1 a directory "

@@ -12,6 +12,7 @@
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
 #include "cli.hpp"
+#include "hash_args.hpp"
 
 namespace cas::cli {
 namespace {
@@ -43,6 +44,11 @@ void read_hash_list(std::FILE* in, const std::string& name, std::unordered_set<s
       validate_hash(hash);
     } catch (const InvalidHashError& e) {
       throw UsageError(name + ":" + std::to_string(number), e.what());
+    }
+    // A truncated hash would match nothing: gc would remove what it stands for.
+    if (!algorithm_for_length(hash.size())) {
+      throw UsageError(name + ":" + std::to_string(number) + ": " + std::string(hash),
+                       kNotAFullHash);
     }
     out.emplace(hash);
   }

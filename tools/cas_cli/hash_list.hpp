@@ -15,8 +15,8 @@
 namespace cas::cli {
 
 // Reads the hashes in `in`, adding them to `out`. `name` names the input in errors.
-// Throws UsageError("<name>:<line>", ...) for a line whose first field is not a valid hash
-// (lowercase hex, at most 128 characters), and UsageError(name, ...) when reading fails:
+// Throws UsageError("<name>:<line>", ...) for a line whose first field is not a full digest
+// (40, 64 or 128 lowercase hex digits), and UsageError(name, ...) when reading fails:
 // a list read only in part must never reach gc, which would remove what it missed.
 void read_hash_list(std::FILE* in, const std::string& name, std::unordered_set<std::string>& out);
 

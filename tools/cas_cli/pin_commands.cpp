@@ -18,6 +18,7 @@
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
+#include "hash_args.hpp"
 #include "hash_list.hpp"
 #include "units.hpp"
 
@@ -44,6 +45,7 @@ int run_pin_add(Context& context, const PinAddArgs& args) {
   if (args.hashes.empty() && args.keep_files.empty()) {
     throw UsageError("pin add", "give the hashes to pin, or --keep FILE");
   }
+  for (const auto& hash : args.hashes) require_full_hash("pin add", hash);
   std::unordered_set<std::string> listed;
   for (const auto& file : args.keep_files) read_hash_list_file(file, listed);
   // Sorted and once each: the pin file is the same whatever order the hashes came in.
@@ -126,7 +128,8 @@ void add_pin_commands(CommandRegistry& registry) {
       ->add_option("NAME", pin->add_args.name,
                    "The pin's name: 1 to 200 of A-Z a-z 0-9 _ . - (not starting with '.')")
       ->required();
-  pin->add->add_option("HASH", pin->add_args.hashes, "Hashes to pin (lowercase hex)");
+  pin->add->add_option("HASH", pin->add_args.hashes,
+                       "Hashes to pin: full sha1, sha256 or sha512 digests");
   pin->add
       ->add_option("--keep", pin->add_args.keep_files,
                    "A list of hashes to pin, as 'gc --keep' reads it ('-': stdin); may be "

@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
+#include "hash_args.hpp"
 #include "hash_list.hpp"
 #include "output.hpp"
 
@@ -58,12 +59,13 @@ int run_pull(Context& context, const PullArgs& args) {
   if (args.hashes.empty() && args.keep_files.empty()) {
     throw UsageError("pull", "give the hashes to fetch, or --keep FILE");
   }
-  // Every hash is checked before the first request: a usage error fetches nothing.
+  // Every hash is checked before the first request: a usage error fetches nothing (the lists'
+  // lines are checked as they are read).
   std::vector<std::string> hashes = args.hashes;
   std::unordered_set<std::string> listed;
   for (const auto& file : args.keep_files) read_hash_list_file(file, listed);
   hashes.insert(hashes.end(), listed.begin(), listed.end());
-  for (const auto& hash : hashes) validate_remote_hash(hash);
+  for (const auto& hash : args.hashes) require_full_hash("pull", hash);
   PullOptions options;
   // One syncfs at the end instead of an fsync per object; the command returns once it is done.
   options.durability = Durability::batch;
@@ -108,7 +110,8 @@ void add_remote_commands(CommandRegistry& registry) {
       "usage error (no --remote, a bad URL or hash, an unreadable list).",
       RootUse::created, run_pull);
   add_jobs_option(pull_command, pull_args->jobs);
-  pull_command->add_option("HASH", pull_args->hashes, "Hashes to fetch (sha1, sha256, sha512)");
+  pull_command->add_option("HASH", pull_args->hashes,
+                           "Hashes to fetch: full sha1, sha256 or sha512 digests");
   pull_command
       ->add_option("--keep", pull_args->keep_files,
                    "A list of hashes to fetch, as gc --keep reads it ('-': stdin); may be repeated")
