@@ -136,5 +136,63 @@ TEST_F(CasCliSafetyTest, LsReportsUnrecognizedFilesAndSucceeds) {
   EXPECT_EQ(r.err, "cas: ls: unrecognized file: README\n");
 }
 
+// --- insert checks what it is given -------------------------------------------------------------
+
+TEST_F(CasCliSafetyTest, InsertChecksTheContentAgainstTheHash) {
+  const std::string wrong = sha256("something else");
+  for (const std::string mode : {"move", "copy"}) {
+    SCOPED_TRACE(mode);
+    const std::string source = file("download.part", "hello\n");
+    std::vector<std::string> args = {"insert", wrong, source};
+    if (mode == "copy") args.insert(args.begin() + 1, "--copy");
+    RunResult r = cas(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err, "cas: insert " + wrong + ": " + source + ": content hashes to " +
+                         sha256("hello\n") + ": nothing inserted (--no-verify skips this check)\n");
+    EXPECT_EQ(read_file(source), "hello\n");
+    EXPECT_FALSE(fs::exists(v1_path(wrong)));
+  }
+  // A right hash goes in; --no-verify takes the caller's word for it.
+  const std::string source = file("download.part", "hello\n");
+  EXPECT_EQ(cas({"insert", sha256("hello\n"), source}).exit_code, 0);
+  EXPECT_EQ(read_file(v1_path(sha256("hello\n"))), "hello\n");
+  RunResult r = cas({"insert", "--no-verify", wrong, file("unchecked", "hello\n")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(v1_path(wrong)), "hello\n");
+}
+
+TEST_F(CasCliSafetyTest, InsertRefusesASourceInsideTheStore) {
+  const std::string a = put_v1("a"), b = put_v1("b");
+  fs::create_directory_symlink(root_, dir_ / "link");
+  for (const std::string& source :
+       {v1_path(b).string(), (dir_ / "link" / v1_path(b).lexically_relative(root_)).string()}) {
+    for (const std::string flag : {"--copy", "--no-verify"}) {
+      SCOPED_TRACE(source + " " + flag);
+      EXPECT_USAGE(cas({"insert", flag, a, source}),
+                   "cas: insert " + source + ": inside the store " + root_.string() +
+                       ": a stored file is never inserted (it would replace another)");
+    }
+  }
+  EXPECT_EQ(read_file(v1_path(a)), "a");
+  EXPECT_EQ(read_file(v1_path(b)), "b");
+}
+
+// --- put - ---------------------------------------------------------------------------------------
+
+TEST_F(CasCliSafetyTest, PutDashReadsStdinAsSha256sumDoes) {
+  RunResult r = cas({"put", "-"}, "hi\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, sha256("hi\n") + "  -\n");
+  EXPECT_EQ(r.out, test::run({"sha256sum", "-"}, "hi\n").out);
+  EXPECT_EQ(read_file(v1_path(sha256("hi\n"))), "hi\n");
+  // Stored with the mode a put of a file gets, and nothing left in the temp area.
+  ASSERT_EQ(cas({"put", file("f", "from a file")}).exit_code, 0);
+  EXPECT_EQ(fs::status(v1_path(sha256("hi\n"))).permissions(),
+            fs::status(v1_path(sha256("from a file"))).permissions());
+  EXPECT_TRUE(fs::is_empty(root_ / ".cas-tmp"));
+  r = cas({"put", "--algo", "sha1", "-"}, "");
+  EXPECT_EQ(r.out, hash_bytes("", HashAlgorithm::sha1) + "  -\n");
+}
+
 }  // namespace
 }  // namespace cas

@@ -103,8 +103,9 @@ class CommandRegistry {
 // Accepts exactly what cas::parse_hash_algorithm accepts, with its message otherwise.
 const CLI::Validator& algorithm_name_check();
 
-// Each command group adds its subcommands (file_commands.cpp, maintenance_commands.cpp,
-// check_commands.cpp, pin_commands.cpp, remote_commands.cpp).
+// Each command group adds its subcommands (put_commands.cpp, file_commands.cpp,
+// maintenance_commands.cpp, check_commands.cpp, pin_commands.cpp, remote_commands.cpp).
+void add_put_commands(CommandRegistry& registry);  // put, insert (put_commands.cpp)
 void add_file_commands(CommandRegistry& registry);
 void add_maintenance_commands(CommandRegistry& registry);
 void add_check_commands(CommandRegistry& registry);

@@ -76,6 +76,12 @@ int Context::with_remote_failures(int code) const {
   return stats.upload_errors + stats.fetch_errors > 0 ? kExitFailed : code;
 }
 
+void Context::set_verify_on_insert() {
+  StoreOptions options = store_->options();
+  options.verify_on_insert = true;
+  store_ = std::make_unique<Store>(store_->root(), std::move(options));
+}
+
 bool Context::show_progress() const { return !options_.quiet && ::isatty(STDERR_FILENO) == 1; }
 
 std::unique_ptr<Store> Context::open_source(const boost::filesystem::path& root) const {

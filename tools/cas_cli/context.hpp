@@ -29,6 +29,10 @@ class Context {
 
   cas::Store& store() { return *store_; }
 
+  // Makes the store hash what insert and copy are given and refuse a mismatch
+  // (StoreOptions::verify_on_insert). Call before the store is used: it is opened anew.
+  void set_verify_on_insert();
+
   // A client of --remote with up to `max_in_flight` requests at once (0: the default), for
   // push and pull. Throws UsageError("<command>", ...) when no --remote was given.
   std::shared_ptr<cas::Remote> remote(const std::string& command, unsigned max_in_flight) const;

@@ -1,4 +1,4 @@
-// The per-file commands: put, insert, path, cat, rm, ls.
+// The commands on stored files: path, cat, rm, ls (put and insert: put_commands.cpp).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,68 +25,6 @@ namespace {
 int not_in_store(std::string_view command, const std::string& hash) {
   print_error(std::string(command) + " " + hash, "not in the store");
   return kExitFailed;
-}
-
-struct PutArgs {
-  std::vector<std::string> files;
-  std::string algorithm = "sha256";
-};
-
-// "<hash>  <file>" as sha256sum prints it: a name holding a backslash, newline or carriage
-// return is escaped (\\, \n, \r) and the line starts with a backslash, so that every
-// line stays one line and `gc --keep` can read the output back.
-std::string checksum_line(const std::string& hash, const std::string& file) {
-  if (file.find_first_of("\\\n\r") == std::string::npos) return hash + "  " + file;
-  std::string line = "\\" + hash + "  ";
-  for (char c : file) {
-    if (c == '\\') {
-      line += "\\\\";
-    } else if (c == '\n') {
-      line += "\\n";
-    } else if (c == '\r') {
-      line += "\\r";
-    } else {
-      line += c;
-    }
-  }
-  return line;
-}
-
-int run_put(Context& context, const PutArgs& args) {
-  context.require_writable("put");
-  const HashAlgorithm algorithm = parse_hash_algorithm(args.algorithm);
-  int code = kExitOk;
-  // Every file is tried: one unreadable file must not stop a batch.
-  for (const auto& file : args.files) {
-    try {
-      std::string hash = context.store().put(file, algorithm);
-      std::cout << checksum_line(hash, file) << '\n';
-    } catch (const std::exception& e) {
-      code = std::max(code, report("put", file, e));
-    }
-  }
-  return code;
-}
-
-struct InsertArgs {
-  std::string hash;
-  std::string file;
-  bool copy = false;
-};
-
-int run_insert(Context& context, const InsertArgs& args) {
-  context.require_writable("insert");
-  require_full_hash("insert", args.hash);
-  try {
-    if (args.copy) {
-      context.store().copy(args.hash, args.file);
-    } else {
-      context.store().insert(args.hash, args.file);
-    }
-  } catch (const std::exception& e) {
-    return report("insert", args.hash, e);
-  }
-  return kExitOk;
 }
 
 int run_path(Context& context, const std::string& text) {
@@ -178,28 +116,6 @@ int run_ls(Context& context) {
 }  // namespace
 
 void add_file_commands(CommandRegistry& registry) {
-  auto [put, put_args] = registry.add(
-      "put", "Store a copy of each FILE under its hash; print '<hash>  <FILE>' per file",
-      "0 every file stored; 1 a file could not be stored (the others are); 2 usage error.",
-      RootUse::created, run_put);
-  put->add_option("FILE", put_args->files, "Files to store (left untouched)")->required();
-  put->add_option("--algo", put_args->algorithm, "Hash algorithm: sha1, sha256 or sha512")
-      ->type_name("ALGO")
-      ->capture_default_str()
-      ->check(algorithm_name_check());
-
-  auto [insert, insert_args] = registry.add(
-      "insert", "Move FILE into the store under HASH (the content is not checked; see put)",
-      "0 inserted; 1 FILE is missing or could not be moved; 2 usage error (bad hash).",
-      RootUse::created, run_insert);
-  insert
-      ->add_option("HASH", insert_args->hash,
-                   "The file's hash: a full sha1, sha256 or sha512 digest (40, 64 or 128 "
-                   "lowercase hex digits)")
-      ->required();
-  insert->add_option("FILE", insert_args->file, "The file to move into the store")->required();
-  insert->add_flag("--copy", insert_args->copy, "Copy FILE instead of moving it");
-
   auto [path, path_hash] = registry.add(
       "path", "Print the path of HASH in the store",
       "0 found; 1 not in the store; 2 usage error (a malformed hash, a prefix of fewer "

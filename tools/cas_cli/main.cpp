@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
                "No progress bar and no summary line (errors are still printed)");
 
   CommandRegistry registry(app);
+  add_put_commands(registry);
   add_file_commands(registry);
   add_maintenance_commands(registry);
   add_check_commands(registry);
