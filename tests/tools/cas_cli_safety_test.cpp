@@ -52,6 +52,33 @@ TEST_F(CasCliSafetyTest, PerFileFailuresReadOperationPathReason) {
   EXPECT_TRUE(fs::exists(v1_path(locked)));
 }
 
+// --- gc and an empty keep list ------------------------------------------------------------------
+
+TEST_F(CasCliSafetyTest, GcRefusesAKeepListWithoutAHash) {
+  const std::string a = put_v1("a"), b = put_v1("b");
+  const std::string comments = file("comments.txt", "# the release\n\n");
+  const std::string some = file("some.txt", a + "\n");
+  // `grep nomatch /dev/null | cas gc --keep -`: the failed step must not wipe the cache.
+  EXPECT_USAGE(cas({"gc", "--keep", "-"}, ""),
+               "cas: gc --keep: stdin: no hash in the list (an empty list keeps nothing: give "
+               "--allow-empty-keep if that is meant)");
+  // One empty list among others is refused too: what it was to keep would go.
+  EXPECT_USAGE(cas({"gc", "--keep", some, "--keep", comments}),
+               "cas: gc --keep: " + comments +
+                   ": no hash in the list (an empty list keeps nothing: give "
+                   "--allow-empty-keep if that is meant)");
+  EXPECT_TRUE(fs::exists(v1_path(a)));
+  EXPECT_TRUE(fs::exists(v1_path(b)));
+  // Said explicitly, it runs.
+  RunResult r = cas({"gc", "--allow-empty-keep", "--keep", some, "--keep", comments});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(v1_path(a)));
+  EXPECT_FALSE(fs::exists(v1_path(b)));
+  r = cas({"gc", "--allow-empty-keep", "--keep", "-"}, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(v1_path(a)));
+}
+
 // --- one rule for the root: a command that reads a store needs it ------------------------------
 
 // Every command with arguments that would run it on an existing store.

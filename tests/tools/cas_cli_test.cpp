@@ -680,7 +680,7 @@ TEST_F(CasCliTest, GcDryRunRemovesNothing) {
   put_v1("b");
   write_file(dir_ / "keep", "");
   const auto before = snapshot(root_);
-  RunResult r = cas({"gc", "-n", "--keep", (dir_ / "keep").string()});
+  RunResult r = cas({"gc", "-n", "--allow-empty-keep", "--keep", (dir_ / "keep").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto summary = parse_summary(r.out);
   EXPECT_EQ(summary["removed"], "2") << r.out;

@@ -54,13 +54,14 @@ int run_purge(Context& context, const BulkArgs& args) {
 
 struct GcArgs : BulkArgs {
   std::vector<std::string> keep_files;
+  bool allow_empty_keep = false;
 };
 
 int run_gc(Context& context, const GcArgs& args) {
   check_can_run(context, "gc", args);
   // The whole list is read and checked before anything is removed.
   std::unordered_set<std::string> keep;
-  for (const auto& file : args.keep_files) read_hash_list_file(file, keep);
+  read_keep_lists("gc", args.keep_files, args.allow_empty_keep, keep);
   return run_bulk(
       context, "gc", args, OperationOptions(),
       [&keep](Store& store, const OperationOptions& options) { return gc(store, keep, options); },
@@ -157,7 +158,8 @@ void add_maintenance_commands(CommandRegistry& registry) {
   auto [gc_command, gc_args] = registry.add(
       "gc", "Remove every hash not listed in the --keep files (trim the store to a manifest)",
       "0 done; 1 a file could not be removed; 2 usage error (a bad line in a list, an "
-      "unreadable list), or the root does not exist.",
+      "unreadable list, a list without a hash unless --allow-empty-keep), or the root does not "
+      "exist.",
       RootUse::existing, run_gc);
   gc_command
       ->add_option("--keep", gc_args->keep_files,
@@ -167,6 +169,9 @@ void add_maintenance_commands(CommandRegistry& registry) {
       ->type_name("FILE")
       ->allow_extra_args(false)
       ->required();
+  gc_command->add_flag("--allow-empty-keep", gc_args->allow_empty_keep,
+                       "Run even when a --keep list holds no hash (without it gc refuses: an "
+                       "empty list is more often a failed step than a wish to remove everything)");
   add_bulk_options(gc_command, *gc_args);
 
   auto [trim_command, trim_args] = registry.add(
