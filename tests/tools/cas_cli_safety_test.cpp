@@ -221,5 +221,39 @@ TEST_F(CasCliSafetyTest, PutDashReadsStdinAsSha256sumDoes) {
   EXPECT_EQ(r.out, hash_bytes("", HashAlgorithm::sha1) + "  -\n");
 }
 
+// --- smaller slips ------------------------------------------------------------------------------
+
+TEST_F(CasCliSafetyTest, HelpCommandPrintsWhatHelpOptionsPrintWithoutARoot) {
+  const auto help = [](std::vector<std::string> args) {
+    args.insert(args.begin(), test::kCas);
+    return test::run(args);
+  };
+  for (const std::vector<std::string>& topic :
+       {std::vector<std::string>{}, {"gc"}, {"pin", "add"}, {"help"}}) {
+    std::vector<std::string> words = {"help"}, flag = topic;
+    words.insert(words.end(), topic.begin(), topic.end());
+    flag.push_back("--help");
+    SCOPED_TRACE(words.back());
+    RunResult r = help(words);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, help(flag).out);
+    EXPECT_NE(r.out.find("Usage: cas"), std::string::npos) << r.out;
+  }
+  EXPECT_USAGE(help({"help", "nosuch"}), "cas: help: unknown command 'nosuch'");
+  EXPECT_USAGE(help({"help", "pin", "nosuch"}), "cas: help: unknown command 'pin nosuch'");
+  EXPECT_USAGE(help({"ls"}), "cas: usage: --root is required");
+}
+
+TEST_F(CasCliSafetyTest, PinTtlMustBePositive) {
+  fs::create_directories(root_);
+  const std::string hash = sha256("x");
+  for (const std::string ttl : {"0s", "0d"}) {
+    EXPECT_USAGE(cas({"pin", "add", "x", hash, "--ttl", ttl}),
+                 "cas: --ttl: '" + ttl + "' is not a positive age");
+  }
+  EXPECT_EQ(cas({"pin", "ls"}).out, "");
+  EXPECT_EQ(cas({"pin", "add", "x", hash, "--ttl", "1s"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace cas

@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -40,6 +41,29 @@ const CommandRegistry::Command* CommandRegistry::parsed() const {
 
 namespace {
 
+// `cas help [COMMAND [SUBCOMMAND]]`: what `cas [COMMAND...] --help` prints, without a --root.
+int run_help(CLI::App& app, const std::vector<std::string>& topic) {
+  CLI::App* target = &app;
+  std::string words;
+  for (const auto& word : topic) {
+    words += (words.empty() ? "" : " ") + word;
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : target->get_subcommands({})) {
+      if (sub->get_name() == word) next = sub;
+    }
+    if (!next) {
+      print_error("help", "unknown command '" + words + "'");
+      std::cerr << "Run 'cas --help' for usage.\n";
+      return kExitUsage;
+    }
+    target = next;
+  }
+  // Not target->help(): that shows the parsed subcommand's help, which is help's own.
+  std::cout << target->get_formatter()->make_help(target, words.empty() ? "cas" : "cas " + words,
+                                                  CLI::AppFormatMode::Normal);
+  return kExitOk;
+}
+
 int run(int argc, char** argv) {
   CLI::App app(
       "Content-addressed file stores: put, find, list and remove files named by their "
@@ -54,7 +78,9 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
 
   GlobalOptions global;
-  app.add_option("--root", global.root, "The store's root directory")->type_name("DIR")->required();
+  // Required by every command but help: checked after parsing.
+  CLI::Option* root = app.add_option("--root", global.root, "The store's root directory (required)")
+                          ->type_name("DIR");
   app.add_option("--layouts", global.layouts,
                  "Lookup order of the layouts, the first preferred: v1, v0, fanout:W[,W...] "
                  "(e.g. v1,fanout:2,2,v0)")
@@ -88,6 +114,11 @@ int run(int argc, char** argv) {
   add_check_commands(registry);
   add_pin_commands(registry);
   add_remote_commands(registry);
+  std::vector<std::string> help_topic;
+  CLI::App* help = app.add_subcommand(
+      "help", "Print this help, or a command's ('cas help gc', as 'cas gc --help'); no --root");
+  help->add_option("COMMAND", help_topic, "The command (and pin's subcommand: 'help pin add')");
+  help->footer("Exit status: 0 printed; 2 an unknown command.");
 
   try {
     app.parse(argc, argv);
@@ -113,6 +144,12 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (help->parsed()) return run_help(app, help_topic);
+  if (root->count() == 0) {
+    print_error("usage", "--root is required");
+    std::cerr << "Run 'cas --help' for usage.\n";
+    return kExitUsage;
+  }
   const CommandRegistry::Command* command = registry.parsed();
   if (!command) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
     print_error("usage", "no command given");

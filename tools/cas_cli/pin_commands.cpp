@@ -41,6 +41,8 @@ int run_pin_add(Context& context, const PinAddArgs& args) {
     } catch (const std::invalid_argument& e) {
       throw UsageError("--ttl", e.what());
     }
+    // A pin that has expired when it is written protects nothing: surely not what was meant.
+    if (ttl->count() == 0) throw UsageError("--ttl", "'" + *args.ttl + "' is not a positive age");
   }
   if (args.hashes.empty() && args.keep_files.empty()) {
     throw UsageError("pin add", "give the hashes to pin, or --keep FILE");
@@ -139,8 +141,8 @@ void add_pin_commands(CommandRegistry& registry) {
   pin->add
       ->add_option_function<std::string>(
           "--ttl", [pin](const std::string& text) { pin->add_args.ttl = text; },
-          "A lease: the pin expires this long from now (a number with s, m, h or d, e.g. 12h); "
-          "default: never")
+          "A lease: the pin expires this long from now (a positive number with s, m, h or d, "
+          "e.g. 12h); default: never")
       ->type_name("AGE");
 
   pin->ls = command->add_subcommand("ls", "List the pins: 'NAME  HASHES  EXPIRES' per line");

@@ -18,15 +18,13 @@
 namespace cas::cli {
 namespace {
 
-constexpr unsigned kDefaultInFlight = 16;
-
 struct PushArgs {
-  unsigned jobs = kDefaultInFlight;
+  unsigned jobs = 0;  // 0: the remote's default (HttpRemoteOptions::max_in_flight)
   bool dry_run = false;
 };
 
 struct PullArgs {
-  unsigned jobs = kDefaultInFlight;
+  unsigned jobs = 0;
   std::vector<std::string> hashes;
   std::vector<std::string> keep_files;
 };
@@ -80,11 +78,14 @@ int run_pull(Context& context, const PullArgs& args) {
   return finish(context, summary, r.missing + r.corrupt + r.failed > 0);
 }
 
+// -j means what it means for the bulk commands, how many operations at once; here they are
+// HTTP requests (transfers), so the long name is --jobs, not --threads (no thread per request).
 void add_jobs_option(CLI::App* command, unsigned& jobs) {
-  command->add_option("-j,--jobs", jobs, "Requests in flight at once")
+  command
+      ->add_option("-j,--jobs", jobs,
+                   "Transfers (HTTP requests) in flight at once (0: the default, 16)")
       ->type_name("N")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(0u, 1024u).description(""));
 }
 
 }  // namespace
