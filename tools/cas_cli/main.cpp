@@ -72,7 +72,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", "cas " CAS_VERSION);
   app.footer(
       "Exit status: 0 success; 1 the operation failed or was partial; 2 usage error (nothing was "
-      "changed).\nRun 'cas COMMAND --help' for a command's options.");
+      "changed).\nRun 'cas help COMMAND' (or 'cas COMMAND --help') for a command's options.");
   // Global options may also follow the command (`cas ls --root DIR`).
   app.fallthrough();
   app.require_subcommand(1);

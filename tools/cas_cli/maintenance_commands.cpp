@@ -188,8 +188,8 @@ void add_maintenance_commands(CommandRegistry& registry) {
       "sync",
       "Make this store hold every hash of the store at --from (hard links on one filesystem, "
       "else copies); the source is only read",
-      "0 done; 1 a file could not be linked, copied or deleted; 2 usage error, or --from is "
-      "not a directory.",
+      "0 done; 1 a file could not be linked, copied or deleted; 2 usage error, --from is "
+      "missing, not a directory or the store itself, or the root is not a directory.",
       RootUse::created, run_sync);
   sync_command->add_option("--from", sync_args->from, "The source store's root")
       ->type_name("DIR")

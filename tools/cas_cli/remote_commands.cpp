@@ -96,8 +96,9 @@ void add_remote_commands(CommandRegistry& registry) {
       "Upload every hash of the store that the --remote does not have (asked with many "
       "requests in flight); prints 'push: checked=N uploaded=N already_present=N bytes=N "
       "failed=N'",
-      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL).", RootUse::existing,
-      run_push);
+      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL), or the root does not "
+      "exist.",
+      RootUse::existing, run_push);
   add_jobs_option(push_command, push_args->jobs);
   push_command->add_flag("-n,--dry-run", push_args->dry_run,
                          "Only ask: count what would be uploaded");
@@ -108,7 +109,8 @@ void add_remote_commands(CommandRegistry& registry) {
       "before it is stored; prints 'pull: fetched=N already_present=N missing=N corrupt=N "
       "bytes=N failed=N'",
       "0 every hash is in the store; 1 a hash is missing on the remote, corrupt or failed; 2 "
-      "usage error (no --remote, a bad URL or hash, an unreadable list).",
+      "usage error (no --remote, a bad URL, a hash that is not a full digest, an unreadable "
+      "list).",
       RootUse::created, run_pull);
   add_jobs_option(pull_command, pull_args->jobs);
   pull_command->add_option("HASH", pull_args->hashes,
