@@ -223,7 +223,7 @@ TEST_F(WalkerReadErrorTest, StoreOperationsCountAnUnreadableDirectoryAsFailed) {
     for (const auto& e : s.errors.errors) out += "\n  " + e;
     return out;
   });
-  const std::string message = root.string() + ": getdents64: Input/output error";
+  const std::string message = "getdents64 " + root.string() + ": Input/output error";
   EXPECT_EQ(report, "verify ok=0 failed=1\n  " + message + "\nstats failed=1\n  " + message);
 }
 
@@ -246,7 +246,8 @@ TEST_F(WalkerReadErrorTest, CasVerifyExitsOneAndCountsTheUnreadableDirectoryInFa
       run_without_getdents64({CAS_CLI, "--root", root.string(), "verify"}, tmp_.path());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find(" failed=1"), std::string::npos) << r.out;
-  EXPECT_NE(r.err.find(root.string() + ": getdents64: Input/output error"), std::string::npos)
+  EXPECT_NE(r.err.find("cas: verify: getdents64 " + root.string() + ": Input/output error"),
+            std::string::npos)
       << r.err;
 }
 #endif

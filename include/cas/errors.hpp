@@ -35,8 +35,8 @@ class InvalidHashError : public Error {
 // A mutating operation was called on a read-only store. operation() is "create" for
 // insert/copy/put (and sync), "remove" for remove (and purge, gc, trim), "reap" for reap_temp,
 // "migrate", "quarantine" (verify), "pin" and "unpin"; hash() is the hash, or what stands for
-// it: put's source path, the pin's name, the root for the store-wide operations. Nothing on
-// disk changed.
+// it: the pin's name, the root for put (whose hash is not known yet) and for the store-wide
+// operations. Nothing on disk changed.
 class ReadOnlyError : public Error {
  public:
   ReadOnlyError(std::string operation, std::string hash);

@@ -78,7 +78,7 @@ Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& ta
       }
       // The preferred directory is missing (or was just pruned by someone): create it.
       if (int merr = detail::make_parents_at(e.root_fd, target); merr != 0) {
-        engine.fail(e.rel_path, "mkdir " + std::string(detail::parent_of(target)), merr);
+        engine.fail(detail::parent_of(target), "mkdir", merr);
         return Outcome::failed;
       }
       continue;

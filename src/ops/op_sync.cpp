@@ -3,12 +3,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <boost/filesystem/operations.hpp>
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "ops/store_engine.hpp"
 #include "util/posix_error.hpp"
+#include "util/rel_path.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cas {
@@ -71,13 +74,18 @@ class Copier {
       if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK) {
         return copy(f, size);  // another filesystem, or no hard links
       }
-      if (err != ENOENT) return engine_.fail(f.entry.rel_path, "link into " + root(), err);
+      if (err != ENOENT) {
+        return engine_.fail_message("link " + engine_.absolute(f.entry.rel_path) + " to " + root() +
+                                    "/" + target + ": " + std::strerror(err));
+      }
       struct stat st;
       if (::fstatat(f.entry.parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         return;  // removed from the source meanwhile
       }
       if (int merr = detail::make_parents_at(dest_fd_, target); merr != 0) {
-        return engine_.fail(f.entry.rel_path, "mkdir in " + root(), merr);
+        return engine_.fail_message("mkdir " + root() + "/" +
+                                    std::string(detail::parent_of(target)) + ": " +
+                                    std::strerror(merr));
       }
     }
     engine_.fail(f.entry.rel_path, "the target directory keeps disappearing");
@@ -89,7 +97,7 @@ class Copier {
       store_.copy(f.hash, engine_.absolute(f.entry.rel_path));
       done(result_.copied, size);
     } catch (const Error& e) {
-      engine_.fail(f.entry.rel_path, e.what());
+      engine_.fail_message(e.what());  // it names the path that failed
     }
   }
 
@@ -118,7 +126,8 @@ void delete_extras(Store& store, const Store& source, int source_fd, const SyncO
     const int in_source = probe_hash(source_fd, source, f.hash);
     if (in_source == 1) return;
     if (in_source < 0) {  // cannot tell: keep it
-      extras.fail(f.entry.rel_path, "look up in " + source.root().string(), -in_source);
+      extras.fail_message("look up " + std::string(f.hash) + " in " + source.root().string() +
+                          ": " + std::strerror(-in_source));
     } else if (options.dry_run || detail::unlink_file(extras, f.entry)) {
       count(result.deleted);
     }

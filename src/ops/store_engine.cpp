@@ -99,15 +99,19 @@ std::string StoreEngine::absolute(std::string_view rel_path) const {
   return out;
 }
 
-void StoreEngine::fail(std::string_view rel_path, const std::string& what, int code) {
-  fail(rel_path, what + ": " + std::strerror(code));
+void StoreEngine::fail(std::string_view rel_path, const std::string& operation, int code) {
+  fail_message(operation + " " + absolute(rel_path) + ": " + std::strerror(code));
 }
 
-void StoreEngine::fail(std::string_view rel_path, const std::string& message) {
+void StoreEngine::fail(std::string_view rel_path, const std::string& reason) {
+  fail_message(absolute(rel_path) + ": " + reason);
+}
+
+void StoreEngine::fail_message(std::string message) {
   std::lock_guard<std::mutex> lock(errors_mu_);
   ++errors_.failed;
   if (errors_.errors.size() < OperationErrors::kMaxErrors) {
-    errors_.errors.push_back(absolute(rel_path) + ": " + message);
+    errors_.errors.push_back(std::move(message));
   }
 }
 

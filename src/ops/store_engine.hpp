@@ -67,9 +67,14 @@ class StoreEngine {
     take_errors(errors);
   }
 
-  // Records a failure on one path (counted, the first kMaxErrors kept).
-  void fail(std::string_view rel_path, const std::string& what, int code);
-  void fail(std::string_view rel_path, const std::string& message);
+  // Records a failure (counted, the first kMaxErrors kept). Every message reads
+  // "<operation> <path>: <reason>", as IoError's do: fail(rel, "unlink", EACCES) keeps
+  // "unlink /root/58/5891...: Permission denied"; fail(rel, reason) keeps "<path>: <reason>"
+  // for a failure that is no one call's; fail_message keeps a message that already names its
+  // path (an exception's what()).
+  void fail(std::string_view rel_path, const std::string& operation, int code);
+  void fail(std::string_view rel_path, const std::string& reason);
+  void fail_message(std::string message);
 
   // Adds processed bytes to the progress figures.
   void add_bytes(std::uint64_t n) { bytes_.fetch_add(n, std::memory_order_relaxed); }

@@ -106,7 +106,7 @@ void register_errors(py::module_& m) {
   } kinds[] = {
       {&g_read_only, "ReadOnlyError",
        "A mutating call on a read-only store. Attributes: operation ('create', 'remove', "
-       "'reap', 'pin' or 'unpin'; trim raises 'remove'), hash (the hash; put: the source, "
+       "'reap', 'pin' or 'unpin'; trim raises 'remove'), hash (the hash; put: the root, "
        "pin/unpin: the pin's name, trim: the root)."},
       {&g_insertion, "InsertionError",
        "insert/copy/put could not publish a file: the source is missing or not a regular file. "

@@ -1,7 +1,10 @@
 // Store.migrate/purge/gc/trim/sync/verify/stats: the store-wide operations of
 // <cas/operations.hpp>, and their result types. Each runs with the GIL released; the optional
 // progress callback is called from the walker's threads, taking the GIL for the call.
+#include <sys/stat.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -13,6 +16,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "cas/errors.hpp"
 #include "cas/operations.hpp"
 
 namespace cas::python {
@@ -337,12 +341,19 @@ void def_checking(StoreClass& store) {
                 .c_str());
 
   auto stats = [](const Store& s, const Common& c) {
+    // As `cas stats`: a root that is not there is no empty store (a typo must not read as zeros).
+    struct stat st;
+    const std::string root = s.root().string();
+    if (::stat(root.c_str(), &st) != 0) throw IoError(errno, "stats", root);
+    if (!S_ISDIR(st.st_mode)) throw IoError(ENOTDIR, "stats", root);
     return run(c, OperationOptions(), [&](const OperationOptions& o) { return cas::stats(s, o); });
   };
   store.def("stats", with_common<const Store&>(stats), CAS_COMMON_ARGS,
             with_common_doc("Counts files and bytes per layout, unrecognized files, "
                             "directories, pinned hashes, and the oldest, median and newest last "
-                            "use of the content; returns a StoreStats. Read-only.")
+                            "use of the content; returns a StoreStats. Read-only. Raises "
+                            "FileNotFoundError (NotADirectoryError) when the root is not there "
+                            "(is not a directory).")
                 .c_str());
 }
 

@@ -173,7 +173,8 @@ boost::filesystem::path Store::copy(std::string_view hash, const boost::filesyst
 std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorithm) {
   detail::StoreImpl& s = *impl_;
   const std::string from = src.string();
-  if (read_only()) throw ReadOnlyError("create", from);
+  // The store could not create the file: name the store, not the source.
+  if (read_only()) throw ReadOnlyError("create", s.root_str_);
   struct stat st;
   TempGuard in = open_source(*s.fs_, from, &st);
 

@@ -89,6 +89,17 @@ TEST_F(CasMpiTest, UsageErrorsExitTwoAsCasDoes) {
   EXPECT_NE(missing.err.find("no such directory"), std::string::npos) << missing.err;
   const RunResult no_command = cas_mpi(tmp_.path(), {});
   EXPECT_EQ(no_command.exit_code, 2);
+  // A keep list without a hash (an upstream step that failed) removes nothing, as with cas.
+  const fs::path store = make_store("v1", kV1, kV0);
+  const auto before = snapshot(store);
+  test::write_file(tmp_ / "empty.txt", "# nothing\n");
+  const RunResult empty = cas_mpi(store, {"gc", "--keep", (tmp_ / "empty.txt").string()});
+  EXPECT_EQ(empty.exit_code, 2) << empty.err;
+  EXPECT_NE(
+      empty.err.find("cas: gc --keep: " + (tmp_ / "empty.txt").string() + ": no hash in the list"),
+      std::string::npos)
+      << empty.err;
+  EXPECT_EQ(snapshot(store), before);
 }
 
 TEST_F(CasMpiTest, StatsPerRankReportsEveryRank) {

@@ -240,6 +240,7 @@ def test_touch_on_use_never_touches_on_a_read_only_store_or_when_off(root, tmp_p
 
 
 def test_stats_report_pins_and_last_uses(root, tmp_path):
+    os.makedirs(root)
     empty = Store(root).stats()
     assert (empty.pinned_hashes, empty.oldest_use, empty.median_use, empty.newest_use) == (
         0, 0, 0, 0)
@@ -256,6 +257,19 @@ def test_stats_report_pins_and_last_uses(root, tmp_path):
     for got, want in zip(ages, [50 * 60, 30 * 60, 10 * 60]):
         assert want - 5 <= got <= want  # fill read the clock a moment later
     assert "median_use=" in repr(stats)
+
+
+def test_stats_of_a_root_that_is_not_there_raises(tmp_path):
+    # As `cas stats` exits 2: a mistyped root must not read as an empty store.
+    missing = str(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError) as info:
+        Store(missing).stats()
+    assert (info.value.filename, info.value.operation) == (missing, "stats")
+    assert not os.path.exists(missing)
+    afile = str(tmp_path / "afile")
+    open(afile, "w").close()
+    with pytest.raises(NotADirectoryError):
+        Store(afile).stats()
 
 
 def test_store_takes_the_limits_as_keywords(root):

@@ -102,7 +102,9 @@ def test_a_read_only_store_finds_v0_files_in_place_and_refuses_changes(root, tmp
     src = write(str(tmp_path / "src"), b"new")
     with pytest.raises(directory.ReadOnlyError) as info:
         store.put(src)
-    assert info.value.operation == "create"
+    # The store could not create the file: the error names the store, not the source.
+    assert (info.value.operation, info.value.hash) == ("create", root)
+    assert src not in str(info.value)
     assert isinstance(info.value, directory.Error)
     with pytest.raises(directory.ReadOnlyError) as info:
         store.remove(h)

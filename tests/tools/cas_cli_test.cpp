@@ -260,7 +260,9 @@ TEST_F(CasCliTest, InvalidHashIsAUsageErrorAndChangesNothing) {
     SCOPED_TRACE(bad);
     RunResult r = cas({"path", bad});
     EXPECT_USAGE_ERROR(r);
-    EXPECT_NE(r.err.find("cas: path: invalid hash"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(bad == "a" ? "cas: path a: not a full hash" : "cas: path: invalid hash"),
+              std::string::npos)
+        << r.err;
     EXPECT_USAGE_ERROR(cas({"cat", bad}));
     EXPECT_USAGE_ERROR(cas({"insert", bad, (dir_ / "f").string()}));
     // A bad hash anywhere in the list: not even the valid ones are removed.
@@ -345,9 +347,7 @@ TEST_F(CasCliTest, PutOfAMissingFileFailsButStoresTheOthers) {
   RunResult r = cas({"put", missing, (dir_ / "good").string(), dir_.path().string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, sha256("good") + "  " + (dir_ / "good").string() + "\n");
-  EXPECT_NE(r.err.find("cas: put " + missing + ": " + missing + ": no such file"),
-            std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("cas: put " + missing + ": no such file"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cas: put " + dir_.path().string() + ": "), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(v1_path(sha256("good"))));
 }
@@ -397,6 +397,7 @@ TEST_F(CasCliTest, CatIsBinarySafe) {
 }
 
 TEST_F(CasCliTest, PathAndCatOfAnAbsentHashExitOne) {
+  fs::create_directories(root_);
   const std::string absent = sha256("absent");
   for (const std::string command : {"path", "cat"}) {
     RunResult r = cas({command, absent});
@@ -454,10 +455,8 @@ TEST_F(CasCliTest, RmRemovesEveryLayoutsCopyAndAnAbsentHashIsNotAnError) {
   EXPECT_TRUE(fs::exists(root_));
 }
 
-TEST_F(CasCliTest, LsOfAMissingRootIsEmpty) {
-  RunResult r = cas({"ls"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "");
+TEST_F(CasCliTest, LsOfAMissingRootIsAUsageError) {
+  EXPECT_USAGE_ERROR(cas({"ls"}));
   EXPECT_FALSE(fs::exists(root_));
 }
 
@@ -467,7 +466,7 @@ TEST_F(CasCliTest, LsListsBothLayoutsOnceAndReportsUnrecognizedFiles) {
   write_file(root_ / "README", "not a hash");
   write_file(root_ / "ab" / "stray", "not a hash either");
   RunResult r = cas({"ls"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(line_set(r.out), (std::set<std::string>{a, b}));
   EXPECT_EQ(lines_of(r.out).size(), 2u);
   EXPECT_NE(r.err.find("cas: ls: unrecognized file: README\n"), std::string::npos) << r.err;
@@ -687,7 +686,7 @@ TEST_F(CasCliTest, GcDryRunRemovesNothing) {
   put_v1("b");
   write_file(dir_ / "keep", "");
   const auto before = snapshot(root_);
-  RunResult r = cas({"gc", "-n", "--keep", (dir_ / "keep").string()});
+  RunResult r = cas({"gc", "-n", "--allow-empty-keep", "--keep", (dir_ / "keep").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto summary = parse_summary(r.out);
   EXPECT_EQ(summary["removed"], "2") << r.out;

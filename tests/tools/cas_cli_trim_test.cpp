@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <regex>
@@ -16,6 +17,8 @@
 
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
+#include "cas/pins.hpp"
+#include "cas/store.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -88,6 +91,13 @@ class CasCliCacheTest : public ::testing::Test {
       write_file(path_of(i), content_of(i));
       set_mtime(path_of(i), kNow - age(i));
     }
+  }
+
+  // Pins `hash` as `name` with a lease that has already run out, through the library: cas pin
+  // add refuses a --ttl that is not positive.
+  void add_lapsed_pin(const std::string& name, const std::string& hash) const {
+    Store store(root_);
+    add_pin(store, name, {hash}, std::chrono::seconds(0));
   }
 
   std::set<int> present(int n) const {
@@ -275,7 +285,7 @@ TEST_F(CasCliCacheTest, PinAddLsRmRoundTrip) {
   EXPECT_EQ(r.out, "");
   r = cas({"pin", "add", "job.42", "--ttl", "2h", "--keep", "-"}, hash_of(2) + "\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_EQ(cas({"pin", "add", "old_lease", "--ttl", "0s", hash_of(3)}).exit_code, 0);
+  add_lapsed_pin("old_lease", hash_of(3));
 
   r = cas({"pin", "ls"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -313,7 +323,7 @@ TEST_F(CasCliCacheTest, APinnedHashSurvivesTrimAndGcAndAnExpiredLeaseDoesNot) {
   populate(6, [](int i) { return (6 - i) * kDay; });  // 0 is the least recently used
   ASSERT_EQ(cas({"pin", "add", "keep", hash_of(0)}).exit_code, 0);
   ASSERT_EQ(cas({"pin", "add", "lease", "--ttl", "1h", hash_of(1)}).exit_code, 0);
-  ASSERT_EQ(cas({"pin", "add", "lapsed", "--ttl", "0s", hash_of(2)}).exit_code, 0);
+  add_lapsed_pin("lapsed", hash_of(2));
   RunResult r = cas({"trim", "--max-files", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(present(6), (std::set<int>{0, 1}));
@@ -403,7 +413,7 @@ TEST_F(CasCliCacheTest, PinLsOfAStoreWithoutPinsPrintsNothing) {
 TEST_F(CasCliCacheTest, StatsTextReportsPinsAndLastUse) {
   populate(5, [](int i) { return (i + 1) * kDay; });  // 1 to 5 days ago
   ASSERT_EQ(cas({"pin", "add", "p", hash_of(0), hash_of(1), sha256("absent")}).exit_code, 0);
-  ASSERT_EQ(cas({"pin", "add", "lapsed", "--ttl", "0s", hash_of(4)}).exit_code, 0);
+  add_lapsed_pin("lapsed", hash_of(4));
   RunResult r = cas({"stats"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = lines_of(r.out);

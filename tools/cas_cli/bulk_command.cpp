@@ -12,7 +12,8 @@ constexpr unsigned kMaxThreads = 1024;
 void add_threads_option(CLI::App* command, unsigned& threads) {
   command
       ->add_option("-j,--threads", threads,
-                   "Files operated on in parallel (0: the library's default)")
+                   "Files operated on at once: the walker's threads (0: the library's default, "
+                   "tuned for cold caches)")
       ->type_name("N")
       ->check(CLI::Range(0u, kMaxThreads).description(""));
 }

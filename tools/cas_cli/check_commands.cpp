@@ -43,7 +43,6 @@ std::chrono::seconds reap_age(const std::string& text) {
 }
 
 int run_verify(Context& context, const VerifyArgs& args) {
-  context.require_existing_root("verify");
   if (args.quarantine) context.require_writable("verify --quarantine");
   VerifyOptions verify_options;
   if (!args.algorithm.empty()) verify_options.algorithm = parse_hash_algorithm(args.algorithm);
@@ -75,7 +74,6 @@ struct StatsArgs {
 };
 
 int run_stats(Context& context, const StatsArgs& args) {
-  context.require_existing_root("stats");
   ProgressBar bar("stats", context.show_progress());
   OperationOptions options;
   // Stats is itself a listing: counting first would list the store twice for an ETA.
@@ -101,7 +99,7 @@ void add_check_commands(CommandRegistry& registry) {
       "name; also removes temp files of writers that crashed (not written for --reap-temp)",
       "0 every file matches; 1 a file does not match its name or could not be read; 2 usage "
       "error, or the root does not exist.",
-      run_verify);
+      RootUse::existing, run_verify);
   verify_command
       ->add_option("--algo", verify_args->algorithm,
                    "Check only names of this algorithm (sha1, sha256 or sha512); default: "
@@ -124,7 +122,7 @@ void add_check_commands(CommandRegistry& registry) {
       "hashes; when the content was last used (oldest, median, newest)",
       "0 done; 1 part of the store could not be read; 2 usage error, or the root does not "
       "exist.",
-      run_stats);
+      RootUse::existing, run_stats);
   stats_command->add_flag("--json", stats_args->json, "Print one JSON object instead of text");
   add_threads_option(stats_command, stats_args->threads);
 }

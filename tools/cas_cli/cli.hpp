@@ -51,6 +51,18 @@ class UsageError : public std::runtime_error {
 
 class Context;
 
+// What a command needs of --root; main checks it before the command runs, the same way for every
+// command. A root that exists but is not a directory is a usage error for all of them.
+enum class RootUse {
+  // Reads, changes or removes what is there (ls, path, cat, rm, the bulk commands, pin, push):
+  // a missing root is a usage error, so that a typo in --root never looks like an empty store.
+  existing,
+  // Adds content (put, insert, sync, pull): a missing root is created by the first write.
+  created,
+  // path and cat: `existing`, unless a --remote can fill a new store (not with --read-only).
+  read_through,
+};
+
 // A command's body: runs after parsing succeeded and returns the exit code.
 using Action = std::function<int(Context&)>;
 
@@ -60,35 +72,42 @@ class CommandRegistry {
   explicit CommandRegistry(CLI::App& app) : app_(app) {}
 
   // Adds a subcommand `name` with `description` and a footer listing its exit codes, and
-  // returns it so the caller can add its options. `action` runs when it is the command given.
+  // returns it so the caller can add its options. `action` runs when it is the command given,
+  // once the root passed the check `root` asks for.
   CLI::App* add(const std::string& name, const std::string& description,
-                const std::string& exit_codes, Action action);
+                const std::string& exit_codes, RootUse root, Action action);
 
   // The same for a command whose arguments are an `Args` that CLI11 fills at parse time and
   // `run` reads when the command runs. Returns the command and its Args, to add the options.
   template <typename Args>
   std::pair<CLI::App*, Args*> add(const std::string& name, const std::string& description,
-                                  const std::string& exit_codes,
+                                  const std::string& exit_codes, RootUse root,
                                   int (*run)(Context&, const Args&)) {
     auto args = std::make_shared<Args>();
-    CLI::App* command = add(name, description, exit_codes,
+    CLI::App* command = add(name, description, exit_codes, root,
                             [args, run](Context& context) { return run(context, *args); });
     return {command, args.get()};
   }
 
-  // Returns the action of the parsed subcommand and its name, or nullptr when none was parsed.
-  const Action* parsed(std::string* name) const;
+  // The parsed subcommand, or nullptr when none was parsed.
+  struct Command {
+    CLI::App* app;
+    RootUse root;
+    Action action;
+  };
+  const Command* parsed() const;
 
  private:
   CLI::App& app_;
-  std::vector<std::pair<CLI::App*, Action>> commands_;
+  std::vector<Command> commands_;
 };
 
 // Accepts exactly what cas::parse_hash_algorithm accepts, with its message otherwise.
 const CLI::Validator& algorithm_name_check();
 
-// Each command group adds its subcommands (file_commands.cpp, maintenance_commands.cpp,
-// check_commands.cpp, pin_commands.cpp, remote_commands.cpp).
+// Each command group adds its subcommands (put_commands.cpp, file_commands.cpp,
+// maintenance_commands.cpp, check_commands.cpp, pin_commands.cpp, remote_commands.cpp).
+void add_put_commands(CommandRegistry& registry);  // put, insert (put_commands.cpp)
 void add_file_commands(CommandRegistry& registry);
 void add_maintenance_commands(CommandRegistry& registry);
 void add_check_commands(CommandRegistry& registry);

@@ -76,6 +76,12 @@ int Context::with_remote_failures(int code) const {
   return stats.upload_errors + stats.fetch_errors > 0 ? kExitFailed : code;
 }
 
+void Context::set_verify_on_insert() {
+  StoreOptions options = store_->options();
+  options.verify_on_insert = true;
+  store_ = std::make_unique<Store>(store_->root(), std::move(options));
+}
+
 bool Context::show_progress() const { return !options_.quiet && ::isatty(STDERR_FILENO) == 1; }
 
 std::unique_ptr<Store> Context::open_source(const boost::filesystem::path& root) const {
@@ -85,10 +91,14 @@ std::unique_ptr<Store> Context::open_source(const boost::filesystem::path& root)
   return std::make_unique<Store>(root, std::move(source_options));
 }
 
-void Context::require_existing_root(const std::string& command) const {
+void Context::check_root(RootUse use, const std::string& command) const {
   boost::system::error_code ec;
   auto status = boost::filesystem::status(store_->root(), ec);
   if (status.type() == boost::filesystem::file_not_found) {
+    const bool creates =
+        use == RootUse::created ||
+        (use == RootUse::read_through && !options_.remote.empty() && !options_.read_only);
+    if (creates) return;
     throw UsageError(command, store_->root().string() + ": no such directory");
   }
   if (!ec && status.type() != boost::filesystem::directory_file) {

@@ -29,6 +29,10 @@ class Context {
 
   cas::Store& store() { return *store_; }
 
+  // Makes the store hash what insert and copy are given and refuse a mismatch
+  // (StoreOptions::verify_on_insert). Call before the store is used: it is opened anew.
+  void set_verify_on_insert();
+
   // A client of --remote with up to `max_in_flight` requests at once (0: the default), for
   // push and pull. Throws UsageError("<command>", ...) when no --remote was given.
   std::shared_ptr<cas::Remote> remote(const std::string& command, unsigned max_in_flight) const;
@@ -41,10 +45,15 @@ class Context {
   // files up in it never migrates them.
   std::unique_ptr<cas::Store> open_source(const boost::filesystem::path& root) const;
 
-  // Throws UsageError("<command>", "<root>: no such directory") unless the root is an existing
-  // directory: for commands whose only job is on existing content, a typo in --root must not
-  // look like an empty store.
-  void require_existing_root(const std::string& command) const;
+  // Throws UsageError("<command>", "<root>: not a directory") when the root exists but is not a
+  // directory, and UsageError("<command>", "<root>: no such directory") when it is missing and
+  // `use` does not let the command create it (see RootUse).
+  void check_root(RootUse use, const std::string& command) const;
+
+  // check_root(RootUse::existing, command), for cas-mpi's commands.
+  void require_existing_root(const std::string& command) const {
+    check_root(RootUse::existing, command);
+  }
 
   // Throws UsageError when --read-only was given to a command that writes: nothing is touched.
   void require_writable(const std::string& command) const;

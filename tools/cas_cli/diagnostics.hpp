@@ -7,6 +7,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cas/operations.hpp"
 
@@ -14,6 +15,11 @@ namespace cas::cli {
 
 // Prints `cas: <what>: <why>` to stderr.
 void print_error(std::string_view what, std::string_view why);
+
+// Prints a message of the library's about `command` ("<operation> <path>: <reason>"): as
+// `cas: <message>` when it already starts with the command's name (pull's "pull <hash>: not
+// on the remote (404)"), else as `cas: <command>: <message>`, so nothing is said twice.
+void print_message(std::string_view command, std::string_view message);
 
 // The exit code for an exception that stopped a command: kExitUsage for usage errors (CLI
 // and UsageError), invalid hashes, invalid arguments and read-only violations, which are all
@@ -24,9 +30,16 @@ int exit_code_for(const std::exception& e);
 // ("cannot insert <src>: "), so that the caller's own subject is not said twice.
 std::string reason(const std::exception& e);
 
-// Prints `e` as failing `command` on `item` and returns its exit code. An InvalidHashError
-// already quotes the hash, so it is reported under the command alone.
+// Prints `e` as failing `command` on `item` and returns its exit code, saying each thing once:
+// `cas: <command> <item>: <why>`, or `cas: <command>: <e.what()>` when the message names `item`
+// itself (an InvalidHashError quotes the hash; an IoError on `item` reads "open <item>: ...").
+// An InsertionError about `item` gives only its reason: `cas: put a.txt: no such file`.
 int report(std::string_view command, std::string_view item, const std::exception& e);
+
+// Prints the first OperationErrors::kMaxErrors of `paths` (files that no layout recognizes,
+// root-relative) as `cas: <command>: unrecognized file: <path>`, then how many there were in
+// all when some were not shown. They are not content: reporting them is not a failure.
+void print_unrecognized(std::string_view command, const std::vector<std::string>& paths);
 
 // Prints each kept message of `errors` under `command`, then how many more failures there
 // were; prints nothing when nothing failed.

@@ -12,6 +12,7 @@
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
 #include "cli.hpp"
+#include "hash_args.hpp"
 
 namespace cas::cli {
 namespace {
@@ -20,7 +21,8 @@ constexpr std::string_view kBlanks = " \t\r\v\f\n";
 
 }  // namespace
 
-void read_hash_list(std::FILE* in, const std::string& name, std::unordered_set<std::string>& out) {
+std::size_t read_hash_list(std::FILE* in, const std::string& name,
+                           std::unordered_set<std::string>& out) {
   // getline(3) rather than std::getline: ferror() tells a read error from the end of the file,
   // which an ifstream does not.
   char* buffer = nullptr;
@@ -29,7 +31,7 @@ void read_hash_list(std::FILE* in, const std::string& name, std::unordered_set<s
     char*& p;
     ~Freer() { std::free(p); }
   } freer{buffer};
-  std::size_t number = 0;
+  std::size_t number = 0, hashes = 0;
   for (ssize_t got; (got = ::getline(&buffer, &capacity, in)) >= 0;) {
     ++number;
     std::string_view line(buffer, static_cast<std::size_t>(got));
@@ -44,16 +46,20 @@ void read_hash_list(std::FILE* in, const std::string& name, std::unordered_set<s
     } catch (const InvalidHashError& e) {
       throw UsageError(name + ":" + std::to_string(number), e.what());
     }
+    // A truncated hash would match nothing: gc would remove what it stands for.
+    if (!algorithm_for_length(hash.size())) {
+      throw UsageError(name + ":" + std::to_string(number) + ": " + std::string(hash),
+                       kNotAFullHash);
+    }
     out.emplace(hash);
+    ++hashes;
   }
   if (std::ferror(in)) throw UsageError(name, std::string("read error: ") + std::strerror(errno));
+  return hashes;
 }
 
-void read_hash_list_file(const std::string& path, std::unordered_set<std::string>& out) {
-  if (path == "-") {
-    read_hash_list(stdin, "stdin", out);
-    return;
-  }
+std::size_t read_hash_list_file(const std::string& path, std::unordered_set<std::string>& out) {
+  if (path == "-") return read_hash_list(stdin, "stdin", out);
   std::FILE* file = std::fopen(path.c_str(), "re");
   if (!file) throw UsageError(path, std::strerror(errno));
   struct Closer {
@@ -64,7 +70,19 @@ void read_hash_list_file(const std::string& path, std::unordered_set<std::string
   if (::fstat(::fileno(file), &st) == 0 && S_ISDIR(st.st_mode)) {
     throw UsageError(path, "is a directory");
   }
-  read_hash_list(file, path, out);
+  return read_hash_list(file, path, out);
+}
+
+void read_keep_lists(const std::string& command, const std::vector<std::string>& files,
+                     bool allow_empty, std::unordered_set<std::string>& out) {
+  for (const auto& file : files) {
+    if (read_hash_list_file(file, out) == 0 && !allow_empty) {
+      throw UsageError(command + " --keep",
+                       (file == "-" ? std::string("stdin") : file) +
+                           ": no hash in the list (an empty list keeps nothing: give "
+                           "--allow-empty-keep if that is meant)");
+    }
+  }
 }
 
 // Shared by cas and cas-mpi (which compiles this file but not cas's main.cpp).

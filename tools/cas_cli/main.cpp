@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,24 +26,44 @@
 namespace cas::cli {
 
 CLI::App* CommandRegistry::add(const std::string& name, const std::string& description,
-                               const std::string& exit_codes, Action action) {
+                               const std::string& exit_codes, RootUse root, Action action) {
   CLI::App* command = app_.add_subcommand(name, description);
   command->footer("Exit status: " + exit_codes);
-  commands_.emplace_back(command, std::move(action));
+  commands_.push_back({command, root, std::move(action)});
   return command;
 }
 
-const Action* CommandRegistry::parsed(std::string* name) const {
-  for (const auto& [command, action] : commands_) {
-    if (command->parsed()) {
-      *name = command->get_name();
-      return &action;
-    }
+const CommandRegistry::Command* CommandRegistry::parsed() const {
+  for (const auto& command : commands_) {
+    if (command.app->parsed()) return &command;
   }
   return nullptr;
 }
 
 namespace {
+
+// `cas help [COMMAND [SUBCOMMAND]]`: what `cas [COMMAND...] --help` prints, without a --root.
+int run_help(CLI::App& app, const std::vector<std::string>& topic) {
+  CLI::App* target = &app;
+  std::string words;
+  for (const auto& word : topic) {
+    words += (words.empty() ? "" : " ") + word;
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : target->get_subcommands({})) {
+      if (sub->get_name() == word) next = sub;
+    }
+    if (!next) {
+      print_error("help", "unknown command '" + words + "'");
+      std::cerr << "Run 'cas --help' for usage.\n";
+      return kExitUsage;
+    }
+    target = next;
+  }
+  // Not target->help(): that shows the parsed subcommand's help, which is help's own.
+  std::cout << target->get_formatter()->make_help(target, words.empty() ? "cas" : "cas " + words,
+                                                  CLI::AppFormatMode::Normal);
+  return kExitOk;
+}
 
 int run(int argc, char** argv) {
   CLI::App app(
@@ -52,13 +73,15 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", "cas " CAS_VERSION);
   app.footer(
       "Exit status: 0 success; 1 the operation failed or was partial; 2 usage error (nothing was "
-      "changed).\nRun 'cas COMMAND --help' for a command's options.");
+      "changed).\nRun 'cas help COMMAND' (or 'cas COMMAND --help') for a command's options.");
   // Global options may also follow the command (`cas ls --root DIR`).
   app.fallthrough();
   app.require_subcommand(1);
 
   GlobalOptions global;
-  app.add_option("--root", global.root, "The store's root directory")->type_name("DIR")->required();
+  // Required by every command but help: checked after parsing.
+  CLI::Option* root = app.add_option("--root", global.root, "The store's root directory (required)")
+                          ->type_name("DIR");
   app.add_option("--layouts", global.layouts,
                  "Lookup order of the layouts, the first preferred: v1, v0, fanout:W[,W...] "
                  "(e.g. v1,fanout:2,2,v0)")
@@ -86,11 +109,17 @@ int run(int argc, char** argv) {
                "No progress bar and no summary line (errors are still printed)");
 
   CommandRegistry registry(app);
+  add_put_commands(registry);
   add_file_commands(registry);
   add_maintenance_commands(registry);
   add_check_commands(registry);
   add_pin_commands(registry);
   add_remote_commands(registry);
+  std::vector<std::string> help_topic;
+  CLI::App* help = app.add_subcommand(
+      "help", "Print this help, or a command's ('cas help gc', as 'cas gc --help'); no --root");
+  help->add_option("COMMAND", help_topic, "The command (and pin's subcommand: 'help pin add')");
+  help->footer("Exit status: 0 printed; 2 an unknown command.");
 
   try {
     app.parse(argc, argv);
@@ -116,15 +145,24 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::string name;
-  const Action* action = registry.parsed(&name);
-  if (!action) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
+  if (help->parsed()) return run_help(app, help_topic);
+  if (root->count() == 0) {
+    print_error("usage", "--root is required");
+    std::cerr << "Run 'cas --help' for usage.\n";
+    return kExitUsage;
+  }
+  const CommandRegistry::Command* command = registry.parsed();
+  if (!command) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
     print_error("usage", "no command given");
     return kExitUsage;
   }
+  // The command as typed: "pin add" rather than "pin".
+  std::string name = command->app->get_name();
+  for (const CLI::App* sub : command->app->get_subcommands()) name += " " + sub->get_name();
   try {
     Context context(global);
-    int code = context.with_remote_failures((*action)(context));
+    context.check_root(command->root, name);
+    int code = context.with_remote_failures(command->action(context));
     std::cout.flush();
     if (!std::cout) {
       print_error(name, "cannot write to stdout");

@@ -10,6 +10,7 @@
 #include <boost/filesystem/operations.hpp>
 
 #include "bulk_command.hpp"
+#include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cli.hpp"
 #include "context.hpp"
@@ -25,7 +26,6 @@ namespace fs = boost::filesystem;
 
 // A dry run changes nothing, so --read-only does not forbid it.
 void check_can_run(Context& context, const std::string& command, const BulkArgs& args) {
-  context.require_existing_root(command);
   if (!args.dry_run) context.require_writable(command);
 }
 
@@ -60,13 +60,14 @@ int run_purge(Context& context, const PurgeArgs& args) {
 
 struct GcArgs : BulkArgs {
   std::vector<std::string> keep_files;
+  bool allow_empty_keep = false;
 };
 
 int run_gc(Context& context, const GcArgs& args) {
   check_can_run(context, "gc", args);
   // The whole list is read and checked before anything is removed.
   std::unordered_set<std::string> keep;
-  for (const auto& file : args.keep_files) read_hash_list_file(file, keep);
+  read_keep_lists("gc", args.keep_files, args.allow_empty_keep, keep);
   return run_bulk(
       context, "gc", args, OperationOptions(),
       [&keep](Store& store, const OperationOptions& options) { return gc(store, keep, options); },
@@ -110,15 +111,24 @@ struct SyncArgs : BulkArgs {
 int run_sync(Context& context, const SyncArgs& args) {
   if (!args.dry_run) context.require_writable("sync");
   boost::system::error_code ec;
-  if (!fs::is_directory(args.from, ec)) {
+  const fs::file_status from = fs::status(args.from, ec);
+  if (from.type() == fs::file_not_found) {
     throw UsageError("sync --from", args.from + ": no such directory");
+  }
+  if (ec) throw UsageError("sync --from", args.from + ": " + ec.message());
+  if (from.type() != fs::directory_file) {
+    throw UsageError("sync --from", args.from + ": not a directory");
   }
   const fs::path& root = context.store().root();
   if (fs::exists(root, ec) && fs::equivalent(args.from, root, ec)) {
     throw UsageError("sync --from", args.from + ": is the store itself");
   }
-  // A new mirror starts from nothing: its root is created, as put would create it.
-  if (!args.dry_run) fs::create_directories(root);
+  // A new mirror starts from nothing: its root is created, as put would create it (main has
+  // checked that it is a directory if it exists).
+  if (!args.dry_run) {
+    fs::create_directories(root, ec);
+    if (ec) throw IoError(ec.value(), "mkdir", root.string());
+  }
   std::unique_ptr<Store> source = context.open_source(args.from);
   SyncOptions sync_options;
   sync_options.delete_extras = args.delete_extras;
@@ -145,7 +155,7 @@ void add_maintenance_commands(CommandRegistry& registry) {
       "removing the emptied directories (safe while the store is in use; resumable)",
       "0 done (unrecognized files are left alone and counted); 1 a file could not be moved; "
       "2 usage error, or the root does not exist.",
-      run_migrate);
+      RootUse::existing, run_migrate);
   add_bulk_options(migrate_command, *migrate_args);
 
   auto [purge_command, purge_args] = registry.add(
@@ -155,7 +165,7 @@ void add_maintenance_commands(CommandRegistry& registry) {
       "directories (never follows a symlink or crosses into another filesystem)",
       "0 done (unrecognized files are left alone and counted); 1 something could not be "
       "removed; 2 usage error, or the root does not exist.",
-      run_purge);
+      RootUse::existing, run_purge);
   purge_command->add_flag("--all", purge_args->all,
                           "Also remove every file no layout recognizes, and its directories: "
                           "everything under the root but the root, temps and pins (rm -rf)");
@@ -164,8 +174,9 @@ void add_maintenance_commands(CommandRegistry& registry) {
   auto [gc_command, gc_args] = registry.add(
       "gc", "Remove every hash not listed in the --keep files (trim the store to a manifest)",
       "0 done; 1 a file could not be removed; 2 usage error (a bad line in a list, an "
-      "unreadable list), or the root does not exist.",
-      run_gc);
+      "unreadable list, a list without a hash unless --allow-empty-keep), or the root does not "
+      "exist.",
+      RootUse::existing, run_gc);
   gc_command
       ->add_option("--keep", gc_args->keep_files,
                    "A list of hashes to keep, one per line ('-': stdin; '# comments' and blank "
@@ -174,6 +185,9 @@ void add_maintenance_commands(CommandRegistry& registry) {
       ->type_name("FILE")
       ->allow_extra_args(false)
       ->required();
+  gc_command->add_flag("--allow-empty-keep", gc_args->allow_empty_keep,
+                       "Run even when a --keep list holds no hash (without it gc refuses: an "
+                       "empty list is more often a failed step than a wish to remove everything)");
   add_bulk_options(gc_command, *gc_args);
 
   auto [trim_command, trim_args] = registry.add(
@@ -182,7 +196,7 @@ void add_maintenance_commands(CommandRegistry& registry) {
       "store is within every bound given, down to the low-water mark; pinned hashes stay",
       "0 done; 1 a file could not be removed; 2 usage error (no bound, a bad SIZE, N, AGE or "
       "PERCENT), or the root does not exist.",
-      run_trim);
+      RootUse::existing, run_trim);
   add_trim_options(trim_command, *trim_args);
   add_bulk_options(trim_command, *trim_args);
 
@@ -190,9 +204,9 @@ void add_maintenance_commands(CommandRegistry& registry) {
       "sync",
       "Make this store hold every hash of the store at --from (hard links on one filesystem, "
       "else copies); the source is only read",
-      "0 done; 1 a file could not be linked, copied or deleted; 2 usage error, or --from is "
-      "not a directory.",
-      run_sync);
+      "0 done; 1 a file could not be linked, copied or deleted; 2 usage error, --from is "
+      "missing, not a directory or the store itself, or the root is not a directory.",
+      RootUse::created, run_sync);
   sync_command->add_option("--from", sync_args->from, "The source store's root")
       ->type_name("DIR")
       ->required();

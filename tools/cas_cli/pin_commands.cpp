@@ -18,6 +18,7 @@
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
+#include "hash_args.hpp"
 #include "hash_list.hpp"
 #include "units.hpp"
 
@@ -33,8 +34,6 @@ struct PinAddArgs {
 
 int run_pin_add(Context& context, const PinAddArgs& args) {
   context.require_writable("pin add");
-  // A pin in a store that is not there protects nothing: a typo in --root must not pass.
-  context.require_existing_root("pin add");
   std::optional<std::chrono::seconds> ttl;
   if (args.ttl) {
     try {
@@ -42,10 +41,13 @@ int run_pin_add(Context& context, const PinAddArgs& args) {
     } catch (const std::invalid_argument& e) {
       throw UsageError("--ttl", e.what());
     }
+    // A pin that has expired when it is written protects nothing: surely not what was meant.
+    if (ttl->count() == 0) throw UsageError("--ttl", "'" + *args.ttl + "' is not a positive age");
   }
   if (args.hashes.empty() && args.keep_files.empty()) {
     throw UsageError("pin add", "give the hashes to pin, or --keep FILE");
   }
+  for (const auto& hash : args.hashes) require_full_hash("pin add", hash);
   std::unordered_set<std::string> listed;
   for (const auto& file : args.keep_files) read_hash_list_file(file, listed);
   // Sorted and once each: the pin file is the same whatever order the hashes came in.
@@ -67,7 +69,6 @@ std::string expires_text(const PinInfo& pin) {
 }
 
 int run_pin_ls(Context& context) {
-  context.require_existing_root("pin ls");
   std::vector<PinInfo> pins;
   try {
     pins = list_pins(context.store());
@@ -82,7 +83,6 @@ int run_pin_ls(Context& context) {
 
 int run_pin_rm(Context& context, const std::string& name) {
   context.require_writable("pin rm");
-  context.require_existing_root("pin rm");
   try {
     if (!remove_pin(context.store(), name)) {
       print_error("pin rm " + name, "no such pin");
@@ -113,7 +113,8 @@ void add_pin_commands(CommandRegistry& registry) {
       "0 done; 1 'pin rm' of a pin that does not exist, or a pin could not be written or read; "
       "2 usage error (a bad name, hash, list or AGE; a writing subcommand with --read-only), or "
       "the root does not exist.",
-      [pin](Context& context) {
+      // A pin in a store that is not there protects nothing: a typo in --root must not pass.
+      RootUse::existing, [pin](Context& context) {
         if (pin->add->parsed()) return run_pin_add(context, pin->add_args);
         if (pin->rm->parsed()) return run_pin_rm(context, pin->rm_name);
         return run_pin_ls(context);
@@ -129,7 +130,8 @@ void add_pin_commands(CommandRegistry& registry) {
       ->add_option("NAME", pin->add_args.name,
                    "The pin's name: 1 to 200 of A-Z a-z 0-9 _ . - (not starting with '.')")
       ->required();
-  pin->add->add_option("HASH", pin->add_args.hashes, "Hashes to pin (lowercase hex)");
+  pin->add->add_option("HASH", pin->add_args.hashes,
+                       "Hashes to pin: full sha1, sha256 or sha512 digests");
   pin->add
       ->add_option("--keep", pin->add_args.keep_files,
                    "A list of hashes to pin, as 'gc --keep' reads it ('-': stdin); may be "
@@ -139,8 +141,8 @@ void add_pin_commands(CommandRegistry& registry) {
   pin->add
       ->add_option_function<std::string>(
           "--ttl", [pin](const std::string& text) { pin->add_args.ttl = text; },
-          "A lease: the pin expires this long from now (a number with s, m, h or d, e.g. 12h); "
-          "default: never")
+          "A lease: the pin expires this long from now (a positive number with s, m, h or d, "
+          "e.g. 12h); default: never")
       ->type_name("AGE");
 
   pin->ls = command->add_subcommand("ls", "List the pins: 'NAME  HASHES  EXPIRES' per line");

@@ -11,21 +11,20 @@
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
+#include "hash_args.hpp"
 #include "hash_list.hpp"
 #include "output.hpp"
 
 namespace cas::cli {
 namespace {
 
-constexpr unsigned kDefaultInFlight = 16;
-
 struct PushArgs {
-  unsigned jobs = kDefaultInFlight;
+  unsigned jobs = 0;  // 0: the remote's default (HttpRemoteOptions::max_in_flight)
   bool dry_run = false;
 };
 
 struct PullArgs {
-  unsigned jobs = kDefaultInFlight;
+  unsigned jobs = 0;
   std::vector<std::string> hashes;
   std::vector<std::string> keep_files;
 };
@@ -40,7 +39,7 @@ int run_push(Context& context, const PushArgs& args) {
   auto remote = context.remote("push", args.jobs);
   PushOptions options;
   options.dry_run = args.dry_run;
-  options.on_error = [](const std::string& why) { print_error("push", why); };
+  options.on_error = [](const std::string& why) { print_message("push", why); };
   const PushResult r = push(context.store(), *remote, options);
   const std::string summary = summary_line("push",
                                            {{"checked", r.checked},
@@ -58,16 +57,17 @@ int run_pull(Context& context, const PullArgs& args) {
   if (args.hashes.empty() && args.keep_files.empty()) {
     throw UsageError("pull", "give the hashes to fetch, or --keep FILE");
   }
-  // Every hash is checked before the first request: a usage error fetches nothing.
+  // Every hash is checked before the first request: a usage error fetches nothing (the lists'
+  // lines are checked as they are read).
   std::vector<std::string> hashes = args.hashes;
   std::unordered_set<std::string> listed;
   for (const auto& file : args.keep_files) read_hash_list_file(file, listed);
   hashes.insert(hashes.end(), listed.begin(), listed.end());
-  for (const auto& hash : hashes) validate_remote_hash(hash);
+  for (const auto& hash : args.hashes) require_full_hash("pull", hash);
   PullOptions options;
   // One syncfs at the end instead of an fsync per object; the command returns once it is done.
   options.durability = Durability::batch;
-  options.on_error = [](const std::string& why) { print_error("pull", why); };
+  options.on_error = [](const std::string& why) { print_message("pull", why); };
   const PullResult r = pull(context.store(), *remote, hashes, options);
   const std::string summary = summary_line("pull", {{"fetched", r.fetched},
                                                     {"already_present", r.already_present},
@@ -78,11 +78,14 @@ int run_pull(Context& context, const PullArgs& args) {
   return finish(context, summary, r.missing + r.corrupt + r.failed > 0);
 }
 
+// -j means what it means for the bulk commands, how many operations at once; here they are
+// HTTP requests (transfers), so the long name is --jobs, not --threads (no thread per request).
 void add_jobs_option(CLI::App* command, unsigned& jobs) {
-  command->add_option("-j,--jobs", jobs, "Requests in flight at once")
+  command
+      ->add_option("-j,--jobs", jobs,
+                   "Transfers (HTTP requests) in flight at once (0: the default, 16)")
       ->type_name("N")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(0u, 1024u).description(""));
 }
 
 }  // namespace
@@ -93,7 +96,9 @@ void add_remote_commands(CommandRegistry& registry) {
       "Upload every hash of the store that the --remote does not have (asked with many "
       "requests in flight); prints 'push: checked=N uploaded=N already_present=N bytes=N "
       "failed=N'",
-      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL).", run_push);
+      "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL), or the root does not "
+      "exist.",
+      RootUse::existing, run_push);
   add_jobs_option(push_command, push_args->jobs);
   push_command->add_flag("-n,--dry-run", push_args->dry_run,
                          "Only ask: count what would be uploaded");
@@ -104,10 +109,12 @@ void add_remote_commands(CommandRegistry& registry) {
       "before it is stored; prints 'pull: fetched=N already_present=N missing=N corrupt=N "
       "bytes=N failed=N'",
       "0 every hash is in the store; 1 a hash is missing on the remote, corrupt or failed; 2 "
-      "usage error (no --remote, a bad URL or hash, an unreadable list).",
-      run_pull);
+      "usage error (no --remote, a bad URL, a hash that is not a full digest, an unreadable "
+      "list).",
+      RootUse::created, run_pull);
   add_jobs_option(pull_command, pull_args->jobs);
-  pull_command->add_option("HASH", pull_args->hashes, "Hashes to fetch (sha1, sha256, sha512)");
+  pull_command->add_option("HASH", pull_args->hashes,
+                           "Hashes to fetch: full sha1, sha256 or sha512 digests");
   pull_command
       ->add_option("--keep", pull_args->keep_files,
                    "A list of hashes to fetch, as gc --keep reads it ('-': stdin); may be repeated")

@@ -15,8 +15,9 @@
 namespace cas::mpi {
 namespace {
 
-std::runtime_error failure(const std::string& path, const std::string& what, int code) {
-  return std::runtime_error(path + ": " + what + ": " + std::strerror(code));
+// "<operation> <path>: <reason>", the order of every message of cas (cas/errors.hpp).
+std::runtime_error failure(const std::string& path, const std::string& operation, int code) {
+  return std::runtime_error(operation + " " + path + ": " + std::strerror(code));
 }
 
 void write_all(int fd, const std::string& path, const std::string& text) {

@@ -19,6 +19,7 @@ namespace cas::mpi {
 struct CommandArgs {
   cli::BulkArgs bulk;                   // -j, -n
   std::vector<std::string> keep_files;  // gc --keep
+  bool allow_empty_keep = false;        // gc --allow-empty-keep
   std::string from;                     // sync --from
   bool delete_extras = false;           // sync --delete
   std::string algorithm;                // verify --algo

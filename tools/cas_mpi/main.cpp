@@ -52,11 +52,13 @@ void add_commands(CLI::App& app, Parsed& p) {
   };
   bulk("migrate", "Move every file under a non-preferred layout to the preferred one");
   bulk("purge", "Remove everything under the root, keeping the root itself");
-  bulk("gc", "Remove every hash not listed in the --keep files")
-      ->add_option("--keep", p.args.keep_files, "A list of hashes to keep; may be repeated")
+  CLI::App* gc = bulk("gc", "Remove every hash not listed in the --keep files");
+  gc->add_option("--keep", p.args.keep_files, "A list of hashes to keep; may be repeated")
       ->type_name("FILE")
       ->allow_extra_args(false)
       ->required();
+  gc->add_flag("--allow-empty-keep", p.args.allow_empty_keep,
+               "Run even when a --keep list holds no hash");
   CLI::App* sync = bulk("sync", "Make this store hold every hash of the store at --from");
   sync->add_option("--from", p.args.from, "The source store's root")->type_name("DIR")->required();
   sync->add_flag("--delete", p.args.delete_extras, "Also remove hashes the source lacks");

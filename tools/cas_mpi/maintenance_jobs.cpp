@@ -84,7 +84,8 @@ Job gc_job(Context& context, const CommandArgs& args) {
     // Every rank reads the lists; mpirun gives stdin to rank 0 only.
     if (file == "-")
       throw UsageError("gc --keep", "cas-mpi reads the lists on every rank: give a file, not '-'");
-    cli::read_hash_list_file(file, *keep);
+    // As cas gc: a list without a hash is refused unless --allow-empty-keep.
+    cli::read_keep_lists("gc", {file}, args.allow_empty_keep, *keep);
     files += " keep=" + fs::absolute(file).string();
   }
   return counting_job(
