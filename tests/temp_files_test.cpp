@@ -159,6 +159,32 @@ TEST(TempFilesTest, DiscardBeforeASignalledExitRemovesTheNamedTempOfAWriteInProg
   }
 }
 
+TEST(TempFilesTest, PutFdStoresWhatAPipeGivesThroughAnAnonymousTemp) {
+  test::TempDir tmp;
+  StoreOptions options;
+  auto watching = std::make_shared<WatchingFs>(tmp / "store" / ".cas-tmp");
+  options.file_system = watching;
+  Store store(tmp / "store", options);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const std::string content = big_content();
+  std::thread writer([&] {
+    for (std::size_t done = 0; done < content.size();) {
+      const ssize_t n = ::write(pipe_fds[1], content.data() + done, content.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(pipe_fds[1]);
+  });
+  const std::string hash = store.put_fd(pipe_fds[0]);
+  writer.join();
+  ::close(pipe_fds[0]);
+  EXPECT_EQ(hash, hash_bytes(content, HashAlgorithm::sha256));
+  EXPECT_EQ(test::read_file(*store.lookup(hash)), content);
+  EXPECT_EQ(watching->named_bytes_seen, 0u);
+  EXPECT_TRUE(named_file_sizes(tmp / "store" / ".cas-tmp").empty());
+}
+
 TEST(TempFilesTest, StatsCountTempFilesAndTheirBytes) {
   test::TempDir tmp;
   Store store(tmp / "store");

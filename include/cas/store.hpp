@@ -224,6 +224,13 @@ class Store {
   std::string put(const boost::filesystem::path& src,
                   HashAlgorithm algorithm = HashAlgorithm::sha256);
 
+  // Like put, but streams what the readable descriptor `fd` gives until end of file (a pipe, a
+  // socket, stdin: anything read(2) reads), through the same anonymous temp file; `fd` is read,
+  // never closed or rewound. Errors name the source `display` ("stdin" by default).
+  // Throws ReadOnlyError ("create"); IoError for a failed read; PermissionError/IoError.
+  std::string put_fd(int fd, HashAlgorithm algorithm = HashAlgorithm::sha256,
+                     const std::string& display = "stdin");
+
   // Deletes `hash` under every layout and removes emptied directories up to, never
   // including, the root. Absent: a no-op. Throws InvalidHashError; ReadOnlyError ("remove");
   // PermissionError/IoError.
@@ -259,7 +266,8 @@ class Store {
   const StoreOptions& options() const;
 
  private:
-  friend class detail::RemoteTier;  // cas::push/pull publish fetched files (src/remote/remote_tier.hpp)
+  friend class detail::RemoteTier;  // cas::push/pull publish fetched files
+                                    // (src/remote/remote_tier.hpp)
 
   // open()'s fast path: the stream of the preferred layout's copy, or nullptr when there is none.
   std::unique_ptr<std::istream> open_preferred(std::string_view hash);

@@ -89,6 +89,10 @@ class StoreImpl {
   // Copies `from` into a temp file and publishes it; `moving` is insert's cross-filesystem
   // case (the mode is kept and the copy is durable before the call returns).
   void copy_in(std::string_view hash, const std::string& from, bool moving);
+  // put and put_fd: streams `in` (named `from` in errors) into a temp file while hashing it,
+  // publishes it (keeping the file `keep`, when given) and writes it through; returns the hash.
+  std::string put_from(int in, const std::string& from, HashAlgorithm algorithm,
+                       const struct stat* keep);
 
   // --- store_remote.cpp
   // A local miss of `hash`, asked of the remote (when there is one, the store is writable and

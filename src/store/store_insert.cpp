@@ -177,20 +177,34 @@ std::string Store::put(const boost::filesystem::path& src, HashAlgorithm algorit
   if (read_only()) throw ReadOnlyError("create", s.root_str_);
   struct stat st;
   TempGuard in = open_source(*s.fs_, from, &st);
+  // `st` keeps src alive if it is an old-layout copy of the content: put never touches src.
+  return s.put_from(in.fd(), from, algorithm, &st);
+}
 
+std::string Store::put_fd(int fd, HashAlgorithm algorithm, const std::string& display) {
+  detail::StoreImpl& s = *impl_;
+  if (read_only()) throw ReadOnlyError("create", s.root_str_);
+  return s.put_from(fd, display, algorithm, nullptr);
+}
+
+namespace detail {
+
+std::string StoreImpl::put_from(int in, const std::string& from, HashAlgorithm algorithm,
+                                const struct stat* keep) {
   int out = -1;
-  std::string temp = s.temp_.create(&out);
+  std::string temp = temp_.create(&out);
   Hasher hasher(algorithm);
   {
-    TempGuard out_guard(*s.fs_, temp, out);
-    copy_bytes(*s.fs_, in.fd(), from, out, s.temp_.display(temp), &hasher);
+    TempGuard out_guard(*fs_, temp, out);
+    copy_bytes(*fs_, in, from, out, temp_.display(temp), &hasher);
     out_guard.release();
   }
   std::string hash = hasher.finish();
-  // `st` keeps src alive if it is an old-layout copy of the content: put never touches src.
-  s.publish_fd(out, temp, hash, &st, options().durability);
-  s.write_through(hash, s.abs(s.options_.layouts.front()->lookup(hash)));
+  publish_fd(out, temp, hash, keep, options_.durability);
+  write_through(hash, abs(options_.layouts.front()->lookup(hash)));
   return hash;
 }
+
+}  // namespace detail
 
 }  // namespace cas

@@ -55,60 +55,6 @@ std::string checksum_line(const std::string& hash, const std::string& file) {
   return line;
 }
 
-// A temp file that is removed unless it was moved away (release()).
-struct SpoolFile {
-  std::string path;
-  int fd = -1;
-  ~SpoolFile() {
-    if (fd >= 0) ::close(fd);
-    if (!path.empty()) ::unlink(path.c_str());
-  }
-};
-
-// Copies stdin into `spool` while hashing it; returns the digest.
-std::string spool_stdin(SpoolFile& spool, HashAlgorithm algorithm) {
-  Hasher hasher(algorithm);
-  std::vector<char> buffer(256 * 1024);
-  for (;;) {
-    const ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw IoError(errno, "read", "stdin");
-    if (got == 0) break;
-    hasher.update(buffer.data(), static_cast<std::size_t>(got));
-    for (ssize_t done = 0; done < got;) {
-      const ssize_t n =
-          ::write(spool.fd, buffer.data() + done, static_cast<std::size_t>(got - done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw IoError(errno, "write", spool.path);
-      done += n;
-    }
-  }
-  return hasher.finish();
-}
-
-// Stores what stdin holds (a pipe is not a file the store can copy): spooled into a temp file
-// in the store's temp area while it is hashed, then moved to its place by a rename (the same
-// filesystem). A temp file left by a crash is reaped as the store's own are.
-std::string put_stdin(Store& store, HashAlgorithm algorithm) {
-  const fs::path area = store.root() / std::string(Store::kTempDirName);
-  boost::system::error_code ec;
-  fs::create_directories(area, ec);
-  if (ec) throw IoError(ec.value(), "mkdir", area.string());
-  SpoolFile spool;
-  std::string name = (area / "tmp-cas-put-stdin-XXXXXX").string();
-  spool.fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (spool.fd < 0) throw IoError(errno, "create", name);
-  spool.path = name;
-  // mkstemp makes the file 0600; a stored file gets the mode any new file gets (put's).
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (::fchmod(spool.fd, 0666 & ~mask) != 0) throw IoError(errno, "chmod", spool.path);
-  const std::string hash = spool_stdin(spool, algorithm);
-  store.insert(hash, spool.path);  // made durable as the store's options say, then renamed
-  spool.path.clear();
-  return hash;
-}
-
 int run_put(Context& context, const PutArgs& args) {
   context.require_writable("put");
   const HashAlgorithm algorithm = parse_hash_algorithm(args.algorithm);
@@ -116,7 +62,9 @@ int run_put(Context& context, const PutArgs& args) {
   // Every file is tried: one unreadable file must not stop a batch.
   for (const auto& file : args.files) {
     try {
-      std::string hash = file == kStdin ? put_stdin(context.store(), algorithm)
+      // stdin goes through the store's anonymous temp like any file: nothing named is left
+      // when the pipe's writer or cas is interrupted.
+      std::string hash = file == kStdin ? context.store().put_fd(STDIN_FILENO, algorithm)
                                         : context.store().put(file, algorithm);
       std::cout << checksum_line(hash, file) << '\n';
     } catch (const std::exception& e) {
