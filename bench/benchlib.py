@@ -1,9 +1,31 @@
-"""Measuring helpers shared by the store-wide benchmark scripts: cold caches, device counters
-from /proc/diskstats, and one timed run of a command with its CPU and I/O."""
+"""What every Python script in bench/ shares: the repository's build directory as the default
+--build, one command-line parser (--help shows the script's docstring), cold caches, device
+counters from /proc/diskstats (the one parser of it in Python), and one timed run of a command
+with its CPU and I/O. Results of the scripts go to bench/results/ (each script's docstring
+names its files); this module writes nothing."""
+import argparse
 import os
 import statistics
 import subprocess
 import time
+
+# The repository holding this file, and its build directory as tools/setup.sh makes it: the
+# default of every script's --build, whatever directory the script is started from.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_BUILD = os.path.join(REPO, "build")
+
+
+def argument_parser(doc):
+    """An argparse parser whose --help prints `doc` (the script's docstring) as written: what
+    the script answers, how to run it, where its results go."""
+    return argparse.ArgumentParser(description=doc,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_build_option(parser):
+    parser.add_argument("--build", default=DEFAULT_BUILD,
+                        help="cas build directory (default: this repository's build/, "
+                             "%(default)s)")
 
 
 def sh(cmd, **kw):
@@ -32,15 +54,30 @@ def device_of(path):
     return os.major(st.st_dev), os.minor(st.st_dev)
 
 
-def disk_counters(device):
-    """Completed reads, writes and discards of `device` (0 for fields the kernel lacks)."""
+def diskstats(device):
+    """The /proc/diskstats fields of `device` ((major, minor)) as strings, or None when the
+    kernel does not list it (tmpfs, btrfs's anonymous devices)."""
     with open("/proc/diskstats") as f:
         for line in f:
             x = line.split()
             if (int(x[0]), int(x[1])) == device:
-                return {"reads": int(x[3]), "writes": int(x[7]),
-                        "discards": int(x[14]) if len(x) > 14 else 0}
-    return {"reads": 0, "writes": 0, "discards": 0}
+                return x
+    return None
+
+
+def device_name(device):
+    """The kernel's name of `device` ("vda"), or None when it is not a listed block device."""
+    x = diskstats(device)
+    return x[2] if x else None
+
+
+def disk_counters(device):
+    """Completed reads, writes and discards of `device` (0 for fields the kernel lacks, and all
+    0 for a device it does not list)."""
+    x = diskstats(device)
+    if x is None:
+        return {"reads": 0, "writes": 0, "discards": 0}
+    return {"reads": int(x[3]), "writes": int(x[7]), "discards": int(x[14]) if len(x) > 14 else 0}
 
 
 def count_newlines(stream):
@@ -52,10 +89,10 @@ def count_newlines(stream):
 
 def run_measured(cmd, device, shell=False, sync_after=True, capture=False, count_lines=False):
     """Runs cmd (then `sync` when sync_after) and returns wall seconds, user+sys CPU seconds of
-    cmd and its children, and the device's reads/writes/discards during the run (and stdout
-    when capture; its number of lines, read as it comes and not kept, when count_lines).
-    Raises on a non-zero exit."""
-    before = disk_counters(device)
+    cmd and its children, and the device's reads/writes/discards during the run (none when
+    device is None; and stdout when capture; its number of lines, read as it comes and not
+    kept, when count_lines). Raises on a non-zero exit."""
+    before = disk_counters(device) if device is not None else {}
     t0 = time.perf_counter()
     piped = capture or count_lines
     proc = subprocess.Popen(cmd, shell=shell, text=capture,
@@ -68,7 +105,7 @@ def run_measured(cmd, device, shell=False, sync_after=True, capture=False, count
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd} failed with status {os.waitstatus_to_exitcode(status)}")
-    after = disk_counters(device)
+    after = disk_counters(device) if device is not None else {}
     run = {"s": wall, "cpu": usage.ru_utime + usage.ru_stime}
     run.update({k: after[k] - before[k] for k in before})
     if capture:

@@ -1,12 +1,16 @@
 // Google Benchmark suites for layouts: BM_Layout_Insert, BM_Layout_Remove and
 // BM_Layout_RandomOpen, for every layout and store size, each iteration one operation on a
-// cached benchmark store (see layout_bench.hpp).
+// cached benchmark store (see layout_bench.hpp). They answer what cas-bench answers (how long
+// an insert, a remove and a random open take per layout and store size), in Google Benchmark's
+// form: its filters, repetitions and JSON output. No results are kept in bench/results/
+// (cas-bench's are the layout report); --benchmark_out=FILE writes a run's.
 //
 //   build/bench/cas-benchmarks --bench-dir=/var/tmp/cas-bm --max-size=10000
 //       --benchmark_filter='BM_Layout_RandomOpen/v1/.*'
 //
 // Flags of this program (the rest go to Google Benchmark; --help lists both):
-//   --bench-dir=DIR   where benchmark stores are built and cached (default /var/tmp/cas-bm)
+//   --bench-dir=DIR   where benchmark stores are built and cached (required: on the disk to
+//                     measure)
 //   --max-size=N      largest store size registered (default 10000; sizes are 1, 10, ..., 10M)
 //   --layouts=LIST    layouts to register (default v0,v1,fanout:2,2)
 //   --version         the project version
@@ -36,7 +40,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace bench = cas::bench;
 
-std::string g_bench_dir = "/var/tmp/cas-bm";
+std::string g_bench_dir;
 std::uint64_t g_max_size = 10000;
 std::string g_layouts = "v0,v1,fanout:2,2";
 constexpr std::size_t kFileSize = 100;
@@ -123,9 +127,10 @@ void BM_Layout_RandomOpen(benchmark::State& state, std::shared_ptr<const cas::La
 
 // This program's options; whatever CLI11 does not know is left for Google Benchmark.
 void add_options(CLI::App& app) {
-  app.add_option("--bench-dir", g_bench_dir, "where the stores are built and kept between runs")
-      ->type_name("DIR")
-      ->capture_default_str();
+  app.add_option("--bench-dir", g_bench_dir,
+                 "where the stores are built and kept between runs (required: on the disk to "
+                 "measure)")
+      ->type_name("DIR");
   cas::tool::add_number(app, "--max-size", g_max_size, "largest store size of 1, 10, ..., 10M")
       ->type_name("N");
   app.add_option("--layouts", g_layouts, "layouts to measure")
@@ -189,10 +194,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest = app.remaining();
   std::vector<char*> rest_argv{argv[0]};
   for (auto& arg : rest) rest_argv.push_back(arg.data());
-  if (std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
-      std::find(rest.begin(), rest.end(), "-h") != rest.end()) {
-    std::cout << app.help();
-  }
+  const bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+                    std::find(rest.begin(), rest.end(), "-h") != rest.end();
+  if (help) std::cout << app.help();
+  // Checked here, not by CLI11: --help must work without it.
+  if (!help && g_bench_dir.empty()) return cas::tool::usage_error(app, "--bench-dir is required");
   int rest_argc = static_cast<int>(rest_argv.size());
   benchmark::Initialize(&rest_argc, rest_argv.data());
   if (benchmark::ReportUnrecognizedArguments(rest_argc, rest_argv.data())) return 2;

@@ -1,14 +1,22 @@
 #!/bin/bash
-# bench/mpi_ratio.sh [BUILD] [STORES] [ROUNDS]: cas against mpirun -np 4 cas-mpi
-# (bench/results/mpi.md), alternating per round, store and command (cas, then cas-mpi, then
-# cas-mpi on an empty store: the fixed cost of every job, mpirun's start of 4 ranks and one
-# empty walk per bucket). Prints wall seconds per run and, at the end, the medians.
-# STORES holds v1_200k and v0_200k (cas-populate --layout v1|v0 --files 200000 --size 100).
-# Then migrate and purge, which change their store: each run gets a fresh V0 store of 200k
-# files (made by cas-populate in STORES/scratch-*, not timed), migrates it, and purges it.
-# MPI settings come from the environment (OMPI_MCA_pml=ob1 on one host: bench/results/mpi.md).
+# bench/mpi_ratio.sh BUILD STORES [ROUNDS]: is mpirun -np 4 cas-mpi faster than cas on one
+# machine, and what does an MPI job cost before it does anything? cas against cas-mpi,
+# alternating per round (default 5), store and command (cas, then cas-mpi, then cas-mpi on an
+# empty store: the fixed cost of every job, mpirun's start of 4 ranks and one empty walk per
+# bucket), for stats and verify. STORES (required) holds v1_200k and v0_200k, made beforehand
+# (cas-populate --layout v1|v0 --files 200000 --size 100 STORES/v1_200k). Then migrate and
+# purge, which change their store: each run gets a fresh V0 store of 200k files (made by
+# cas-populate in STORES/scratch-*, not timed), migrates it, and purges it. Prints wall seconds
+# per run and, at the end, the medians, on stdout; results: bench/results/mpi.md. BUILD ("" for
+# this repository's build/) holds tools/cas, tools/cas_mpi/cas-mpi and bench/cas-populate
+# (cmake --build build --target cas-cli cas-mpi cas-populate; Open MPI installed). MPI settings
+# come from the environment (OMPI_MCA_pml=ob1 on one host: bench/results/mpi.md).
+#
+#   OMPI_MCA_pml=ob1 bench/mpi_ratio.sh "" /var/tmp/mpi-bench 3
+if [ "$1" = -h ] || [ "$1" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
+[ -n "$2" ] || { echo "usage: $0 BUILD STORES [ROUNDS] (--help for more)" >&2; exit 2; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-B=${1:-build}; S=${2:-/var/tmp/mpi-bench}; R=${3:-5}
+B=${1:-$(cd "$(dirname "$0")/.." && pwd)/build}; S=$2; R=${3:-5}
 C=$B/tools/cas; M=$B/tools/cas_mpi/cas-mpi
 E=$(mktemp -d)
 t() { local s=$(date +%s.%N); "$@" > /dev/null 2>&1; local e=$(date +%s.%N); echo "$e - $s" | bc; }

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Store-wide operations benchmark: cas purge / migrate / verify against the usual tools.
 
+Is `cas purge` faster than `rm -rf`, `cas migrate` than the IPS method, `cas verify` than
+sha256sum, on stores of 100k-200k files, and by the targets set for them?
+
 Side by side, alternating the two contenders round by round so machine noise hits both alike,
 on stores generated fresh for every run by cas-populate (file i holds a 100-byte payload and
-is named by its sha256) under --dir (default /var/tmp/cas-ops-bench: must be on the disk being
-measured, not tmpfs):
+is named by its sha256) under --dir (required: a scratch directory on the disk being measured,
+not tmpfs):
 
   purge-v1   `cas purge` + sync          vs  `rm -rf` + sync        V1 store (default 200k)
   purge-v0   `cas purge` + sync          vs  `rm -rf` + sync        V0 store (default 100k)
@@ -16,19 +19,21 @@ measured, not tmpfs):
 
 Cold runs: `sync; echo 3 > /proc/sys/vm/drop_caches` before each timed command (root only;
 otherwise the table says the runs were NOT cold). Prints a markdown table of medians
-(min-max) and ratios; --out FILE also writes it there.
+(min-max) and ratios; --out FILE also writes it there. Results: bench/results/ops.md.
 
-  bench/ops_bench.py --build build --rounds 3 --out bench/results/ops.md
-  bench/ops_bench.py --build build --only migrate --files-v0 20000 --rounds 1
+As root, with cas, cas-populate and cas-ips-migrate built in --build (cmake --build build
+--target cas-cli cas-populate cas-ips-migrate):
+
+  bench/ops_bench.py --dir /var/tmp/cas-ops-bench --rounds 3 --out bench/results/ops.md
+  bench/ops_bench.py --dir /var/tmp/cas-ops-bench --only migrate --files-v0 20000 --rounds 1
 """
-import argparse
 import os
 import statistics
 import subprocess
 import sys
 import time
 
-from benchlib import drop_caches, sh
+from benchlib import add_build_option, argument_parser, drop_caches, sh
 
 
 def timed(cmd, sync_after=True):
@@ -70,9 +75,9 @@ def compare(args, name, layout, files, contenders):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build", default="build", help="cas build directory (default: build)")
-    ap.add_argument("--dir", default="/var/tmp/cas-ops-bench", help="scratch directory on the disk to measure")
+    ap = argument_parser(__doc__)
+    add_build_option(ap)
+    ap.add_argument("--dir", required=True, help="scratch directory on the disk to measure")
     ap.add_argument("--rounds", type=int, default=3, help="runs per contender (default 3)")
     ap.add_argument("--files-v1", type=int, default=200000)
     ap.add_argument("--files-v0", type=int, default=100000)

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Benchmark: directory.pfind from Python against os.walk and an os.scandir walker.
 
+How much faster does a Python program list a store through the `directory` module's pfind
+than through os.walk or os.scandir, cold and warm?
+
 Lists every non-directory of a V0 store (h[0:2]/h[2:8]/h: about one directory per file, the
 layout where walking costs most), each tool in a fresh process, alternating tools round by
 round so machine noise hits them alike:
@@ -20,18 +23,24 @@ Tools, each producing one item per non-directory:
             --pfind-cli)
 
 The time is measured inside the child around the walk (interpreter start-up and import are
-excluded). Prints markdown tables: medians (min-max) and the ratio to pfind.
+excluded). Prints markdown tables on stdout: medians (min-max) and the ratio to pfind.
+Results: no file in bench/results/; the tables and the commands are kept in src/python/README.md
+(its benchmark section).
+
+With the Python module built (cmake --build build --target cas-python cas-populate pfind), as
+root for the cold runs:
 
   build/bench/cas-populate --layout v0 --files 200000 /var/tmp/cas-pybench/v0-200k
-  sudo PYTHONPATH=build/python bench/pfind_python_bench.py /var/tmp/cas-pybench/v0-200k \\
+  PYTHONPATH=build/python bench/pfind_python_bench.py /var/tmp/cas-pybench/v0-200k \\
       --rounds 3 --pfind-cli build/tools/pfind
 """
-import argparse
 import os
 import statistics
 import subprocess
 import sys
 import time
+
+from benchlib import argument_parser, drop_caches
 
 CHILD = r"""
 import os, sys, time
@@ -100,12 +109,6 @@ def wait_for_other_benchmarks():
         time.sleep(10)
 
 
-def drop_caches():
-    subprocess.run(["sync"], check=True)
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("3\n")
-
-
 def run_python(tool, root, threads):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, tool, root, threads],
@@ -135,7 +138,7 @@ def summary(times):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argument_parser(__doc__)
     p.add_argument("root", help="the store to walk (on the disk being measured)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", default="default", help="pfind threads (default: the walker's)")

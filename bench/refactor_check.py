@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Refactor check: the same benchmarks run by the code before and after a change, side by side.
 
+Did a change make pfind's walk or the layout benchmark's operations slower?
+
 Two checks, each alternating the OLD and the NEW build run by run (the order flips every round,
 so machine noise and cache state hit both alike):
 
@@ -13,12 +15,17 @@ so machine noise and cache state hit both alike):
            (operation, size, layout): the median across runs of each run's µs per operation,
            min-max, and the ratio new/old.
 
-  bench/refactor_check.py walk --old /work/baseline/build --new build \\
-      --tree /var/tmp/cas-walk/v0 --rounds 15
-  bench/refactor_check.py layout --old /work/baseline/build --new build \\
-      --dir /var/tmp/cas-refactor --runs 3
+Prints a markdown table on stdout (the rounds on stderr). Results: the layout check in
+bench/results/layout/refactor-check.md, the walk check at the end of bench/results/walk.md.
+
+OLD is a checkout of the code before the change, built; --new is this repository's build by
+default (cmake --build build --target pfind cas-bench in both). --tree is a store to walk
+(e.g. one walk_bench.py made, or cas-populate's), warm; --dir a scratch directory for the
+layout check:
+
+  bench/refactor_check.py walk --old OLD/build --tree /var/tmp/cas-walk/v0 --rounds 15
+  bench/refactor_check.py layout --old OLD/build --dir /var/tmp/cas-refactor --runs 3
 """
-import argparse
 import csv
 import os
 import statistics
@@ -26,19 +33,13 @@ import subprocess
 import sys
 import time
 
-from benchlib import load
+from benchlib import DEFAULT_BUILD, argument_parser, load, run_measured
 
 
 def run_timed(cmd):
     """Runs cmd with stdout to /dev/null; returns (wall s, user+sys s)."""
-    t0 = time.perf_counter()
-    with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(cmd, stdout=null)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd} failed with status {status}")
-    return wall, usage.ru_utime + usage.ru_stime
+    run = run_measured(cmd, None, sync_after=False)
+    return run["s"], run["cpu"]
 
 
 def summary(values, digits=3):
@@ -120,18 +121,22 @@ def print_layout(args, runs, loads):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("check", choices=["walk", "layout"])
     parser.add_argument("--old", required=True, help="build directory of the old code")
-    parser.add_argument("--new", required=True, help="build directory of the new code")
-    parser.add_argument("--tree", default="/var/tmp/cas-walk/v0", help="walk: the store")
+    parser.add_argument("--new", default=DEFAULT_BUILD,
+                        help="build directory of the new code (default: this repository's, "
+                             "%(default)s)")
+    parser.add_argument("--tree", help="walk (required): the store to walk")
     parser.add_argument("--rounds", type=int, default=15, help="walk: alternating rounds")
-    parser.add_argument("--dir", default="/var/tmp/cas-refactor", help="layout: work directory")
+    parser.add_argument("--dir", help="layout (required): work directory, the stores kept there")
     parser.add_argument("--runs", type=int, default=3, help="layout: runs of each build")
     parser.add_argument("--operations", default="insert,remove,open_hit,open_miss")
     parser.add_argument("--layouts", default="v1,v0")
     args = parser.parse_args()
+    needed = {"walk": "tree", "layout": "dir"}[args.check]
+    if getattr(args, needed) is None:
+        parser.error(f"{args.check} needs --{needed}")
     walk(args) if args.check == "walk" else layout(args)
 
 

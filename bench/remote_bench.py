@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Remote tier benchmark: cas pull / cas push against curl, on loopback, against one nginx.
 
+Does cas pull or push objects as fast as curl does, and what does a read-through miss cost
+beside the GET and the local publish it is made of?
+
 Starts its own nginx (Debian nginx-light, WebDAV PUT, access log off) on 127.0.0.1 with a
-configuration in --dir, generates --objects files of --size random bytes named by their sha256,
-and times, round by round with the contenders' order alternating:
+configuration in DIR/remote-bench (--dir, required; made afresh at the start, removed after a
+full run), generates --objects files of --size random bytes named by their sha256, and times,
+round by round with the contenders' order alternating:
 
   pull   `cas pull -j16 --keep LIST` into an empty store (verifies every body, publishes each
          through the store's temp area, one syncfs at the end)
@@ -17,10 +21,14 @@ and times, round by round with the contenders' order alternating:
          default durability (fsync per file) and with none
 
 Prints a markdown table of medians (min-max) and ratios; --out FILE also writes it there.
+Results: bench/results/remote.md.
 
-  bench/remote_bench.py --build build --rounds 5 --out bench/results/remote.md
+With cas and cas-remote-miss built in --build (cmake --build build --target cas-cli
+cas-remote-miss), nginx and curl installed:
+
+  bench/remote_bench.py --dir /var/tmp --rounds 5 --out bench/results/remote.md
+  bench/remote_bench.py --dir /var/tmp --objects 200 --rounds 1 --miss-count 20   # smoke test
 """
-import argparse
 import hashlib
 import os
 import random
@@ -32,6 +40,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from benchlib import add_build_option, argument_parser
 
 
 def free_port():
@@ -222,16 +232,20 @@ def report(args, pull, push, miss):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--build", default="build")
-    p.add_argument("--dir", default="/var/tmp/cas-remote-bench")
-    p.add_argument("--objects", type=int, default=10000)
-    p.add_argument("--size", type=int, default=4096)
+    p = argument_parser(__doc__)
+    add_build_option(p)
+    p.add_argument("--dir", required=True,
+                   help="scratch directory on the disk to measure: the run works in "
+                        "DIR/remote-bench, made afresh")
+    p.add_argument("--objects", type=int, default=10000, help="objects pulled and pushed")
+    p.add_argument("--size", type=int, default=4096, help="bytes per object")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--miss-count", type=int, default=300)
-    p.add_argument("--only", choices=("pull", "push", "miss"))
-    p.add_argument("--out")
+    p.add_argument("--miss-count", type=int, default=300, help="objects of the miss part")
+    p.add_argument("--only", choices=("pull", "push", "miss"),
+                   help="one part only (its raw times printed, no table)")
+    p.add_argument("--out", help="also write the markdown table to this file")
     args = p.parse_args()
+    args.dir = os.path.join(args.dir, "remote-bench")
     args.cas = os.path.join(args.build, "tools", "cas")
     args.miss = os.path.join(args.build, "bench", "cas-remote-miss")
     fresh(args.dir)

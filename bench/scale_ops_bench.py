@@ -2,8 +2,11 @@
 """Store-wide operations at scale: walk, verify, trim, purge and migrate of V0 and V1 stores of
 1M+ files, each side by side with the tool people use for it today, cold cache.
 
+How do cas's store-wide operations compare with the usual tools at 1M and 10M files, and is
+each contender bound by the CPU or by the device?
+
 For every size and layout (stores made by cas-populate: file i holds a 100-byte payload and
-is named by its sha256), under --dir on the filesystem being measured:
+is named by its sha256), under --dir (required) on the filesystem being measured:
 
   walk     pfind                 vs  fdfind -uu --type f  and  find ! -type d
   verify   cas verify            vs  xargs -0 -P<cores> sha256sum over a list of the same files
@@ -22,19 +25,25 @@ IOPS says I/O-bound. Contenders alternate, their order rotating each round; medi
 reported. Each contender's result is checked after its first timed run: the walkers must list
 every file (their output is read through a pipe and its lines counted, every run), trim, purge
 and migrate must leave what they should, and every command must exit 0. Results are written to
---out after every operation.
+--out after every operation: bench/results/store-ops/<filesystem>-<size>.md (ext4-1M.md,
+ext4-10M.md).
 
-  bench/scale_ops_bench.py --build build --sizes 1000000 --rounds 3 \\
+As root, with cas, pfind, cas-populate and cas-ips-migrate built in --build (cmake --build
+build --target cas-cli pfind cas-populate cas-ips-migrate), fd-find installed:
+
+  bench/scale_ops_bench.py --dir /var/tmp/cas-scale-ops --sizes 1000000 --rounds 3 \\
       --out bench/results/store-ops/ext4-1M.md
+  bench/scale_ops_bench.py --dir /var/tmp/cas-scale-smoke --sizes 2000 --rounds 1 --warm
+      # a smoke test: small, warm, the table on stdout
 
 --make-fs ext4|xfs (root) runs on a filesystem made for the run instead: a sparse image of
---fs-size in --fs-image-dir, on a direct-I/O loop device, mounted at --dir and removed at the
-end, made as cas-bench makes it (ext4: no journal, `inline_data`, 256-byte inodes, --fs-inodes
-inodes; xfs: mkfs defaults) but mounted without `discard` (the loop device serializes them).
+--fs-size in --fs-image-dir (default: the directory holding --dir), on a direct-I/O loop
+device, mounted at --dir and removed at the end, made as cas-bench makes it (ext4: no journal,
+`inline_data`, 256-byte inodes, --fs-inodes inodes; xfs: mkfs defaults) but mounted without
+`discard` (the loop device serializes them).
 Stores of 10M files need it: a V0 store of 10M files takes 20M inodes, more than this machine's
 / has free.
 """
-import argparse
 import atexit
 import datetime
 import os
@@ -45,7 +54,8 @@ import subprocess
 import sys
 import time
 
-from benchlib import drop_caches, device_of, load, median_of, run_measured, sh
+from benchlib import (add_build_option, argument_parser, drop_caches, device_of, load, median_of,
+                      run_measured, sh)
 
 DAYS = 30
 
@@ -268,12 +278,11 @@ def describe(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    ap.add_argument("--build", default="build", help="cas build directory (default: build)")
-    ap.add_argument("--dir", default="/var/tmp/cas-scale-ops",
-                    help="scratch directory on the filesystem to measure (default: %(default)s)")
+    ap = argument_parser(__doc__)
+    add_build_option(ap)
+    ap.add_argument("--dir", required=True,
+                    help="scratch directory on the filesystem to measure (with --make-fs: where "
+                         "the filesystem is mounted)")
     ap.add_argument("--sizes", default="1000000", help="store sizes, comma-separated (default: 1M)")
     ap.add_argument("--layouts", default="v0,v1", help="v0, v1 or both (default: both)")
     ap.add_argument("--ops", default="walk,verify,trim,purge,migrate",
@@ -286,11 +295,13 @@ def main():
     ap.add_argument("--fs-size", default="60G", help="its image's size (default: %(default)s)")
     ap.add_argument("--fs-inodes", type=int, default=24_000_000,
                     help="inodes of a --make-fs ext4 (default: %(default)s)")
-    ap.add_argument("--fs-image-dir", default="/var/tmp", help="where the image lives")
+    ap.add_argument("--fs-image-dir",
+                    help="where the --make-fs image lives (default: the directory holding --dir)")
     ap.add_argument("--warm", action="store_true",
                     help="do not drop the page cache (a smoke test; the report says NOT cold)")
     ap.add_argument("--out", help="markdown file for the results (default: stdout at the end)")
     args = ap.parse_args()
+    args.fs_image_dir = args.fs_image_dir or os.path.dirname(os.path.abspath(args.dir))
     args.ops = set(args.ops.split(","))
     args.contenders = set(args.contenders.split(",")) if args.contenders else None
     args.known_labels = set()

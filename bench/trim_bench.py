@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Trim benchmark: cas::trim against the shell way, its peak memory, and the cost of a lookup.
 
-Three parts, each run side by side with its contenders alternating run by run:
+How much faster than `find | sort | rm` does cas::trim bring a cold store to half its size,
+how much memory does it take as the store grows, and what does marking a file used add to a
+lookup hit? Three parts, each run side by side with its contenders alternating run by run:
 
   time    Trim a COLD V1 store (default 200k files of 100 bytes, mtimes random over 30 days) to
           half its size: `cas-trim-bench --max-bytes HALF --low-water 1.0 RUN` against
@@ -20,13 +22,20 @@ Three parts, each run side by side with its contenders alternating run by run:
           is a process (bench/lookup_cost.cpp, built against each library with the same flags)
           doing --passes passes over the store; the processes alternate.
 
-  bench/trim_bench.py time --build build --rounds 5
-  bench/trim_bench.py time --build build --rounds 3 --reset copy
-  bench/trim_bench.py rss --build build --sizes 100000,200000,1000000
-  bench/trim_bench.py lookup --build build --old-include /work/baseline/include \\
-      --old-lib /work/baseline/build/libcas.a --rounds 9
+Each part prints a markdown table on stdout (the rounds on stderr). Results:
+bench/results/trim.md (every part's tables, with the commands that made them).
+
+As root (drop_caches), with cas-populate, cas-trim-bench and libcas.a built in --build
+(cmake --build build --target cas-populate cas-trim-bench cas), in a scratch --dir on the
+disk to measure:
+
+  bench/trim_bench.py time --dir /var/tmp/cas-trim --rounds 5
+  bench/trim_bench.py time --dir /var/tmp/cas-trim --rounds 3 --reset copy
+  bench/trim_bench.py rss --dir /var/tmp/cas-trim --sizes 100000,200000,1000000
+  bench/trim_bench.py lookup --dir /var/tmp/cas-trim --old-include OLD/include \\
+      --old-lib OLD/build/libcas.a --rounds 9     # OLD: a checkout of the code before
+  bench/trim_bench.py time --dir /var/tmp/cas-trim-smoke --files 2000 --rounds 1   # smoke
 """
-import argparse
 import os
 import random
 import statistics
@@ -34,26 +43,10 @@ import subprocess
 import sys
 import time
 
-from benchlib import load, sh
+from benchlib import (add_build_option, argument_parser, device_of, drop_caches, load,
+                      run_measured, sh)
 
 DAYS = 30
-
-
-def drop_caches():
-    sh(["sync"])
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("3\n")
-
-
-def disk_counters(path):
-    """(reads completed, discards completed) of the device holding `path`."""
-    st = os.stat(path)
-    with open("/proc/diskstats") as f:
-        for line in f:
-            x = line.split()
-            if (int(x[0]), int(x[1])) == (os.major(st.st_dev), os.minor(st.st_dev)):
-                return int(x[3]), int(x[14]) if len(x) > 14 else 0
-    return 0, 0
 
 
 def set_random_mtimes(root, seed):
@@ -89,20 +82,8 @@ def reset(args, src, run):
     if os.path.exists(run):
         sh(["rm", "-rf", run])
     sh(["cp", "-al" if args.reset == "link" else "-a", src, run])
-    drop_caches()
-
-
-def run_timed(cmd, shell=False):
-    """Runs cmd then `sync`; returns (wall s, user+sys s of cmd and its children, stdout)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, shell=shell, stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    sh(["sync"])
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd} failed: {status}")
-    return wall, usage.ru_utime + usage.ru_stime, out
+    if not drop_caches():
+        sys.exit("trim_bench: dropping the page cache needs root")
 
 
 def listing(root):
@@ -127,6 +108,7 @@ def time_part(args):
     files = args.files
     src = master(args, files)
     run = os.path.join(args.dir, "run")
+    device = device_of(args.dir)
     results = {}
     leftovers = {}
     loads = [load()]
@@ -134,18 +116,17 @@ def time_part(args):
         cs = contenders(args, files)
         for label, make in (cs if r % 2 == 0 else list(reversed(cs))):
             reset(args, src, run)
-            reads0, discards0 = disk_counters(args.dir)
             cmd, shell = make(run)
-            wall, cpu, out = run_timed(cmd, shell)
-            reads1, discards1 = disk_counters(args.dir)
+            m = run_measured(cmd, device, shell=shell, capture=True)
             left = sum(len(os.listdir(os.path.join(run, d))) for d in os.listdir(run))
-            results.setdefault(label, []).append((wall, cpu, reads1 - reads0,
-                                                  discards1 - discards0, left))
+            results.setdefault(label, []).append((m["s"], m["cpu"], m["reads"], m["discards"],
+                                                  left))
             if r == 0:
                 leftovers[label] = listing(run)
-            removed = out.split("\n")[2] if out else ""
-            print(f"round {r + 1} {label}: {wall:.2f} s, cpu {cpu:.2f} s, reads {reads1 - reads0},"
-                  f" discards {discards1 - discards0}, left {left} {removed}", file=sys.stderr)
+            removed = m["out"].split("\n")[2] if m["out"] else ""
+            print(f"round {r + 1} {label}: {m['s']:.2f} s, cpu {m['cpu']:.2f} s, reads "
+                  f"{m['reads']}, discards {m['discards']}, left {left} {removed}",
+                  file=sys.stderr)
     loads.append(load())
     same = leftovers["cas trim"] == leftovers["find | sort | rm"]
     print_time(args, results, loads, same, len(leftovers["cas trim"]))
@@ -248,19 +229,21 @@ def print_lookup(args, results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("part", choices=["time", "rss", "lookup"])
-    parser.add_argument("--build", default="build", help="the new code's build directory")
-    parser.add_argument("--dir", default="/var/tmp/cas-trim", help="work directory (the disk)")
+    add_build_option(parser)
+    parser.add_argument("--dir", required=True,
+                        help="work directory on the disk to measure (stores are kept there)")
     parser.add_argument("--files", type=int, default=200000, help="time: store size")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reset", choices=["link", "copy"], default="link")
     parser.add_argument("--sizes", default="100000,200000,1000000", help="rss: store sizes")
     parser.add_argument("--passes", type=int, default=5, help="lookup: passes per process")
-    parser.add_argument("--old-include", default="/work/baseline/include")
-    parser.add_argument("--old-lib", default="/work/baseline/build/libcas.a")
+    parser.add_argument("--old-include", help="lookup (required): include/ of the code before")
+    parser.add_argument("--old-lib", help="lookup (required): libcas.a of the code before")
     args = parser.parse_args()
+    if args.part == "lookup" and not (args.old_include and args.old_lib):
+        parser.error("lookup needs --old-include and --old-lib (the code before)")
     os.makedirs(args.dir, exist_ok=True)
     {"time": time_part, "rss": rss_part, "lookup": lookup_part}[args.part](args)
 

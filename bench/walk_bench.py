@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
 """Walk benchmark: pfind against fd (Debian fd-find) and GNU find on generated V0/V1 stores.
 
+How much faster does pfind list a store than the tools people use, cold and warm, and how does
+it scale with its thread count?
+
 Generates (once, reused afterwards) a V0 store (h[0:2]/h[2:8]/h) and a V1 store (h[0:2]/h) of
-N files of 100 bytes with sha256-like random hex names under --root (default /var/tmp/cas-bench,
-which must be on the disk being measured, not tmpfs). Then, alternating the tools round by round
-so that machine noise hits them alike:
+N files of 100 bytes with sha256-like random hex names under --root (required: a directory on
+the disk being measured, not tmpfs). Then, alternating the tools round by round so that machine
+noise hits them alike:
 
   * cold runs: `sync; echo 3 > /proc/sys/vm/drop_caches` before each run (root only; otherwise
     the runs are labelled NOT cold), with the reads the device completed (/proc/diskstats);
   * warm runs: the same commands with the cache hot;
   * pfind's scaling with the thread count (cold and warm), and inode order on/off.
 
-Prints markdown tables of medians (min-max), ratios and peak RSS. Every tool prints one line per
-non-directory: pfind `<inode>\\t<path>`, find -printf '%i\\t%p\\n', fd the path.
+Prints markdown tables of medians (min-max), ratios and peak RSS on stdout (--json FILE also
+writes the raw runs). Every tool prints one line per non-directory: pfind `<inode>\\t<path>`,
+find -printf '%i\\t%p\\n', fd the path. Results: bench/results/walk.md (the tables, the
+machine and the command).
 
-  bench/walk_bench.py --pfind build/tools/pfind            # everything, 5 rounds
-  bench/walk_bench.py --pfind build/tools/pfind --rounds 3 --skip scaling
+As root, pfind built (cmake --build build --target pfind), fd-find installed:
+
+  bench/walk_bench.py --root /var/tmp/cas-bench                      # everything, 5 rounds
+  bench/walk_bench.py --root /var/tmp/cas-bench --rounds 3 --skip scaling
+  bench/walk_bench.py --root /var/tmp/cas-walk-smoke --files 2000 --rounds 1 \\
+      --threads 1,4 --memory-dirs 1000                               # a smoke test
 """
-import argparse
 import json
 import os
 import random
@@ -26,6 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import (DEFAULT_BUILD, argument_parser, device_name, device_of, disk_counters,
+                      drop_caches)
 
 
 def generate(path, layout, files, seed=1):
@@ -70,38 +81,7 @@ def generate_dirs(path, dirs):
     os.rename(tmp, path)
 
 
-def device_of(path):
-    st = os.stat(path)
-    major, minor = os.major(st.st_dev), os.minor(st.st_dev)
-    with open("/proc/diskstats") as f:
-        for line in f:
-            fields = line.split()
-            if int(fields[0]) == major and int(fields[1]) == minor:
-                return fields[2]
-    return None
-
-
-def reads_completed(device):
-    if device is None:
-        return 0
-    with open("/proc/diskstats") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == device:
-                return int(fields[3])
-    return 0
-
-
 IS_ROOT = os.geteuid() == 0
-
-
-def drop_caches():
-    if not IS_ROOT:
-        return False
-    subprocess.run(["sync"], check=True)
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("3\n")
-    return True
 
 
 def run_once(cmd, device, cold):
@@ -111,11 +91,11 @@ def run_once(cmd, device, cold):
     # count the interpreter's own pages from before the exec.
     with tempfile.NamedTemporaryFile("r") as rss:
         full = ["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name] + cmd
-        reads0 = reads_completed(device)
+        reads0 = disk_counters(device)["reads"]
         t0 = time.perf_counter()
         proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - t0
-        reads = reads_completed(device) - reads0
+        reads = disk_counters(device)["reads"] - reads0
         fields = rss.read().split()
     if proc.returncode != 0:
         print(f"warning: {cmd[0]} exited {proc.returncode}: {proc.stderr[:200]!r}", file=sys.stderr)
@@ -167,14 +147,18 @@ def table(title, results, ref, with_reads):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pfind", default="build/tools/pfind")
-    ap.add_argument("--root", default="/var/tmp/cas-bench")
-    ap.add_argument("--files", type=int, default=200000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap = argument_parser(__doc__)
+    ap.add_argument("--pfind", default=os.path.join(DEFAULT_BUILD, "tools", "pfind"),
+                    help="the pfind binary (default: this repository's, %(default)s)")
+    ap.add_argument("--root", required=True,
+                    help="where the stores are made and kept for later runs (on the disk to "
+                         "measure, not tmpfs)")
+    ap.add_argument("--files", type=int, default=200000, help="files per store (default 200k)")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     ap.add_argument("--threads", default="1,2,4,8,16,32,64,128", help="scaling thread counts")
     ap.add_argument("--skip", default="", help="comma list of: v0,v1,cold,warm,scaling,order,memory")
-    ap.add_argument("--memory-dirs", type=int, default=1000000)
+    ap.add_argument("--memory-dirs", type=int, default=1000000,
+                    help="directories of the peak-memory tree (default 1M)")
     ap.add_argument("--json", help="also write raw results here")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -188,12 +172,13 @@ def main():
         stores[layout] = os.path.join(args.root, f"{layout}-{args.files}")
         generate(stores[layout], layout, args.files)
     device = device_of(args.root)
+    name = device_name(device)
     out = []
     raw = {}
     if not IS_ROOT:
         out.append("> Not root: the page cache could NOT be dropped; 'cold' runs below are warm.\n")
     threads = os.environ.get("CAS_WALK_THREADS", "built-in default")
-    out.append(f"Machine: {os.cpu_count()} CPUs; stores under {args.root} on /dev/{device}; "
+    out.append(f"Machine: {os.cpu_count()} CPUs; stores under {args.root} on /dev/{name}; "
                f"{args.files} files of 100 bytes; `pfind` runs with {threads} threads; "
                f"{args.rounds} alternating rounds.\n")
 
