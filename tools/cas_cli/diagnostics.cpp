@@ -19,6 +19,7 @@ void print_error(std::string_view what, std::string_view why) {
 int exit_code_for(const std::exception& e) {
   if (dynamic_cast<const UsageError*>(&e) || dynamic_cast<const CLI::ParseError*>(&e) ||
       dynamic_cast<const InvalidHashError*>(&e) || dynamic_cast<const ReadOnlyError*>(&e) ||
+      dynamic_cast<const InvalidArgumentError*>(&e) ||
       dynamic_cast<const std::invalid_argument*>(&e)) {
     return kExitUsage;
   }
