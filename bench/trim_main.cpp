@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/store.hpp"
 #include "tool_cli.hpp"
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - t0;
     print(result, elapsed.count());
     return result.failed == 0 ? 0 : 1;
-  } catch (const std::invalid_argument& e) {
+  } catch (const cas::InvalidArgumentError& e) {
     return cas::tool::usage_error(app, e.what());
   } catch (const std::exception& e) {
     std::cerr << "cas-trim-bench: " << e.what() << "\n";

@@ -1,4 +1,3 @@
-#include <stdexcept>
 #include <utility>
 
 #include "cas/errors.hpp"
@@ -21,11 +20,11 @@ std::string default_name(const std::vector<std::size_t>& widths) {
 
 std::vector<std::size_t> checked(std::vector<std::size_t> widths) {
   if (widths.empty() || widths.size() > kMaxLevels) {
-    throw std::invalid_argument("a fanout layout needs 1 to 8 directory levels");
+    throw InvalidArgumentError("a fanout layout needs 1 to 8 directory levels");
   }
   for (auto w : widths) {
     if (w == 0 || w > kMaxWidth) {
-      throw std::invalid_argument("a fanout directory level is 1 to 32 characters wide");
+      throw InvalidArgumentError("a fanout directory level is 1 to 32 characters wide");
     }
   }
   return widths;

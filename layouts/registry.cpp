@@ -1,8 +1,8 @@
 // The layout name registry: "v0", "v1", "fanout:W[,W...]".
 #include <charconv>
-#include <stdexcept>
 #include <string>
 
+#include "cas/errors.hpp"
 #include "cas/layout.hpp"
 
 namespace cas {
@@ -40,8 +40,8 @@ std::shared_ptr<const Layout> layout_by_name(std::string_view name) {
       std::size_t w = 0;
       auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), w);
       if (!all_digits(part) || ec != std::errc() || end != part.data() + part.size()) {
-        throw std::invalid_argument("bad layout '" + std::string(name) +
-                                    "': fanout widths are numbers, e.g. fanout:2,2");
+        throw InvalidArgumentError("bad layout '" + std::string(name) +
+                                   "': fanout widths are numbers, e.g. fanout:2,2");
       }
       widths.push_back(w);
       if (comma == std::string_view::npos) break;
@@ -49,12 +49,12 @@ std::shared_ptr<const Layout> layout_by_name(std::string_view name) {
     }
     try {
       return std::make_shared<const FanoutLayout>(widths);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("bad layout '" + std::string(name) + "': " + e.what());
+    } catch (const InvalidArgumentError& e) {
+      throw InvalidArgumentError("bad layout '" + std::string(name) + "': " + e.what());
     }
   }
-  throw std::invalid_argument("unknown layout '" + std::string(name) +
-                              "' (known: v1, v0, fanout:W[,W...])");
+  throw InvalidArgumentError("unknown layout '" + std::string(name) +
+                             "' (known: v1, v0, fanout:W[,W...])");
 }
 
 std::vector<std::shared_ptr<const Layout>> layouts_by_names(std::string_view names) {
@@ -77,11 +77,11 @@ std::vector<std::shared_ptr<const Layout>> layouts_by_names(std::string_view nam
   std::vector<std::shared_ptr<const Layout>> layouts;
   for (const auto& spec : specs) {
     if (spec.empty())
-      throw std::invalid_argument("empty layout name in '" + std::string(names) + "'");
+      throw InvalidArgumentError("empty layout name in '" + std::string(names) + "'");
     auto layout = layout_by_name(spec);
     for (const auto& seen : layouts) {
       if (seen->name() == layout->name()) {
-        throw std::invalid_argument("layout '" + spec + "' listed twice");
+        throw InvalidArgumentError("layout '" + spec + "' listed twice");
       }
     }
     layouts.push_back(std::move(layout));

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "cas/store.hpp"
@@ -140,11 +141,11 @@ TEST(FreeSpaceOptionsTest, ZeroBytesOrAFractionOutsideZeroToOneIsRefused) {
                         FreeSpace::of_fraction(-0.5), FreeSpace::of_fraction(2)}) {
     StoreOptions options;
     options.limits.min_free = bad;
-    EXPECT_THROW(Store(tmp / "s", options), std::invalid_argument);
+    EXPECT_THROW(Store(tmp / "s", options), InvalidArgumentError);
     Store store(tmp / "s");
     TrimOptions trim_options;
     trim_options.min_free = bad;
-    EXPECT_THROW(trim(store, trim_options), std::invalid_argument);
+    EXPECT_THROW(trim(store, trim_options), InvalidArgumentError);
   }
 }
 

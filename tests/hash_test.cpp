@@ -81,7 +81,7 @@ TEST(HashTest, HashFileNamesMissingPath) {
 TEST(HashTest, AlgorithmNamesAndLengths) {
   EXPECT_EQ(parse_hash_algorithm("sha1"), HashAlgorithm::sha1);
   EXPECT_EQ(parse_hash_algorithm("sha512"), HashAlgorithm::sha512);
-  EXPECT_THROW(parse_hash_algorithm("md5"), std::invalid_argument);
+  EXPECT_THROW(parse_hash_algorithm("md5"), InvalidArgumentError);
   EXPECT_EQ(algorithm_for_length(40), HashAlgorithm::sha1);
   EXPECT_EQ(algorithm_for_length(64), HashAlgorithm::sha256);
   EXPECT_EQ(algorithm_for_length(128), HashAlgorithm::sha512);

@@ -185,7 +185,7 @@ TEST(HttpRemoteTest, BadBaseUrlsAreRejectedWithoutTheirCredentials) {
     try {
       HttpRemote remote(url);
       ADD_FAILURE() << "accepted " << redact_url(url);
-    } catch (const std::invalid_argument& e) {
+    } catch (const InvalidArgumentError& e) {
       EXPECT_EQ(std::string(e.what()).find("hunter22"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find("remote URL"), std::string::npos) << e.what();
     }

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cas/errors.hpp"
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
@@ -312,7 +313,7 @@ TEST_P(OperationsScopeTest, TrimRefusesAScope) {
   TrimOptions options;
   options.max_files = 1;
   options.scope = [](std::string_view) { return true; };
-  EXPECT_THROW(trim(store, options), std::invalid_argument);
+  EXPECT_THROW(trim(store, options), InvalidArgumentError);
 }
 
 INSTANTIATE_TEST_SUITE_P(TopLevelAndFiner, OperationsScopeTest, ::testing::Bool(),

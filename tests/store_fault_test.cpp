@@ -398,7 +398,7 @@ TEST_F(StoreFaultTest, FirstWriteReapsStaleTempFilesOnly) {
                ReadOnlyError);
   EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 1u);
   EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 0u);
-  EXPECT_THROW(s.reap_temp(std::chrono::seconds(-1)), std::invalid_argument);
+  EXPECT_THROW(s.reap_temp(std::chrono::seconds(-1)), InvalidArgumentError);
 }
 
 // --- Real faults on real filesystems (root only) ---

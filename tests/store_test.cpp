@@ -52,11 +52,26 @@ TEST_F(StoreTest, ConstructorTouchesNothingAndRejectsEmptyRoot) {
   Store store(root());
   EXPECT_FALSE(fs::exists(root()));
   EXPECT_EQ(store.root(), root());
-  EXPECT_THROW(Store(""), std::invalid_argument);
-  EXPECT_THROW(Store(root(), StoreOptions{.layouts = {}}), std::invalid_argument);
+  EXPECT_THROW(Store(""), InvalidArgumentError);
+  EXPECT_THROW(Store(root(), StoreOptions{.layouts = {}}), InvalidArgumentError);
   EXPECT_FALSE(store.lookup(kHashA).has_value());
   EXPECT_EQ(store.open(kHashA), nullptr);
   EXPECT_FALSE(fs::exists(root()));
+}
+
+// One catch clause handles every failure (errors.hpp), a bad argument too; and catching
+// std::exception is not ambiguous for it.
+TEST_F(StoreTest, AnInvalidArgumentIsACasErrorThatStdExceptionCatches) {
+  EXPECT_THROW(Store(""), Error);
+  EXPECT_THROW(layout_by_name("v9"), Error);
+  EXPECT_THROW(parse_hash_algorithm("md5"), Error);
+  try {
+    Store store(root(), StoreOptions{.touch_on_use = std::chrono::seconds(-1)});
+    ADD_FAILURE() << "a negative touch_on_use was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(dynamic_cast<const InvalidArgumentError*>(&e), nullptr);
+    EXPECT_STREQ(e.what(), "cas::Store: negative touch_on_use");
+  }
 }
 
 TEST_F(StoreTest, RelativeRootIsMadeAbsolute) {

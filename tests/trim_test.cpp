@@ -126,11 +126,11 @@ TEST_F(TrimTest, DryRunCountsWhatWouldGoAndRemovesNothing) {
 
 TEST_F(TrimTest, RefusesWithoutABoundOrWithABadLowWaterMark) {
   Store store(root());
-  EXPECT_THROW(trim(store, TrimOptions{}), std::invalid_argument);
+  EXPECT_THROW(trim(store, TrimOptions{}), InvalidArgumentError);
   TrimOptions options;
   options.max_files = 1;
   options.low_water = 0;
-  EXPECT_THROW(trim(store, options), std::invalid_argument);
+  EXPECT_THROW(trim(store, options), InvalidArgumentError);
   options.low_water = 0.9;
   store.set_read_only();
   EXPECT_THROW(trim(store, options), ReadOnlyError);
@@ -202,7 +202,7 @@ TEST_F(TrimTest, APinExpiringInTheFarFutureStillProtects) {
   EXPECT_FALSE(pins[0].expired);
   EXPECT_EQ(pins[0].expires->time_since_epoch().count(), 10000000000LL);
   EXPECT_THROW(add_pin(store, "x", {hash_of(0)}, std::chrono::seconds(36501LL * 86400)),
-               std::invalid_argument);
+               InvalidArgumentError);
   TrimOptions options;
   options.max_files = 1;
   options.low_water = 0.5;
@@ -221,9 +221,9 @@ TEST_F(TrimTest, GcHonoursPins) {
 
 TEST_F(TrimTest, PinsRejectBadNamesAndUnreadablePinsStopTheTrim) {
   Store store(root());
-  EXPECT_THROW(add_pin(store, "../x", {}), std::invalid_argument);
-  EXPECT_THROW(add_pin(store, ".hidden", {}), std::invalid_argument);
-  EXPECT_THROW(add_pin(store, "", {}), std::invalid_argument);
+  EXPECT_THROW(add_pin(store, "../x", {}), InvalidArgumentError);
+  EXPECT_THROW(add_pin(store, ".hidden", {}), InvalidArgumentError);
+  EXPECT_THROW(add_pin(store, "", {}), InvalidArgumentError);
   EXPECT_THROW(add_pin(store, "ok", {"NOT-A-HASH"}), InvalidHashError);
   populate(3, [](int) { return kDay; });
   test::write_file(root() / ".cas-pins" / "damaged", "something else\n");

@@ -1,7 +1,8 @@
 // The exceptions cas throws.
 //
 // Every failure is a cas::Error (a std::runtime_error), so one catch clause handles them all;
-// the subclasses let callers react to a specific cause. "Not there" is never an error: lookups
+// the subclasses let callers react to a specific cause (a bad argument too: InvalidArgumentError,
+// never std::invalid_argument). "Not there" is never an error: lookups
 // return std::optional or nullptr instead. Messages name the operation, the path and the
 // reason, e.g. "rename 58/4b6ab7/584b... -> 58/584b...: Permission denied".
 //
@@ -18,6 +19,16 @@ namespace cas {
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// An argument is out of its documented range or form: an empty root, a negative age, an unknown
+// layout or hash algorithm name, a bad pin name, a trim without a bound, a URL that is not
+// http(s)... The message names the call or the option and the rejected value. Thrown before
+// anything on disk is touched. (A cas::Error, so a std::runtime_error: not a
+// std::invalid_argument, whose std::logic_error base would make std::exception ambiguous.)
+class InvalidArgumentError : public Error {
+ public:
+  explicit InvalidArgumentError(const std::string& message) : Error(message) {}
 };
 
 // A string given as a hash is not one: not lowercase hex, too short for a layout's prefix,

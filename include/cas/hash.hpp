@@ -21,7 +21,7 @@ enum class HashAlgorithm { sha1, sha256, sha512 };
 // "sha1", "sha256" or "sha512".
 std::string_view to_string(HashAlgorithm algorithm) noexcept;
 
-// Parses "sha1", "sha256" or "sha512". Throws std::invalid_argument naming the input otherwise.
+// Parses "sha1", "sha256" or "sha512". Throws InvalidArgumentError naming the input otherwise.
 HashAlgorithm parse_hash_algorithm(std::string_view name);
 
 // Length of a hex digest: 40, 64 or 128.

@@ -69,7 +69,7 @@ class Layout {
 // Widths are 1..32 each, 1..8 levels.
 class FanoutLayout : public Layout {
  public:
-  // Throws std::invalid_argument for an empty or out-of-range list of widths.
+  // Throws InvalidArgumentError for an empty or out-of-range list of widths.
   explicit FanoutLayout(std::vector<std::size_t> widths, std::string name = {});
 
   std::string_view name() const override { return name_; }
@@ -106,12 +106,12 @@ std::vector<std::shared_ptr<const Layout>> default_layouts();
 std::shared_ptr<const Layout> preferred_layout();
 
 // Returns the layout called `name`: "v0", "v1", or "fanout:W[,W...]" (e.g. "fanout:2,2";
-// "fanout:2" places files as "v1" does). Throws std::invalid_argument naming the input for anything
+// "fanout:2" places files as "v1" does). Throws InvalidArgumentError naming the input for anything
 // else.
 std::shared_ptr<const Layout> layout_by_name(std::string_view name);
 
 // Parses a comma-separated list such as "v1,v0" (the CLI's --layouts). Throws
-// std::invalid_argument for an unknown name, a duplicate or an empty list.
+// InvalidArgumentError for an unknown name, a duplicate or an empty list.
 std::vector<std::shared_ptr<const Layout>> layouts_by_names(std::string_view names);
 
 }  // namespace cas

@@ -68,7 +68,7 @@ struct OperationOptions {
   // emptied quarantine directory, stats counts pins, only when the scope covers ".cas-quarantine"
   // and
   // ".cas-pins". Called concurrently from the walker's threads. trim ignores it (its cutoff is
-  // store-wide) and throws std::invalid_argument when it (or sub_scope) is set.
+  // store-wide) and throws InvalidArgumentError when it (or sub_scope) is set.
   std::function<bool(std::string_view top_level_name)> scope;
   // Finer than `scope`, for splitting a top-level directory (parts of a hash-prefix bucket). Unset:
   // everything below a covered top-level name is covered. Set, it is asked (top_level_name, name)
@@ -203,9 +203,9 @@ struct TrimResult : OperationErrors {
 // whose mtimes differ by less than the histogram's cell, 16 us for a one-second bucket, or
 // that the filesystem stamped in the same clock tick, go in walk order).
 // Temp files, quarantine and pins are not content; pinned hashes are never removed. Throws
-// std::invalid_argument without a bound, with low_water outside (0, 1] or a min_free of zero
-// bytes or a fraction outside (0, 1); ReadOnlyError
-// (unless dry_run); IoError when a pin cannot be read or the root cannot be opened.
+// InvalidArgumentError without a bound, with low_water outside (0, 1], a negative max_age, a
+// min_free of zero bytes or a fraction outside (0, 1), or a scope (OperationOptions::scope);
+// ReadOnlyError (unless dry_run); IoError when a pin cannot be read or the root cannot be opened.
 TrimResult trim(Store& store, const TrimOptions& options);
 
 struct SyncOptions : OperationOptions {

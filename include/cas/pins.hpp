@@ -36,14 +36,14 @@ struct PinInfo {
 
 // Creates or replaces the pin `name` ([A-Za-z0-9_.-], 1 to 200 characters, not starting with
 // '.') holding `hashes`; with a `ttl`, the pin expires that long from now. Throws
-// std::invalid_argument for a bad name, or a ttl that is negative or beyond 100 years (use
+// InvalidArgumentError for a bad name, or a ttl that is negative or beyond 100 years (use
 // no ttl for a pin that never expires); InvalidHashError for a hash the
 // store's preferred layout rejects; ReadOnlyError ("pin") on a read-only store;
 // PermissionError/IoError.
 void add_pin(Store& store, std::string_view name, const std::vector<std::string>& hashes,
              std::optional<std::chrono::seconds> ttl = std::nullopt);
 
-// Removes the pin `name`; returns false when there was none. Throws std::invalid_argument for
+// Removes the pin `name`; returns false when there was none. Throws InvalidArgumentError for
 // a bad name; ReadOnlyError ("unpin"); PermissionError/IoError.
 bool remove_pin(Store& store, std::string_view name);
 

@@ -72,7 +72,8 @@ class Remote {
   virtual RemoteResult upload(const std::string& hash, const boost::filesystem::path& path) = 0;
 
   // The bulk forms, with up to max_in_flight requests in flight; results in input order. Every
-  // hash is validated before the first request (InvalidHashError).
+  // hash is validated before the first request (InvalidHashError); fetch_many and upload_many
+  // throw InvalidArgumentError unless there is one fd (path) per hash.
   virtual std::vector<RemoteResult> contains_many(const std::vector<std::string>& hashes) = 0;
   // fetch_many calls `on_done(i, result)`, when given, as soon as hashes[i] is done (from the
   // calling thread, in completion order, while other requests are in flight): a caller can
@@ -93,7 +94,7 @@ class Remote {
 // userinfo (basic auth), from options.header, or from ~/.netrc (options.use_netrc).
 class HttpRemote final : public Remote {
  public:
-  // Throws std::invalid_argument (its message without credentials) when the URL is not http or
+  // Throws InvalidArgumentError (its message without credentials) when the URL is not http or
   // https, has no host, has a query or fragment, or when max_in_flight is 0; cas::Error when
   // cas was built without libcurl. Makes no request.
   explicit HttpRemote(std::string base_url, HttpRemoteOptions options = {});

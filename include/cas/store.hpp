@@ -163,7 +163,7 @@ class Store {
 
   // Touches nothing on disk; `root` need not exist yet (it is created by the first insert).
   // A relative root is made absolute against the current directory now.
-  // Throws std::invalid_argument for an empty root, an empty list of layouts, a negative
+  // Throws InvalidArgumentError for an empty root, an empty list of layouts, a negative
   // touch_on_use, or limits with low_water outside (0, 1], a negative max_age, or a min_free
   // of zero bytes or with a fraction outside (0, 1).
   explicit Store(boost::filesystem::path root, StoreOptions options = {});
@@ -253,7 +253,7 @@ class Store {
   // before it goes, so a writer that touched its file meanwhile keeps it) and returns how many
   // went. A missing temp area reaps nothing. Zero reaps every temp file, which is safe only
   // when no writer is active (a live writer's temp would be lost and its write fail).
-  // Throws std::invalid_argument for a negative age; ReadOnlyError ("reap");
+  // Throws InvalidArgumentError for a negative age; ReadOnlyError ("reap");
   // PermissionError/IoError when the temp area cannot be read.
   std::size_t reap_temp(std::chrono::seconds older_than);
 

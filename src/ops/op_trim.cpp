@@ -18,7 +18,6 @@
 #include <ctime>
 #include <limits>
 #include <mutex>
-#include <stdexcept>
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
@@ -45,19 +44,19 @@ bool is_pinned(const std::unordered_set<std::string>& pins, std::string_view has
 
 void check_options(const Store& store, const TrimOptions& options, bool whole_store) {
   if (!options.max_bytes && !options.max_files && !options.max_age && !options.min_free) {
-    throw std::invalid_argument("trim: give at least one bound (size, files, age or free space)");
+    throw InvalidArgumentError("trim: give at least one bound (size, files, age or free space)");
   }
   if (options.min_free) detail::check_free_space(*options.min_free, "trim: min_free");
   if (!(options.low_water > 0 && options.low_water <= 1)) {
-    throw std::invalid_argument("trim: the low-water mark must be in (0, 1]");
+    throw InvalidArgumentError("trim: the low-water mark must be in (0, 1]");
   }
   if (whole_store && (options.scope || options.sub_scope)) {
     // A least-recently-used cutoff is store-wide: trimming a part by its own oldest files
     // would remove files that a whole-store trim keeps.
-    throw std::invalid_argument("trim: cannot be limited to a scope (part of the store)");
+    throw InvalidArgumentError("trim: cannot be limited to a scope (part of the store)");
   }
   if (options.max_age && options.max_age->count() < 0) {
-    throw std::invalid_argument("trim: negative age");
+    throw InvalidArgumentError("trim: negative age");
   }
   if (store.read_only() && !options.dry_run) throw ReadOnlyError("remove", store.root().string());
 }

@@ -2,10 +2,10 @@
 // instants as timezone-aware datetimes.
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <string>
 
 #include "bindings.hpp"
+#include "cas/errors.hpp"
 
 namespace cas::python {
 namespace {
@@ -22,16 +22,15 @@ constexpr std::int64_t kMaxDatetime = 253402300799;
 
 std::chrono::seconds to_seconds(double seconds, std::string_view name) {
   if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxSeconds) {
-    throw std::invalid_argument(std::string(name) + ": " + std::to_string(seconds) +
-                                " seconds is not a duration cas can represent");
+    throw InvalidArgumentError(std::string(name) + ": " + std::to_string(seconds) +
+                               " seconds is not a duration cas can represent");
   }
   return std::chrono::seconds(static_cast<std::int64_t>(std::floor(seconds)));
 }
 
 std::optional<std::uint64_t> to_count(const std::optional<py::int_>& value, std::string_view name) {
   if (!value) return std::nullopt;
-  if (*value < py::int_(0))
-    throw std::invalid_argument(std::string(name) + " must not be negative");
+  if (*value < py::int_(0)) throw InvalidArgumentError(std::string(name) + " must not be negative");
   unsigned long long n = PyLong_AsUnsignedLongLong(value->ptr());
   if (PyErr_Occurred()) throw py::error_already_set();  // OverflowError beyond 2**64-1
   return static_cast<std::uint64_t>(n);

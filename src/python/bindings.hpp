@@ -41,11 +41,11 @@ py::object make_os_error(int code, std::string_view path, std::string_view opera
 
 // A duration argument given in seconds (int or float, as time.sleep takes them), as whole
 // seconds rounded down (so a negative value stays negative for the library to reject).
-// Throws std::invalid_argument (ValueError) for NaN, infinity, or more than the ~292 years a
+// Throws InvalidArgumentError (ValueError) for NaN, infinity, or more than the ~292 years a
 // std::chrono clock can represent; `name` names the argument in the message.
 std::chrono::seconds to_seconds(double seconds, std::string_view name);
 
-// An optional count argument (None or an int). Throws std::invalid_argument (ValueError) for a
+// An optional count argument (None or an int). Throws InvalidArgumentError (ValueError) for a
 // negative value, OverflowError beyond 2**64-1.
 std::optional<std::uint64_t> to_count(const std::optional<py::int_>& value, std::string_view name);
 
@@ -99,7 +99,7 @@ class Store;
 namespace cas::python {
 
 // The Store constructor's remote= argument: None, a URL (str) or an HttpRemote. Throws
-// std::invalid_argument (ValueError) for a bad URL.
+// InvalidArgumentError (ValueError) for a bad URL.
 std::shared_ptr<Remote> to_remote(const py::object& remote);
 // Store.push, Store.pull and Store.remote_stats (remote_bindings.cpp).
 void def_remote_methods(py::class_<Store, std::shared_ptr<Store>>& store);

@@ -3,7 +3,8 @@
 // OS failures become the built-in OSError subclasses (what `except FileNotFoundError` expects),
 // with errno, strerror and filename as os functions set them, plus `operation`. The store's own
 // failures become the module's exception classes, all derived from directory.Error; an invalid
-// hash is also a ValueError. Extra fields of the C++ exceptions become attributes.
+// hash is also a ValueError, and an invalid argument (InvalidArgumentError) is a plain ValueError,
+// as Python's own functions raise. Extra fields of the C++ exceptions become attributes.
 #include <cstring>
 #include <string>
 
@@ -72,6 +73,8 @@ void translate(std::exception_ptr p) {
   } catch (const CorruptError& e) {
     raise(g_corrupt, e.what(), std::pair{"path", fs_decode(e.path())},
           std::pair{"expected", py::str(e.expected())}, std::pair{"actual", py::str(e.actual())});
+  } catch (const InvalidArgumentError& e) {
+    raise(PyExc_ValueError, e.what());
   } catch (const Error& e) {
     raise(g_error, e.what());
   }

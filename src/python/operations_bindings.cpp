@@ -226,8 +226,8 @@ void register_check_results(py::module_& m) {
 MigrateMethod parse_method(std::string_view name) {
   if (name == "link_unlink") return MigrateMethod::link_unlink;
   if (name == "rename") return MigrateMethod::rename;
-  throw std::invalid_argument("invalid migrate method '" + std::string(name) +
-                              "' (one of 'link_unlink', 'rename')");
+  throw InvalidArgumentError("invalid migrate method '" + std::string(name) +
+                             "' (one of 'link_unlink', 'rename')");
 }
 
 // migrate and sync: the operations that move or add files.

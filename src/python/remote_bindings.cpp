@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "cas/errors.hpp"
 #include "cas/remote.hpp"
 #include "cas/remote_transfer.hpp"
 #include "cas/store.hpp"
@@ -36,7 +37,7 @@ std::shared_ptr<HttpRemote> make_remote(const std::string& url, const py::object
 std::shared_ptr<Remote> remote_for(const Store& store, const py::object& remote) {
   if (!remote.is_none()) return to_remote(remote);
   if (!store.options().remote) {
-    throw std::invalid_argument("the store has no remote: give remote= to Store() or to this call");
+    throw InvalidArgumentError("the store has no remote: give remote= to Store() or to this call");
   }
   return store.options().remote;
 }

@@ -6,7 +6,6 @@
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,8 +23,8 @@ Durability parse_durability(std::string_view name) {
   if (name == "file") return Durability::file;
   if (name == "full") return Durability::full;
   if (name == "batch") return Durability::batch;
-  throw std::invalid_argument("invalid durability '" + std::string(name) +
-                              "' (one of 'none', 'file', 'full', 'batch')");
+  throw InvalidArgumentError("invalid durability '" + std::string(name) +
+                             "' (one of 'none', 'file', 'full', 'batch')");
 }
 
 // layouts=None (the default [v1, v0]), a comma-separated str ('v1,v0'), or a sequence of
@@ -41,7 +40,7 @@ std::vector<std::shared_ptr<const Layout>> parse_layouts(const py::object& layou
       out.push_back(item.cast<std::shared_ptr<Layout>>());
     }
   }
-  if (out.empty()) throw std::invalid_argument("layouts must not be empty");
+  if (out.empty()) throw InvalidArgumentError("layouts must not be empty");
   return out;
 }
 

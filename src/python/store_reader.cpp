@@ -5,7 +5,6 @@
 #include <istream>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 
 #include "bindings.hpp"
@@ -111,9 +110,9 @@ class StoreReader {
     in_->clear();
   }
 
-  // Without the GIL too: pybind11 turns std::invalid_argument into ValueError.
+  // Without the GIL too: errors.cpp turns InvalidArgumentError into ValueError.
   void check_open() const {
-    if (!in_) throw std::invalid_argument("I/O operation on closed file");
+    if (!in_) throw InvalidArgumentError("I/O operation on closed file");
   }
 
   // A C++ exception: this runs without the GIL (errors.cpp turns it into OSError).

@@ -9,7 +9,7 @@
 #include <curl/curl.h>
 
 #include <mutex>
-#include <stdexcept>
+#include <new>
 
 #include "remote/http_transfer.hpp"
 
@@ -47,13 +47,12 @@ void check_base_url(const std::string& base, std::vector<std::string>* secrets) 
   secrets->push_back(url_part(url, CURLUPART_PASSWORD));
   std::string user = url_part(url, CURLUPART_USER);
   curl_url_cleanup(url);
-  if (rc != CURLUE_OK) throw std::invalid_argument(shown + ": " + curl_url_strerror(rc));
+  if (rc != CURLUE_OK) throw InvalidArgumentError(shown + ": " + curl_url_strerror(rc));
   if (scheme != "http" && scheme != "https") {
-    throw std::invalid_argument(shown + ": not an http or https URL");
+    throw InvalidArgumentError(shown + ": not an http or https URL");
   }
-  if (host.empty()) throw std::invalid_argument(shown + ": no host");
-  if (extra)
-    throw std::invalid_argument(shown + ": a query or fragment has no place in a base URL");
+  if (host.empty()) throw InvalidArgumentError(shown + ": no host");
+  if (extra) throw InvalidArgumentError(shown + ": a query or fragment has no place in a base URL");
   // A user name alone (a token as user) is a secret too, but "a" would mask every "a".
   if (user.size() >= 8) secrets->push_back(user);
 }
@@ -166,7 +165,7 @@ HttpRemote::HttpRemote(std::string base_url, HttpRemoteOptions options)
     : impl_(std::make_unique<Impl>()) {
   init_curl_once();
   HttpSettings& s = impl_->settings;
-  if (options.max_in_flight == 0) throw std::invalid_argument("max_in_flight must be at least 1");
+  if (options.max_in_flight == 0) throw InvalidArgumentError("max_in_flight must be at least 1");
   check_base_url(base_url, &s.secrets);
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
   s.base = base_url;
@@ -206,7 +205,7 @@ std::vector<RemoteResult> HttpRemote::contains_many(const std::vector<std::strin
 std::vector<RemoteResult> HttpRemote::fetch_many(const std::vector<std::string>& hashes,
                                                  const std::vector<int>& fds,
                                                  const FetchDone& on_done) {
-  if (fds.size() != hashes.size()) throw std::invalid_argument("fetch_many: one fd per hash");
+  if (fds.size() != hashes.size()) throw InvalidArgumentError("fetch_many: one fd per hash");
   for (const auto& h : hashes) validate_remote_hash(h);
   std::vector<Transfer> transfers(hashes.size());
   for (std::size_t i = 0; i < hashes.size(); ++i) {
@@ -223,7 +222,7 @@ std::vector<RemoteResult> HttpRemote::fetch_many(const std::vector<std::string>&
 
 std::vector<RemoteResult> HttpRemote::upload_many(
     const std::vector<std::string>& hashes, const std::vector<boost::filesystem::path>& paths) {
-  if (paths.size() != hashes.size()) throw std::invalid_argument("upload_many: one path per hash");
+  if (paths.size() != hashes.size()) throw InvalidArgumentError("upload_many: one path per hash");
   for (const auto& h : hashes) validate_remote_hash(h);
   std::vector<Transfer> transfers(hashes.size());
   for (std::size_t i = 0; i < hashes.size(); ++i) {

@@ -3,17 +3,17 @@
 
 #include <sys/statvfs.h>
 
-#include <stdexcept>
+#include "cas/errors.hpp"
 
 namespace cas::detail {
 
 void check_free_space(const FreeSpace& floor, const std::string& what) {
   if (floor.fraction != 0) {
     if (!(floor.fraction > 0 && floor.fraction < 1)) {
-      throw std::invalid_argument(what + ": the fraction of the filesystem must be in (0, 1)");
+      throw InvalidArgumentError(what + ": the fraction of the filesystem must be in (0, 1)");
     }
   } else if (floor.bytes == 0) {
-    throw std::invalid_argument(what + ": zero bytes is no floor");
+    throw InvalidArgumentError(what + ": zero bytes is no floor");
   }
 }
 

@@ -12,7 +12,7 @@
 
 namespace cas::detail {
 
-// Throws std::invalid_argument, the message starting with `what`, for a floor of zero bytes or
+// Throws InvalidArgumentError, the message starting with `what`, for a floor of zero bytes or
 // a fraction outside (0, 1).
 void check_free_space(const FreeSpace& floor, const std::string& what);
 

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cerrno>
 #include <sstream>
-#include <stdexcept>
 
 #include <boost/filesystem/operations.hpp>
 
@@ -37,8 +36,8 @@ void check_name(std::string_view name) {
                 c == '_' || c == '.' || c == '-');
   }
   if (!ok) {
-    throw std::invalid_argument("invalid pin name '" + std::string(name) +
-                                "': use 1 to 200 of A-Z a-z 0-9 _ . - (not starting with '.')");
+    throw InvalidArgumentError("invalid pin name '" + std::string(name) +
+                               "': use 1 to 200 of A-Z a-z 0-9 _ . - (not starting with '.')");
   }
 }
 
@@ -119,7 +118,7 @@ std::optional<PinFile> read_pin(const std::string& dir, const std::string& name)
     try {
       std::size_t used = 0;
       long long seconds = std::stoll(expires, &used);
-      if (used != expires.size()) throw std::invalid_argument(expires);
+      if (used != expires.size()) throw InvalidArgumentError(expires);
       pin.info.expires = std::chrono::sys_seconds(std::chrono::seconds(seconds));
       pin.info.expired = *pin.info.expires <= now_seconds();
     } catch (const std::exception&) {
@@ -155,7 +154,7 @@ void add_pin(Store& store, std::string_view name, const std::vector<std::string>
              std::optional<std::chrono::seconds> ttl) {
   check_name(name);
   if (ttl && (ttl->count() < 0 || ttl->count() > kMaxTtl)) {
-    throw std::invalid_argument(
+    throw InvalidArgumentError(
         "pin: a ttl is 0 to 100 years (36500 days); give none for a pin that never expires");
   }
   for (const auto& h : hashes) validate_hash(h, store.layouts().front()->min_hash_length());

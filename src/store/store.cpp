@@ -7,8 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <stdexcept>
-
 #include "cas/errors.hpp"
 #include "store/fd_istream.hpp"
 #include "store/quarantine.hpp"
@@ -149,7 +147,7 @@ void Store::flush() {
 }
 
 std::size_t Store::reap_temp(std::chrono::seconds older_than) {
-  if (older_than.count() < 0) throw std::invalid_argument("reap_temp: negative age");
+  if (older_than.count() < 0) throw InvalidArgumentError("reap_temp: negative age");
   if (read_only()) throw ReadOnlyError("reap", impl_->root_str_);
   return impl_->temp_.reap(older_than);
 }

@@ -1,6 +1,5 @@
 // StoreImpl: the root, and the path and directory helpers shared by every mutation.
 #include <ctime>
-#include <stdexcept>
 
 #include <boost/filesystem/operations.hpp>
 
@@ -20,7 +19,7 @@ constexpr int kRenameAttempts = 16;
 
 // The root as one canonical string: absolute, normalized, no trailing slash.
 std::string canonical_root(const boost::filesystem::path& root) {
-  if (root.empty()) throw std::invalid_argument("cas::Store: the root path is empty");
+  if (root.empty()) throw InvalidArgumentError("cas::Store: the root path is empty");
   // absolute() consults only the working directory, never the root itself.
   std::string out = boost::filesystem::absolute(root).lexically_normal().string();
   // Boost 1.74 normalizes "dir/" to "dir/.": drop that and trailing slashes so every spelling
@@ -37,20 +36,20 @@ StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
       fs_(options_.file_system ? options_.file_system : FileSystem::posix()),
       read_only_(options_.read_only),
       temp_(root_str_, fs_, options_.reap_temp_older_than) {
-  if (options_.layouts.empty()) throw std::invalid_argument("cas::Store: no layouts given");
+  if (options_.layouts.empty()) throw InvalidArgumentError("cas::Store: no layouts given");
   if (options_.touch_on_use.count() < 0) {
-    throw std::invalid_argument("cas::Store: negative touch_on_use");
+    throw InvalidArgumentError("cas::Store: negative touch_on_use");
   }
   const CacheLimits& limits = options_.limits;
   if (!(limits.low_water > 0 && limits.low_water <= 1)) {
-    throw std::invalid_argument("cas::Store: limits.low_water must be in (0, 1]");
+    throw InvalidArgumentError("cas::Store: limits.low_water must be in (0, 1]");
   }
   if (limits.max_age && limits.max_age->count() < 0) {
-    throw std::invalid_argument("cas::Store: negative limits.max_age");
+    throw InvalidArgumentError("cas::Store: negative limits.max_age");
   }
   if (limits.min_free) check_free_space(*limits.min_free, "cas::Store: limits.min_free");
   for (const auto& layout : options_.layouts) {
-    if (!layout) throw std::invalid_argument("cas::Store: null layout");
+    if (!layout) throw InvalidArgumentError("cas::Store: null layout");
   }
   root_ = root_str_;
 }

@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
-#include <stdexcept>
 #include <vector>
 
 #include "cas/errors.hpp"
@@ -24,7 +23,7 @@ const EVP_MD* evp_md(HashAlgorithm algorithm) {
     case HashAlgorithm::sha512:
       return EVP_sha512();
   }
-  throw std::invalid_argument("unknown hash algorithm");
+  throw InvalidArgumentError("unknown hash algorithm");
 }
 
 // 256 KiB: large enough that syscall overhead is negligible against hashing, small enough to
@@ -49,8 +48,8 @@ HashAlgorithm parse_hash_algorithm(std::string_view name) {
   if (name == "sha1") return HashAlgorithm::sha1;
   if (name == "sha256") return HashAlgorithm::sha256;
   if (name == "sha512") return HashAlgorithm::sha512;
-  throw std::invalid_argument("unknown hash algorithm '" + std::string(name) +
-                              "' (known: sha1, sha256, sha512)");
+  throw InvalidArgumentError("unknown hash algorithm '" + std::string(name) +
+                             "' (known: sha1, sha256, sha512)");
 }
 
 std::size_t hex_length(HashAlgorithm algorithm) noexcept {

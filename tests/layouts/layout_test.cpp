@@ -46,7 +46,7 @@ TEST(LayoutRegistryTest, KnowsV0V1AndFanout) {
 TEST(LayoutRegistryTest, RejectsUnknownAndMalformedNames) {
   for (const char* bad : {"", "v2", "V1", "fanout:", "fanout:0", "fanout:2,", "fanout:x",
                           "fanout:33", "fanout:1,1,1,1,1,1,1,1,1", "fanout:-1", "fanout:2,,2"}) {
-    EXPECT_THROW(layout_by_name(bad), std::invalid_argument) << bad;
+    EXPECT_THROW(layout_by_name(bad), InvalidArgumentError) << bad;
   }
 }
 
@@ -56,10 +56,10 @@ TEST(LayoutRegistryTest, ParsesLayoutListsWithFanoutCommas) {
   EXPECT_EQ(list[0]->name(), "v1");
   EXPECT_EQ(list[1]->name(), "fanout:2,2");
   EXPECT_EQ(list[2]->name(), "v0");
-  EXPECT_THROW(layouts_by_names(""), std::invalid_argument);
-  EXPECT_THROW(layouts_by_names("v1,v1"), std::invalid_argument);
-  EXPECT_THROW(layouts_by_names("v1,,v0"), std::invalid_argument);
-  EXPECT_THROW(layouts_by_names("v1,nope"), std::invalid_argument);
+  EXPECT_THROW(layouts_by_names(""), InvalidArgumentError);
+  EXPECT_THROW(layouts_by_names("v1,v1"), InvalidArgumentError);
+  EXPECT_THROW(layouts_by_names("v1,,v0"), InvalidArgumentError);
+  EXPECT_THROW(layouts_by_names("v1,nope"), InvalidArgumentError);
 }
 
 TEST(V1LayoutTest, RejectsUppercaseHash) {

@@ -8,6 +8,7 @@
 
 #include <boost/filesystem/operations.hpp>
 
+#include "cas/errors.hpp"
 #include "cas/layout.hpp"
 #include "diagnostics.hpp"
 
@@ -17,7 +18,7 @@ namespace {
 std::vector<std::shared_ptr<const Layout>> parse_layouts(const std::string& names) {
   try {
     return layouts_by_names(names);
-  } catch (const std::invalid_argument& e) {
+  } catch (const InvalidArgumentError& e) {
     throw UsageError("--layouts", e.what());
   }
 }
@@ -38,7 +39,7 @@ std::shared_ptr<cas::Remote> make_remote(const GlobalOptions& options, unsigned 
   try {
     return std::make_shared<cas::HttpRemote>(options.remote,
                                              remote_options(options, max_in_flight));
-  } catch (const std::invalid_argument& e) {
+  } catch (const InvalidArgumentError& e) {
     throw UsageError("--remote", e.what());
   }
 }

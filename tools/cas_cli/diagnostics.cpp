@@ -30,6 +30,7 @@ void print_message(std::string_view command, std::string_view message) {
 int exit_code_for(const std::exception& e) {
   if (dynamic_cast<const UsageError*>(&e) || dynamic_cast<const CLI::ParseError*>(&e) ||
       dynamic_cast<const InvalidHashError*>(&e) || dynamic_cast<const ReadOnlyError*>(&e) ||
+      dynamic_cast<const InvalidArgumentError*>(&e) ||
       dynamic_cast<const std::invalid_argument*>(&e)) {
     return kExitUsage;
   }

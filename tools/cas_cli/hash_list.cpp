@@ -92,7 +92,7 @@ const CLI::Validator& algorithm_name_check() {
         try {
           parse_hash_algorithm(name);
           return std::string();
-        } catch (const std::invalid_argument& e) {
+        } catch (const InvalidArgumentError& e) {
           return std::string(e.what());
         }
       },
