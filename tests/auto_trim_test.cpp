@@ -1,5 +1,5 @@
-// Automatic trimming (StoreOptions::limits, src/store/auto_trim.hpp): when a trim is due, one process
-// at a time, and the shared counters of what was written since the last trim.
+// Automatic trimming (StoreOptions::limits, src/store/auto_trim.hpp): when a trim is due, one
+// process at a time, and the shared counters of what was written since the last trim.
 //
 // Each test gives the store an age bound besides its size or count bound, and plants a file
 // last used long before it: a trim (any trim) removes that file, so whether a trim ran is read

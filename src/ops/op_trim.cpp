@@ -22,8 +22,8 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
-#include "ops/trim_split.hpp"
 #include "ops/store_engine.hpp"
+#include "ops/trim_split.hpp"
 #include "ops/use_histogram.hpp"
 #include "store/free_space.hpp"
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "buckets.hpp"
-#include "ops/trim_split.hpp"
 #include "jobs.hpp"
+#include "ops/trim_split.hpp"
 #include "scheduler.hpp"
 
 namespace cas::mpi {
