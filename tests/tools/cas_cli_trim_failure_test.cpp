@@ -86,7 +86,7 @@ TEST_F(CasCliTrimFailureTest, TrimWhoseRemovalsFailExitsOneAndNamesEveryFile) {
   for (int i = 0; i < 6; ++i) oldest.insert(path_of(i).string());
   const std::vector<std::string> errors = test::lines_of(r.err);
   EXPECT_EQ(errors.size(), static_cast<std::size_t>(failed)) << r.err;
-  const std::string prefix = "cas: trim: ", suffix = ": unlink: Permission denied";
+  const std::string prefix = "cas: trim: unlink ", suffix = ": Permission denied";
   for (const std::string& line : errors) {
     ASSERT_TRUE(line.starts_with(prefix) && line.ends_with(suffix)) << line;
     const std::string path =
