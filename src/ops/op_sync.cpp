@@ -156,11 +156,8 @@ SyncResult sync(Store& store, const Store& source, const SyncOptions& options) {
   if (result.failed > 0) {
     // As rsync does after an I/O error: a source that could not be read completely must not
     // decide what the destination loses.
-    result.failed += 1;
-    if (result.errors.size() < OperationErrors::kMaxErrors) {
-      result.errors.push_back(store.root().string() +
-                              ": extras not deleted: copying from the source had failures");
-    }
+    result.add(store.root().string() +
+               ": extras not deleted: copying from the source had failures");
     return result;
   }
   delete_extras(store, source, source_fd.get(), options, result);

@@ -105,18 +105,12 @@ void StoreEngine::fail(std::string_view rel_path, const std::string& what, int c
 
 void StoreEngine::fail(std::string_view rel_path, const std::string& message) {
   std::lock_guard<std::mutex> lock(errors_mu_);
-  ++errors_.failed;
-  if (errors_.errors.size() < OperationErrors::kMaxErrors) {
-    errors_.errors.push_back(absolute(rel_path) + ": " + message);
-  }
+  errors_.add(absolute(rel_path) + ": " + message);
 }
 
 void StoreEngine::take_errors(OperationErrors& out) {
   std::lock_guard<std::mutex> lock(errors_mu_);
-  out.failed += errors_.failed;
-  for (auto& e : errors_.errors) {
-    if (out.errors.size() < OperationErrors::kMaxErrors) out.errors.push_back(std::move(e));
-  }
+  out.merge(errors_);
   errors_ = {};
 }
 

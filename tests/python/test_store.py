@@ -192,6 +192,9 @@ def test_migrate_moves_a_v0_store_to_v1(root):
     assert progress and progress[-1].done == 50
     stats = store.stats()
     assert (stats.layouts["v1"].files, stats.layouts["v0"].files, stats.hashes) == (50, 0, 50)
+    # Its errors as every result has them (directory.OperationErrors).
+    assert isinstance(stats, directory.OperationErrors)
+    assert (stats.failed, stats.errors) == (0, [])
     assert all(os.path.exists(v1_path(root, h)) for h in hashes)
     assert "MigrateResult(moved=50" in repr(result)
     assert store.migrate(method="rename").already_in_place == 50
