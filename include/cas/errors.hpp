@@ -93,6 +93,11 @@ class PermissionError : public IoError {
   PermissionError(int code, const std::string& operation, std::string path);
 };
 
+// The one place an errno value becomes an exception, for the library and for code built on it
+// (the cas tools): throws PermissionError for EACCES, EPERM and EROFS, IoError otherwise, with
+// the message "<operation> <path>: <strerror(code)>", e.g. throw_errno(errno, "open", path).
+[[noreturn]] void throw_errno(int code, const std::string& operation, const std::string& path);
+
 // Files were found under the root that no configured layout recognizes. paths() holds their
 // root-relative paths, sorted. Thrown by Store::walk after every hash has been visited.
 class UnrecognizedPathsError : public Error {

@@ -106,12 +106,12 @@ void copy_to_stdout(int fd, const std::string& path) {
   for (;;) {
     ssize_t got = ::read(fd, buffer.get(), kBufferSize);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw IoError(errno, "read", path);
+    if (got < 0) throw_errno(errno, "read", path);
     if (got == 0) return;
     for (ssize_t done = 0; done < got;) {
       ssize_t n = ::write(STDOUT_FILENO, buffer.get() + done, static_cast<std::size_t>(got - done));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw IoError(errno, "write", "stdout");
+      if (n < 0) throw_errno(errno, "write", "stdout");
       done += n;
     }
   }
@@ -125,7 +125,7 @@ int run_cat(Context& context, const std::string& hash) {
       if (!path) return not_in_store("cat", hash);
       int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0 && errno == ENOENT) continue;
-      if (fd < 0) throw IoError(errno, "open", path->string());
+      if (fd < 0) throw_errno(errno, "open", path->string());
       struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
