@@ -112,18 +112,27 @@ TEST_F(StoreTest, ReadOnlyLooksUpWithoutMigratingAndRefusesChanges) {
     FAIL() << "insert on a read-only store";
   } catch (const ReadOnlyError& e) {
     EXPECT_EQ(e.operation(), "create");
-    EXPECT_EQ(e.hash(), kHashB);
+    EXPECT_EQ(e.subject(), kHashB);
     EXPECT_NE(std::string(e.what()).find("create"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find(kHashB), std::string::npos);
   }
   EXPECT_THROW(store.copy(kHashB, tmp_ / "src"), ReadOnlyError);
-  EXPECT_THROW(store.put(tmp_ / "src"), ReadOnlyError);
+  try {
+    store.put(tmp_ / "src");
+    FAIL() << "put on a read-only store";
+  } catch (const ReadOnlyError& e) {
+    // Refused before any hash is known: the subject is the source.
+    EXPECT_EQ(e.operation(), "create");
+    EXPECT_EQ(e.subject(), (tmp_ / "src").string());
+    EXPECT_EQ(std::string(e.what()),
+              "cannot create " + (tmp_ / "src").string() + ": the store is read-only");
+  }
   try {
     store.remove(kHashA);
     FAIL() << "remove on a read-only store";
   } catch (const ReadOnlyError& e) {
     EXPECT_EQ(e.operation(), "remove");
-    EXPECT_EQ(e.hash(), kHashA);
+    EXPECT_EQ(e.subject(), kHashA);
   }
   EXPECT_TRUE(fs::exists(v0));
   EXPECT_TRUE(fs::exists(tmp_ / "src"));

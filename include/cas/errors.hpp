@@ -44,19 +44,20 @@ class InvalidHashError : public Error {
 };
 
 // A mutating operation was called on a read-only store. operation() is "create" for
-// insert/copy/put (and sync), "remove" for remove (and purge, gc, trim), "reap" for reap_temp,
-// "migrate", "quarantine" (verify), "pin" and "unpin"; hash() is the hash, or what stands for
-// it: put's source path, the pin's name, the root for the store-wide operations. Nothing on
-// disk changed.
+// insert/copy/put (and sync, pull), "remove" for remove (and purge, gc, trim), "reap" for
+// reap_temp, "migrate", "quarantine" (verify), "pin" and "unpin". subject() is what the
+// operation was refused for: the hash (insert, copy, remove), put's source path, the pin's name
+// (pin, unpin), or the store's root (reap_temp, pull and the store-wide operations). The message
+// is "cannot <operation> <subject>: the store is read-only". Nothing on disk changed.
 class ReadOnlyError : public Error {
  public:
-  ReadOnlyError(std::string operation, std::string hash);
+  ReadOnlyError(std::string operation, std::string subject);
   const std::string& operation() const noexcept { return operation_; }
-  const std::string& hash() const noexcept { return hash_; }
+  const std::string& subject() const noexcept { return subject_; }
 
  private:
   std::string operation_;
-  std::string hash_;
+  std::string subject_;
 };
 
 // insert/copy could not publish a file, for a reason that is not an OS error on the

@@ -102,11 +102,11 @@ def test_a_read_only_store_finds_v0_files_in_place_and_refuses_changes(root, tmp
     src = write(str(tmp_path / "src"), b"new")
     with pytest.raises(directory.ReadOnlyError) as info:
         store.put(src)
-    assert info.value.operation == "create"
+    assert (info.value.operation, info.value.subject) == ("create", src)
     assert isinstance(info.value, directory.Error)
     with pytest.raises(directory.ReadOnlyError) as info:
         store.remove(h)
-    assert (info.value.operation, info.value.hash) == ("remove", h)
+    assert (info.value.operation, info.value.subject, info.value.hash) == ("remove", h, h)
     writable = Store(root)
     writable.set_read_only()
     with pytest.raises(directory.ReadOnlyError):
