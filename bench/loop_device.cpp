@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "cas/errors.hpp"
-#include "util/unique_fd.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas::bench {
 namespace {

@@ -97,6 +97,37 @@ TEST(StorePermissionTest, LookupAsNobodyReturnsV0FileWhenMigrationIsRefused) {
   EXPECT_TRUE(fs::exists(v0));
 }
 
+// The errno of the open reaches the caller: EACCES is a PermissionError naming the file, from
+// open_fd and from open, which is built on it.
+TEST(StorePermissionTest, OpenAsNobodyOfAnUnreadableFileThrowsPermissionErrorNamingIt) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
+  test::TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms(0755));
+  fs::path root = tmp / "store";
+  fs::path file = root / V1Layout().lookup(kHash);
+  test::write_file(file, "root's alone");
+  fs::permissions(file, fs::perms(0600));
+  int rc = as_nobody([&] {
+    Store store(root);
+    try {
+      store.open_fd(kHash);
+      return 1;
+    } catch (const PermissionError& e) {
+      if (e.code() != EACCES) return 2;
+      if (e.path() != file.string()) return 3;
+      if (std::string(e.what()) != "open " + file.string() + ": Permission denied") return 4;
+    }
+    try {
+      store.open(kHash);
+      return 5;
+    } catch (const PermissionError& e) {
+      if (e.path() != file.string()) return 6;
+    }
+    return 0;
+  });
+  EXPECT_EQ(rc, 0);
+}
+
 TEST(StorePermissionTest, PurgeAsNobodyCountsADirectoryItCannotRemove) {
   if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
   test::TempDir tmp;

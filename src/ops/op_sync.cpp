@@ -7,9 +7,9 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "cas/unique_fd.hpp"
 #include "ops/store_engine.hpp"
 #include "util/posix_error.hpp"
-#include "util/unique_fd.hpp"
 
 namespace cas {
 namespace {

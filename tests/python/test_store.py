@@ -329,6 +329,31 @@ def test_os_errors_are_oserror_subclasses_with_errno_and_filename(public_tmp, tm
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to become nobody")
+def test_an_unreadable_stored_file_raises_permission_error_naming_it(public_tmp, tmp_path):
+    store = Store(os.path.join(public_tmp, "store"))
+    h = store.put(write(str(tmp_path / "src"), b"root's alone"))
+    path = store.lookup(h)
+    os.chmod(path, 0o600)
+    with unprivileged():
+        for call in (store.open, store.read):
+            with pytest.raises(PermissionError) as info:
+                call(h)
+            assert (info.value.errno, info.value.filename) == (errno.EACCES, path)
+            assert info.value.operation == "open"
+
+
+def test_a_store_file_raises_the_real_errno_naming_the_path(root, tmp_path):
+    store = Store(root)
+    h = store.put(write(str(tmp_path / "src"), b"0123456789"))
+    with store.open(h) as f:
+        assert f.read(4) == b"0123"
+        assert f.seek(-2, os.SEEK_END) == 8 and f.read() == b"89"
+        with pytest.raises(OSError) as info:
+            f.raw.seek(-1)
+        assert (info.value.errno, info.value.filename) == (errno.EINVAL, store.lookup(h))
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to become nobody")
 def test_permission_errors_come_from_the_right_subclass(public_tmp):
     locked = os.path.join(public_tmp, "locked")
     os.mkdir(locked, 0o000)

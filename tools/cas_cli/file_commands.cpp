@@ -1,5 +1,4 @@
 // The per-file commands: put, insert, path, cat, rm, ls.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,9 +96,9 @@ int run_path(Context& context, const std::string& hash) {
   return kExitOk;
 }
 
-// Copies `fd` to stdout. Raw read/write rather than Store::open's istream: it is binary-safe
-// by construction, costs no copies through stdio, and a read error keeps its errno (an
-// istream reports it as end of file).
+// Copies `fd` to stdout. Raw read/write on Store::open_fd's descriptor rather than
+// Store::open's istream: it is binary-safe by construction, costs no copies through stdio, and a
+// read error keeps its errno (an istream reports it as end of file).
 void copy_to_stdout(int fd, const std::string& path) {
   static constexpr std::size_t kBufferSize = 128 * 1024;
   std::unique_ptr<char[]> buffer(new char[kBufferSize]);
@@ -119,21 +118,11 @@ void copy_to_stdout(int fd, const std::string& path) {
 
 int run_cat(Context& context, const std::string& hash) {
   try {
-    // A concurrent remove or migration may take the file between lookup and open: look again.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      auto path = context.store().lookup(hash);
-      if (!path) return not_in_store("cat", hash);
-      int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 && errno == ENOENT) continue;
-      if (fd < 0) throw_errno(errno, "open", path->string());
-      struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-      } closer{fd};
-      copy_to_stdout(fd, path->string());
-      return kExitOk;
-    }
-    return not_in_store("cat", hash);
+    std::string path;
+    UniqueFd file = context.store().open_fd(hash, &path);
+    if (!file) return not_in_store("cat", hash);
+    copy_to_stdout(file.get(), path);
+    return kExitOk;
   } catch (const std::exception& e) {
     return report("cat", hash, e);
   }
