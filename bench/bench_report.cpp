@@ -141,7 +141,7 @@ void write_csv(const Results& results, const std::string& path, bool cold) {
       }
     }
   }
-  if (!csv) throw IoError(errno, "write", path);
+  if (!csv) throw_errno(errno, "write", path);
 }
 
 }  // namespace cas::bench

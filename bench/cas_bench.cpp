@@ -296,7 +296,7 @@ class BenchDirLock {
   explicit BenchDirLock(const std::string& dir) {
     const std::string path = dir + "/.cas-bench-lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw cas::IoError(errno, "open", path);
+    if (fd_ < 0) cas::throw_errno(errno, "open", path);
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd_);
       throw cas::Error("another cas-bench is using " + dir + " (it holds " + path + ")");

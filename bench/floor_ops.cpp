@@ -42,14 +42,14 @@ std::vector<std::string> destinations(const Store& store, const Items& items) {
 void rename_all(const Items& items, const std::vector<std::string>& paths) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (::rename(items[i].second.c_str(), paths[i].c_str()) != 0) {
-      throw IoError(errno, "rename", paths[i]);
+      throw_errno(errno, "rename", paths[i]);
     }
   }
 }
 
 void unlink_all(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
-    if (::unlink(p.c_str()) != 0) throw IoError(errno, "unlink", p);
+    if (::unlink(p.c_str()) != 0) throw_errno(errno, "unlink", p);
   }
 }
 

@@ -33,10 +33,10 @@ std::string sanitize(std::string_view name) {
 
 void write_source(const std::string& path, const std::string& data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError(errno, "create", path);
+  if (fd < 0) throw_errno(errno, "create", path);
   ssize_t w = ::write(fd, data.data(), data.size());
   ::close(fd);
-  if (w != static_cast<ssize_t>(data.size())) throw IoError(EIO, "write", path);
+  if (w != static_cast<ssize_t>(data.size())) throw_errno(EIO, "write", path);
 }
 
 // The block device a directory's filesystem is mounted from. Most filesystems report it as

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "cas/errors.hpp"
-#include "util/unique_fd.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas::bench {
 namespace {
@@ -27,12 +27,12 @@ bool reports_direct_io(const std::string& device) {
 
 LoopDevice::LoopDevice(const std::string& image) {
   UniqueFd control(::open("/dev/loop-control", O_RDWR | O_CLOEXEC));
-  if (!control) throw IoError(errno, "open (for a loop device)", "/dev/loop-control");
+  if (!control) throw_errno(errno, "open (for a loop device)", "/dev/loop-control");
   // O_DIRECT on the backing file asks for direct I/O as LO_FLAGS_DIRECT_IO does (losetup
   // sets both); a filesystem that refuses O_DIRECT gets a buffered device instead.
   UniqueFd backing(::open(image.c_str(), O_RDWR | O_CLOEXEC | O_DIRECT));
   if (!backing && errno == EINVAL) backing.reset(::open(image.c_str(), O_RDWR | O_CLOEXEC));
-  if (!backing) throw IoError(errno, "open", image);
+  if (!backing) throw_errno(errno, "open", image);
 
   loop_config config{};
   config.fd = static_cast<__u32>(backing.get());
@@ -41,10 +41,10 @@ LoopDevice::LoopDevice(const std::string& image) {
   // Another process may take the free device between the two calls (EBUSY): ask again.
   for (int attempt = 0; attempt < 100; ++attempt) {
     int n = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
-    if (n < 0) throw IoError(errno, "find a free loop device for", image);
+    if (n < 0) throw_errno(errno, "find a free loop device for", image);
     std::string device = "/dev/loop" + std::to_string(n);
     UniqueFd fd(::open(device.c_str(), O_RDWR | O_CLOEXEC));
-    if (!fd) throw IoError(errno, "open", device);
+    if (!fd) throw_errno(errno, "open", device);
     if (::ioctl(fd.get(), LOOP_CONFIGURE, &config) == 0) {
       path_ = device;
       hold_ = std::move(fd);
@@ -57,11 +57,11 @@ LoopDevice::LoopDevice(const std::string& image) {
       // O_DIRECT on the backing file too (the kernel reads the request from both).
       config.info.lo_flags &= ~LO_FLAGS_DIRECT_IO;
       backing.reset(::open(image.c_str(), O_RDWR | O_CLOEXEC));
-      if (!backing) throw IoError(errno, "open", image);
+      if (!backing) throw_errno(errno, "open", image);
       config.fd = static_cast<__u32>(backing.get());
       continue;
     }
-    if (err != EBUSY) throw IoError(err, "attach " + image + " to", device);
+    if (err != EBUSY) throw_errno(err, "attach " + image + " to", device);
   }
   throw Error("attach " + image + " to a loop device: every free one was taken first");
 }

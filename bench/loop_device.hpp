@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "util/unique_fd.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas::bench {
 

@@ -35,9 +35,9 @@ std::string joined(const std::vector<std::string>& argv) {
 // run or exits non-zero, with the command and what it printed.
 void run(const std::vector<std::string>& argv) {
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw IoError(errno, "pipe", argv[0]);
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_errno(errno, "pipe", argv[0]);
   pid_t pid = ::fork();
-  if (pid < 0) throw IoError(errno, "fork", argv[0]);
+  if (pid < 0) throw_errno(errno, "fork", argv[0]);
   if (pid == 0) {
     ::dup2(pipe_fds[1], 1);
     ::dup2(pipe_fds[1], 2);
@@ -205,11 +205,11 @@ ScratchFs::ScratchFs(const ScratchFsSpec& spec) {
     } else {
       auto [mkfs, options] = mkfs_for(spec, image_);
       int fd = ::open(image_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd < 0) throw IoError(errno, "create", image_);
+      if (fd < 0) throw_errno(errno, "create", image_);
       int rc = ::ftruncate(fd, static_cast<off_t>(spec.bytes));
       int err = errno;
       ::close(fd);
-      if (rc != 0) throw IoError(err, "truncate", image_);
+      if (rc != 0) throw_errno(err, "truncate", image_);
       run(mkfs);
       mount_image(image_, options, mount_point_);
     }

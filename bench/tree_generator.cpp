@@ -25,7 +25,7 @@ void mkdirs(const std::string& root, const std::string& rel) {
   while ((pos = rel.find('/', pos)) != std::string::npos) {
     std::string dir = root + "/" + rel.substr(0, pos);
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw IoError(errno, "mkdir", dir);
+      throw_errno(errno, "mkdir", dir);
     }
     ++pos;
   }
@@ -40,7 +40,7 @@ void write_file(const std::string& root, const std::string& rel, const std::stri
     mkdirs(root, rel);
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   }
-  if (fd < 0) throw IoError(errno, "create", path);
+  if (fd < 0) throw_errno(errno, "create", path);
   ssize_t w = ::write(fd, data.data(), data.size());
   int err = errno;
   if (when && w >= 0) {
@@ -48,7 +48,7 @@ void write_file(const std::string& root, const std::string& rel, const std::stri
     if (::futimens(fd, times) != 0) err = errno, w = -1;
   }
   ::close(fd);
-  if (w != static_cast<ssize_t>(data.size())) throw IoError(w < 0 ? err : EIO, "write", path);
+  if (w != static_cast<ssize_t>(data.size())) throw_errno(w < 0 ? err : EIO, "write", path);
 }
 
 // A well-mixed function of i (splitmix64's finalizer): file i's age, spread evenly.
@@ -86,7 +86,7 @@ void populate(const std::string& root, const Layout& layout, std::uint64_t first
   // Parents included, as `mkdir -p` would: the README's examples name fresh directories.
   boost::system::error_code ec;
   boost::filesystem::create_directories(root, ec);
-  if (ec) throw IoError(ec.value(), "mkdir", root);
+  if (ec) throw_errno(ec.value(), "mkdir", root);
   if (threads == 0) threads = 1;
   std::atomic<std::uint64_t> next{first}, done{0};
   std::mutex error_mu;

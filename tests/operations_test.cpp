@@ -61,6 +61,39 @@ class OperationsTest : public ::testing::Test {
   test::TempDir tmp_;
 };
 
+// Every result keeps its errors the same way: each failure counted, the first kMaxErrors
+// messages kept in order, a merge of two parts as if they had been one run.
+TEST(OperationErrorsTest, CountsEveryFailureAndKeepsTheFirstKMaxErrorsMessages) {
+  const std::size_t n = OperationErrors::kMaxErrors + 3;
+  OperationErrors first, second;
+  for (std::size_t i = 0; i < n; ++i) first.add("a" + std::to_string(i));
+  EXPECT_EQ(first.failed, n);
+  ASSERT_EQ(first.errors.size(), OperationErrors::kMaxErrors);
+  EXPECT_EQ(first.errors.front(), "a0");
+  EXPECT_EQ(first.errors.back(), "a" + std::to_string(OperationErrors::kMaxErrors - 1));
+  second.add("b0");
+  second.merge(first);
+  EXPECT_EQ(second.failed, n + 1);
+  ASSERT_EQ(second.errors.size(), OperationErrors::kMaxErrors);
+  EXPECT_EQ(second.errors[0], "b0");
+  EXPECT_EQ(second.errors[1], "a0");
+  // A message kept without a failure counted (pull's misses) is capped the same way.
+  keep_error(second.errors, "not kept");
+  EXPECT_EQ(second.errors.size(), OperationErrors::kMaxErrors);
+  EXPECT_EQ(second.failed, n + 1);
+}
+
+// stats' errors are its own, as every other result's: merged parts add their failures.
+TEST(OperationErrorsTest, MergedStatsAddTheirFailuresAndKeepTheirMessages) {
+  StoreStats into, part;
+  into.add("one");
+  part.add("two");
+  part.add("three");
+  merge_stats(into, part);
+  EXPECT_EQ(into.failed, 3u);
+  EXPECT_EQ(into.errors, (std::vector<std::string>{"one", "two", "three"}));
+}
+
 TEST_F(OperationsTest, MigrateMovesEveryV0FileAndPrunesOldDirectories) {
   populate(root(), kV0, 300);
   populate(root(), kV1, 20, 1000);

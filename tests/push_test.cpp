@@ -22,7 +22,8 @@ using test::NginxServer;
 using test::TempDir;
 using test::write_file;
 
-constexpr int kFiles = 12;  // more than kMaxTransferErrors: the count goes on past the messages
+// More than OperationErrors::kMaxErrors: the count goes on past the messages.
+constexpr int kFiles = static_cast<int>(OperationErrors::kMaxErrors) + 5;
 
 std::string content_of(int i) { return "pushed file " + std::to_string(i); }
 std::string hash_of(int i) { return hash_bytes(content_of(i), HashAlgorithm::sha256); }
@@ -67,7 +68,7 @@ class PushTest : public ::testing::Test {
     EXPECT_EQ(r.uploaded, 0u) << "refused PUTs counted as uploaded";
     EXPECT_EQ(r.bytes, 0u);
     EXPECT_EQ(r.failed, refused);
-    EXPECT_EQ(r.errors.size(), std::min<std::size_t>(refused, kMaxTransferErrors));
+    EXPECT_EQ(r.errors.size(), std::min<std::size_t>(refused, OperationErrors::kMaxErrors));
     ASSERT_EQ(reported.size(), refused);
     for (const std::string& m : reported) {
       EXPECT_NE(m.find("PUT " + nginx_->url() + base + "/cas/"), std::string::npos) << m;

@@ -1,6 +1,8 @@
 // The quarantine keeps every corrupt copy it is given: the same hash quarantined again (a second
 // bit rot, a copy under another layout) goes to `<hash>.1`, `<hash>.2`, ... and never replaces
 // an earlier one, whose bytes may be what is needed to tell what went wrong.
+#include <unistd.h>
+
 #include <map>
 #include <set>
 #include <string>
@@ -11,6 +13,7 @@
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/store.hpp"
+#include "cas/unique_fd.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -45,6 +48,25 @@ TEST(QuarantineTest, VerifyOnOpenKeepsEveryCorruptCopyOfTheSameHash) {
   EXPECT_EQ(quarantined(root),
             (std::map<std::string, std::string>{
                 {kHash, "first rot"}, {kHash + ".1", "second rot"}, {kHash + ".2", "third rot"}}));
+}
+
+TEST(QuarantineTest, OpenFdVerifiesAsOpenDoesAndServesAGoodFileFromItsStart) {
+  test::TempDir tmp;
+  const fs::path root = tmp / "store";
+  Store s(root, StoreOptions{.verify_on_open = true});
+  const fs::path place = root / V1Layout().lookup(kHash);
+  test::write_file(place, "rotted");
+  EXPECT_THROW(s.open_fd(kHash), CorruptError);
+  EXPECT_FALSE(fs::exists(place));
+  EXPECT_EQ(quarantined(root), (std::map<std::string, std::string>{{kHash, "rotted"}}));
+  test::write_file(place, kGood);
+  UniqueFd fd = s.open_fd(kHash);
+  ASSERT_TRUE(fd);
+  std::string got(kGood.size() + 1, '\0');
+  const ssize_t n = ::read(fd.get(), got.data(), got.size());
+  ASSERT_GE(n, 0);
+  got.resize(static_cast<std::size_t>(n));
+  EXPECT_EQ(got, kGood);  // hashed, then rewound
 }
 
 TEST(QuarantineTest, VerifyQuarantinesCorruptCopiesUnderTwoLayoutsWithoutLosingEither) {

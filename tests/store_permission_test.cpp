@@ -41,6 +41,29 @@ int as_nobody(const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 104;
 }
 
+// Runs `call` (in a child as nobody): whether it throws the PermissionError of EACCES on
+// `path`, "<operation> <path>: Permission denied".
+bool refused(const std::function<void()>& call, const std::string& operation,
+             const fs::path& path) {
+  try {
+    call();
+  } catch (const PermissionError& e) {
+    return e.code() == EACCES && e.path() == path.string() &&
+           std::string(e.what()) == operation + " " + path.string() + ": Permission denied";
+  }
+  return false;
+}
+
+// Opens `tmp` to everyone and writes kHash's file, holding `content`, where `layout` places it
+// in the store tmp/store; returns the file's path.
+fs::path place_for_nobody(const test::TempDir& tmp, const Layout& layout,
+                          const std::string& content) {
+  fs::permissions(tmp.path(), fs::perms(0755));
+  fs::path file = tmp / "store" / layout.lookup(kHash);
+  test::write_file(file, content);
+  return file;
+}
+
 TEST(StorePermissionTest, InsertAsNobodyNamesTheRefusedDirectory) {
   if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
   test::TempDir tmp;
@@ -77,24 +100,34 @@ TEST(StorePermissionTest, InsertAsNobodyNamesTheRefusedDirectory) {
 TEST(StorePermissionTest, LookupAsNobodyReturnsV0FileWhenMigrationIsRefused) {
   if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
   test::TempDir tmp;
-  fs::permissions(tmp.path(), fs::perms(0755));
-  fs::path root = tmp / "store";
-  fs::path v0 = root / V0Layout().lookup(kHash);
-  test::write_file(v0, "old");
+  const fs::path v0 = place_for_nobody(tmp, V0Layout(), "old");
+  const fs::path root = tmp / "store";
   int rc = as_nobody([&] {
     Store store(root);
     auto p = store.lookup(kHash);
     if (!p || *p != v0) return 1;
-    try {
-      store.remove(kHash);
-      return 2;
-    } catch (const PermissionError& e) {
-      if (e.path() != v0.string()) return 3;
-    }
+    if (!refused([&] { store.remove(kHash); }, "unlink", v0)) return 2;
     return 0;
   });
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(fs::exists(v0));
+}
+
+// The errno of the open reaches the caller: EACCES is a PermissionError naming the file, from
+// open_fd and from open, which is built on it.
+TEST(StorePermissionTest, OpenAsNobodyOfAnUnreadableFileThrowsPermissionErrorNamingIt) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run a child as nobody";
+  test::TempDir tmp;
+  const fs::path file = place_for_nobody(tmp, V1Layout(), "root's alone");
+  const fs::path root = tmp / "store";
+  fs::permissions(file, fs::perms(0600));
+  int rc = as_nobody([&] {
+    Store store(root);
+    if (!refused([&] { store.open_fd(kHash); }, "open", file)) return 1;
+    if (!refused([&] { store.open(kHash); }, "open", file)) return 2;
+    return 0;
+  });
+  EXPECT_EQ(rc, 0);
 }
 
 TEST(StorePermissionTest, PurgeAsNobodyCountsADirectoryItCannotRemove) {

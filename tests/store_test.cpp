@@ -1,6 +1,8 @@
 // Store behaviour, including every scenario of IPS's own FileManager test-suite
 // (pkg5 src/tests/api/t_file_manager.py), ported, plus the IPS defects this library fixes.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <iterator>
 #include <set>
@@ -11,6 +13,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/store.hpp"
+#include "cas/unique_fd.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -95,6 +98,34 @@ TEST_F(StoreTest, PreferredPathNeedsNoDisk) {
   EXPECT_EQ(reversed.preferred_path(kHashA), root() / "58/4b6ab7" / kHashA);
 }
 
+// open_fd finds the file as open does (migrating an old-layout copy on the way) and hands out
+// an owned descriptor at the file's start, or nothing.
+TEST_F(StoreTest, OpenFdGivesAnOwnedDescriptorOfTheFileWhereverItWasFound) {
+  Store store(root());
+  EXPECT_FALSE(store.open_fd(kHashA));
+  place(kV0, kHashA, "under the old layout");
+  std::string path;
+  UniqueFd fd = store.open_fd(kHashA, &path);
+  ASSERT_TRUE(fd);
+  const fs::path preferred = root() / kV1.lookup(kHashA);
+  EXPECT_EQ(path, preferred.string());
+  EXPECT_FALSE(fs::exists(root() / kV0.lookup(kHashA)));
+  EXPECT_NE(::fcntl(fd.get(), F_GETFD) & FD_CLOEXEC, 0);
+  char buf[64];
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+  ASSERT_GE(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "under the old layout");
+  // The fast path (the preferred copy) says where too.
+  std::string again;
+  ASSERT_TRUE(store.open_fd(kHashA, &again));
+  EXPECT_EQ(again, preferred.string());
+  // Owned: the descriptor is closed when the UniqueFd goes.
+  const int raw = fd.get();
+  fd = UniqueFd();
+  EXPECT_EQ(::fcntl(raw, F_GETFD), -1);
+  EXPECT_EQ(errno, EBADF);
+}
+
 // IPS: read-only store — lookup and open work, nothing moves, insert/remove refused naming
 // the operation and the hash.
 TEST_F(StoreTest, ReadOnlyLooksUpWithoutMigratingAndRefusesChanges) {
@@ -112,18 +143,27 @@ TEST_F(StoreTest, ReadOnlyLooksUpWithoutMigratingAndRefusesChanges) {
     FAIL() << "insert on a read-only store";
   } catch (const ReadOnlyError& e) {
     EXPECT_EQ(e.operation(), "create");
-    EXPECT_EQ(e.hash(), kHashB);
+    EXPECT_EQ(e.subject(), kHashB);
     EXPECT_NE(std::string(e.what()).find("create"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find(kHashB), std::string::npos);
   }
   EXPECT_THROW(store.copy(kHashB, tmp_ / "src"), ReadOnlyError);
-  EXPECT_THROW(store.put(tmp_ / "src"), ReadOnlyError);
+  try {
+    store.put(tmp_ / "src");
+    FAIL() << "put on a read-only store";
+  } catch (const ReadOnlyError& e) {
+    // Refused before any hash is known: the subject is the source.
+    EXPECT_EQ(e.operation(), "create");
+    EXPECT_EQ(e.subject(), (tmp_ / "src").string());
+    EXPECT_EQ(std::string(e.what()),
+              "cannot create " + (tmp_ / "src").string() + ": the store is read-only");
+  }
   try {
     store.remove(kHashA);
     FAIL() << "remove on a read-only store";
   } catch (const ReadOnlyError& e) {
     EXPECT_EQ(e.operation(), "remove");
-    EXPECT_EQ(e.hash(), kHashA);
+    EXPECT_EQ(e.subject(), kHashA);
   }
   EXPECT_TRUE(fs::exists(v0));
   EXPECT_TRUE(fs::exists(tmp_ / "src"));

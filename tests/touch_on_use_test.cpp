@@ -76,6 +76,16 @@ TEST_F(TouchOnUseTest, OpenOfAStaleFileSetsItsMtimeToNow) {
   EXPECT_GE(mtime_of(v1_path(0)), now_);
 }
 
+TEST_F(TouchOnUseTest, OpenFdOfAStaleFileSetsItsMtimeToNowOnBothPaths) {
+  put(v1_path(0), 0, kDay);  // the fast path
+  put(v0_path(1), 1, kDay);  // the lookup, migrating
+  Store store(root());
+  ASSERT_TRUE(store.open_fd(hash_of(0)));
+  ASSERT_TRUE(store.open_fd(hash_of(1)));
+  EXPECT_GE(mtime_of(v1_path(0)), now_);
+  EXPECT_GE(mtime_of(v1_path(1)), now_);
+}
+
 TEST_F(TouchOnUseTest, OpenTouchesAStaleFileOnceAndAFreshOneNever) {
   put(v1_path(0), 0, 2 * 3600);  // older than the default touch_on_use, one hour
   put(v1_path(1), 1, 60);        // younger

@@ -219,8 +219,8 @@ TEST_F(WalkerReadErrorTest, StoreOperationsCountAnUnreadableDirectoryAsFailed) {
     StoreStats s = stats(store, one_thread);
     std::string out = "verify ok=" + std::to_string(v.ok) + " failed=" + std::to_string(v.failed);
     for (const auto& e : v.errors) out += "\n  " + e;
-    out += "\nstats failed=" + std::to_string(s.errors.failed);
-    for (const auto& e : s.errors.errors) out += "\n  " + e;
+    out += "\nstats failed=" + std::to_string(s.failed);
+    for (const auto& e : s.errors) out += "\n  " + e;
     return out;
   });
   const std::string message = "getdents64 " + root.string() + ": Input/output error";

@@ -1,6 +1,6 @@
 // cas: a content-addressed file store. Include this umbrella header for the whole public API:
-// layouts, hashing, the Store and its FileSystem seam, the store-wide operations, pins, the
-// parallel Walker and the Directory reader, and the errors they throw.
+// layouts, hashing, the Store, the descriptors it hands out and its FileSystem seam, the store-wide
+// operations, pins, the parallel Walker and the Directory reader, and the errors they throw.
 #pragma once
 
 #include "cas/directory.hpp"
@@ -13,4 +13,5 @@
 #include "cas/remote.hpp"
 #include "cas/remote_transfer.hpp"
 #include "cas/store.hpp"
+#include "cas/unique_fd.hpp"
 #include "cas/walker.hpp"

@@ -44,19 +44,20 @@ class InvalidHashError : public Error {
 };
 
 // A mutating operation was called on a read-only store. operation() is "create" for
-// insert/copy/put (and sync), "remove" for remove (and purge, gc, trim), "reap" for reap_temp,
-// "migrate", "quarantine" (verify), "pin" and "unpin"; hash() is the hash, or what stands for
-// it: the pin's name, the root for put (whose hash is not known yet) and for the store-wide
-// operations. Nothing on disk changed.
+// insert/copy/put (and sync, pull), "remove" for remove (and purge, gc, trim), "reap" for
+// reap_temp, "migrate", "quarantine" (verify), "pin" and "unpin". subject() is what the
+// operation was refused for: the hash (insert, copy, remove), the pin's name (pin, unpin), or the
+// store's root (put, whose hash is not known yet; reap_temp, pull and the store-wide operations).
+// The message is "cannot <operation> <subject>: the store is read-only". Nothing on disk changed.
 class ReadOnlyError : public Error {
  public:
-  ReadOnlyError(std::string operation, std::string hash);
+  ReadOnlyError(std::string operation, std::string subject);
   const std::string& operation() const noexcept { return operation_; }
-  const std::string& hash() const noexcept { return hash_; }
+  const std::string& subject() const noexcept { return subject_; }
 
  private:
   std::string operation_;
-  std::string hash_;
+  std::string subject_;
 };
 
 // insert/copy could not publish a file, for a reason that is not an OS error on the
@@ -92,6 +93,11 @@ class PermissionError : public IoError {
  public:
   PermissionError(int code, const std::string& operation, std::string path);
 };
+
+// The one place an errno value becomes an exception, for the library and for code built on it
+// (the cas tools): throws PermissionError for EACCES, EPERM and EROFS, IoError otherwise, with
+// the message "<operation> <path>: <strerror(code)>", e.g. throw_errno(errno, "open", path).
+[[noreturn]] void throw_errno(int code, const std::string& operation, const std::string& path);
 
 // Files were found under the root that no configured layout recognizes. paths() holds their
 // root-relative paths, sorted. Thrown by Store::walk after every hash has been visited.

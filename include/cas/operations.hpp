@@ -95,12 +95,24 @@ inline bool in_sub_scope(const OperationOptions& options, std::string_view top,
   return !options.sub_scope || options.sub_scope(top, name);
 }
 
-// Counts and the first errors, shared by every result.
+// The failure count and the first errors: the base of every result (the store-wide operations',
+// stats', push's and pull's).
 struct OperationErrors {
-  std::uint64_t failed = 0;         // files (or directories) whose operation failed
+  std::uint64_t failed = 0;         // files (or directories, or requests) whose operation failed
   std::vector<std::string> errors;  // the first kMaxErrors messages, "<path>: <reason>"
+  // The one cap on the messages any result keeps; the counts go on.
   static constexpr std::size_t kMaxErrors = 20;
+
+  // Counts one failure and keeps its message (keep_error).
+  void add(std::string message);
+  // Adds `part`'s count and keeps its messages after these (keep_error): two runs' errors as one.
+  void merge(const OperationErrors& part);
 };
+
+// Appends `message` to `errors` while it holds fewer than OperationErrors::kMaxErrors, else
+// drops it: the one place the cap is applied (a message kept without a failure counted, as pull
+// keeps its misses, goes through it too).
+void keep_error(std::vector<std::string>& errors, std::string message);
 
 enum class MigrateMethod {
   // linkat into the preferred place, then unlinkat the old name. Cross-directory renames
@@ -276,7 +288,7 @@ struct LayoutStats {
   std::uint64_t bytes = 0;
 };
 
-struct StoreStats {
+struct StoreStats : OperationErrors {
   std::map<std::string, LayoutStats> layouts;  // by layout name, every configured layout
   std::uint64_t hashes = 0;  // distinct hashes (a hash in two layouts counts once)
   std::uint64_t unrecognized_files = 0;
@@ -297,18 +309,19 @@ struct StoreStats {
   // cells of use_cell_width seconds keyed by their start (a multiple of the width).
   std::map<std::int64_t, std::uint64_t> use_cells;
   std::int64_t use_cell_width = 1;
-  OperationErrors errors;
 };
 
 // Counts files and bytes per layout, unrecognized files and empty directories, pinned hashes
-// and the last-use distribution. Read-only; a pin that cannot be read is a failure in `errors`.
+// and the last-use distribution. Read-only; a pin that cannot be read is a failure (`failed`,
+// `errors`).
 StoreStats stats(const Store& store, const OperationOptions& options = {});
 
 // Adds `part`, the stats of a disjoint part of the same store (a run with another
 // OperationOptions::scope), to `into`, as if both had been counted in one run: counts add (a
 // layout missing from one side counts as zero), the last-use histograms merge (the coarser
 // width wins, and the histogram widens as stats' own does when it has too many cells), and the
-// oldest, median and newest use are recomputed from them. Errors are appended up to kMaxErrors.
+// oldest, median and newest use are recomputed from them. Failures add, and errors are appended
+// up to kMaxErrors (OperationErrors::merge).
 // Never throws but std::bad_alloc.
 void merge_stats(StoreStats& into, const StoreStats& part);
 

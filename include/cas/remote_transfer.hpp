@@ -4,8 +4,9 @@
 // (StoreOptions::remote: read through, write through).
 //
 // Errors: a failure on one hash (a request that failed, a body with the wrong hash) is counted
-// in the result, its message (naming the URL without credentials) kept among the first few in
-// `errors` and passed to on_error; the transfer goes on. Only what stops the whole transfer
+// in the result, its message (naming the URL without credentials) kept among the first
+// OperationErrors::kMaxErrors in `errors` (as every result keeps them: cas/operations.hpp) and
+// passed to on_error; the transfer goes on. Only what stops the whole transfer
 // throws (see each function).
 //
 // Thread-safety: each function may be called from any thread; on_error is called from the
@@ -18,26 +19,23 @@
 #include <string>
 #include <vector>
 
+#include "cas/operations.hpp"
 #include "cas/remote.hpp"
 #include "cas/store.hpp"
 
 namespace cas {
-
-// How many messages a result keeps in `errors`; the counts go on.
-inline constexpr std::size_t kMaxTransferErrors = 10;
 
 struct PushOptions {
   bool dry_run = false;  // ask the remote only: count what would be uploaded
   std::function<void(const std::string& message)> on_error;
 };
 
-struct PushResult {
+// failed: a HEAD or PUT failed, or the local file went meanwhile; errors: their first messages.
+struct PushResult : OperationErrors {
   std::uint64_t checked = 0;          // local hashes asked about (HEAD)
   std::uint64_t uploaded = 0;         // PUT and stored (dry run: would be)
   std::uint64_t already_present = 0;  // the remote had them
   std::uint64_t bytes = 0;            // bytes uploaded (dry run: would be)
-  std::uint64_t failed = 0;           // a HEAD or PUT failed, or the local file went meanwhile
-  std::vector<std::string> errors;    // the first kMaxTransferErrors messages
 };
 
 // Uploads every hash of `store` that `remote` does not have: lists the store, asks the remote
@@ -54,14 +52,14 @@ struct PullOptions {
   std::function<void(const std::string& message)> on_error;
 };
 
-struct PullResult {
+// failed: the request failed (refused, timeout, 5xx, truncated); errors: the first messages of
+// those, of the missing and of the corrupt ones.
+struct PullResult : OperationErrors {
   std::uint64_t fetched = 0;          // fetched, verified and published
   std::uint64_t already_present = 0;  // in the store already: not asked for
   std::uint64_t missing = 0;          // the remote does not have them (404)
   std::uint64_t corrupt = 0;          // the body did not hash to its name: nothing published
   std::uint64_t bytes = 0;            // bytes fetched and published
-  std::uint64_t failed = 0;           // the request failed (refused, timeout, 5xx, truncated)
-  std::vector<std::string> errors;    // the first kMaxTransferErrors messages
 };
 
 // Fetches each of `hashes` that `store` does not have locally (repeats are asked once) from

@@ -28,6 +28,7 @@
 #include "cas/file_system.hpp"
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas {
 
@@ -193,11 +194,18 @@ class Store {
   // Throws InvalidHashError.
   boost::filesystem::path preferred_path(std::string_view hash) const;
 
-  // Like lookup (reading through a remote), then opens the file: returns a binary input
-  // stream, or nullptr when absent.
-  // Throws InvalidHashError; PermissionError/IoError when the file cannot be opened;
+  // Like lookup (reading through a remote, migrating, touching on use), then opens the file:
+  // returns its descriptor, open read-only (close-on-exec) at offset 0 and owned by the
+  // UniqueFd, or an empty UniqueFd (false) when absent. A file removed or migrated between the
+  // lookup and the open is looked up again. With `path`, sets *path to the absolute path the
+  // file was opened at (for messages: it may be renamed or removed while it is open).
+  // Throws InvalidHashError; PermissionError/IoError naming the path that cannot be opened;
   // CorruptError (after moving the file to root/.cas-quarantine) with verify_on_open when its
   // content does not hash to its name.
+  UniqueFd open_fd(std::string_view hash, std::string* path = nullptr);
+
+  // open_fd as a binary input stream, or nullptr when absent. Throws as open_fd does; a read
+  // error later only sets the stream's badbit (open_fd keeps the errno: read the descriptor).
   std::unique_ptr<std::istream> open(std::string_view hash);
 
   // Moves `src` to the preferred path of `hash`, atomically replacing anything there, removes
@@ -269,8 +277,10 @@ class Store {
   friend class detail::RemoteTier;  // cas::push/pull publish fetched files
                                     // (src/remote/remote_tier.hpp)
 
-  // open()'s fast path: the stream of the preferred layout's copy, or nullptr when there is none.
-  std::unique_ptr<std::istream> open_preferred(std::string_view hash);
+  // open_fd; *size is set to the file's size when it is known (the fast path), else left.
+  UniqueFd open_file(std::string_view hash, std::string* path, std::size_t* size);
+  // open_file's fast path: the preferred layout's copy, or an empty UniqueFd when there is none.
+  UniqueFd open_preferred(std::string_view hash, std::string* path, std::size_t* size);
 
   // The root, options and every helper behind the public calls (src/store/store_impl.hpp).
   std::unique_ptr<detail::StoreImpl> impl_;

@@ -126,7 +126,7 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
   result.temp_files = temp;
   result.temp_bytes = temp_bytes;
   result.quarantined_files = quarantined;
-  engine.take_errors(result.errors);
+  engine.take_errors(result);
   if (!uses.empty()) {
     result.oldest_use = oldest;
     result.median_use = std::max(oldest, uses.median());
@@ -138,8 +138,7 @@ StoreStats stats(const Store& store, const OperationOptions& options) {
   try {
     result.pinned_hashes = pinned_hashes(store).size();
   } catch (const Error& e) {
-    ++result.errors.failed;
-    result.errors.errors.push_back(e.what());
+    result.add(e.what());
   }
   return result;
 }
@@ -158,10 +157,7 @@ void merge_stats(StoreStats& into, const StoreStats& part) {
   into.temp_bytes += part.temp_bytes;
   into.quarantined_files += part.quarantined_files;
   into.pinned_hashes += part.pinned_hashes;
-  into.errors.failed += part.errors.failed;
-  for (const auto& e : part.errors.errors) {
-    if (into.errors.errors.size() < OperationErrors::kMaxErrors) into.errors.errors.push_back(e);
-  }
+  into.merge(part);
   if (part.use_cells.empty()) return;
   const bool had_uses = !into.use_cells.empty();
   detail::UseHistogram uses;

@@ -9,10 +9,10 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "cas/unique_fd.hpp"
 #include "ops/store_engine.hpp"
 #include "util/posix_error.hpp"
 #include "util/rel_path.hpp"
-#include "util/unique_fd.hpp"
 
 namespace cas {
 namespace {
@@ -165,11 +165,8 @@ SyncResult sync(Store& store, const Store& source, const SyncOptions& options) {
   if (result.failed > 0) {
     // As rsync does after an I/O error: a source that could not be read completely must not
     // decide what the destination loses.
-    result.failed += 1;
-    if (result.errors.size() < OperationErrors::kMaxErrors) {
-      result.errors.push_back(store.root().string() +
-                              ": extras not deleted: copying from the source had failures");
-    }
+    result.add(store.root().string() +
+               ": extras not deleted: copying from the source had failures");
     return result;
   }
   delete_extras(store, source, source_fd.get(), options, result);

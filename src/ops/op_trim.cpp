@@ -186,7 +186,7 @@ void fill(UseHistogram& h, const UseCells& cells) {
   for (const auto& [start, c] : cells.cells) h.add_cell(start, cells.width, c.files, c.bytes);
 }
 
-// Adds every count of `part` to `into`; errors up to kMaxErrors.
+// Adds every count of `part` to `into`, its failures too.
 void add_counts(TrimResult& into, const TrimResult& part) {
   for (auto [to, from] : {std::pair{&into.scanned_files, part.scanned_files},
                           {&into.scanned_bytes, part.scanned_bytes},
@@ -195,13 +195,10 @@ void add_counts(TrimResult& into, const TrimResult& part) {
                           {&into.pinned, part.pinned},
                           {&into.recently_used, part.recently_used},
                           {&into.unrecognized, part.unrecognized},
-                          {&into.directories_removed, part.directories_removed},
-                          {&into.failed, part.failed}}) {
+                          {&into.directories_removed, part.directories_removed}}) {
     *to += from;
   }
-  for (const auto& e : part.errors) {
-    if (into.errors.size() < OperationErrors::kMaxErrors) into.errors.push_back(e);
-  }
+  into.merge(part);
 }
 
 using Pins = std::unordered_set<std::string>;

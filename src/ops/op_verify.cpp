@@ -9,10 +9,10 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
+#include "cas/unique_fd.hpp"
 #include "ops/store_engine.hpp"
 #include "store/quarantine.hpp"
 #include "store/temp_area.hpp"
-#include "util/unique_fd.hpp"
 
 namespace cas {
 namespace {

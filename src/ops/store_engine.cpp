@@ -109,18 +109,12 @@ void StoreEngine::fail(std::string_view rel_path, const std::string& reason) {
 
 void StoreEngine::fail_message(std::string message) {
   std::lock_guard<std::mutex> lock(errors_mu_);
-  ++errors_.failed;
-  if (errors_.errors.size() < OperationErrors::kMaxErrors) {
-    errors_.errors.push_back(std::move(message));
-  }
+  errors_.add(std::move(message));
 }
 
 void StoreEngine::take_errors(OperationErrors& out) {
   std::lock_guard<std::mutex> lock(errors_mu_);
-  out.failed += errors_.failed;
-  for (auto& e : errors_.errors) {
-    if (out.errors.size() < OperationErrors::kMaxErrors) out.errors.push_back(std::move(e));
-  }
+  out.merge(errors_);
   errors_ = {};
 }
 

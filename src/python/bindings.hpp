@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <istream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +19,7 @@
 #include <pybind11/pybind11.h>
 
 #include "cas/store.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas::python {
 
@@ -76,8 +76,13 @@ void add_repr(Class& cls, std::vector<const char*> fields) {
   });
 }
 
-// The file object Store.open returns for `in`: an io.BufferedReader; `name` is its name.
-py::object make_store_file(std::unique_ptr<std::istream> in, const std::string& name);
+// The file object Store.open returns for `fd` (Store::open_fd's, opened at `path`): an
+// io.BufferedReader whose name is `name`; its OSErrors name `path`.
+py::object make_store_file(UniqueFd fd, const std::string& name, const std::string& path);
+
+// The rest of the file `fd` (opened at `path`), read with the GIL released by the caller.
+// Throws IoError/PermissionError (throw_errno) naming `path`.
+std::string read_to_end(int fd, const std::string& path);
 
 void register_errors(py::module_& m);
 void register_directory(py::module_& m);

@@ -62,8 +62,10 @@ void translate(std::exception_ptr p) {
     // The rejected input may hold any bytes: keep them, decoded like a path.
     raise(g_invalid_hash, e.what(), std::pair{"hash", fs_decode(e.hash())});
   } catch (const ReadOnlyError& e) {
+    // `hash`: the attribute's first name, kept for the programs that read it.
+    py::object subject = fs_decode(e.subject());
     raise(g_read_only, e.what(), std::pair{"operation", py::str(e.operation())},
-          std::pair{"hash", py::str(e.hash())});
+          std::pair{"subject", subject}, std::pair{"hash", subject});
   } catch (const InsertionError& e) {
     raise(g_insertion, e.what(), std::pair{"source", fs_decode(e.source())});
   } catch (const UnrecognizedPathsError& e) {
@@ -109,8 +111,9 @@ void register_errors(py::module_& m) {
   } kinds[] = {
       {&g_read_only, "ReadOnlyError",
        "A mutating call on a read-only store. Attributes: operation ('create', 'remove', "
-       "'reap', 'pin' or 'unpin'; trim raises 'remove'), hash (the hash; put: the root, "
-       "pin/unpin: the pin's name, trim: the root)."},
+       "'reap', 'pin' or 'unpin'; trim raises 'remove'), subject (what was refused: the hash; "
+       "put: the root, pin/unpin: the pin's name, trim: the root), hash (the same as "
+       "subject: its former name)."},
       {&g_insertion, "InsertionError",
        "insert/copy/put could not publish a file: the source is missing or not a regular file. "
        "Attribute: source."},

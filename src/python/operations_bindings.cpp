@@ -196,7 +196,7 @@ void register_check_results(py::module_& m) {
       .def_readonly("bytes", &LayoutStats::bytes);
   add_repr(layout_stats, {"files", "bytes"});
 
-  py::class_<StoreStats> stats(m, "StoreStats");
+  py::class_<StoreStats, OperationErrors> stats(m, "StoreStats");
   stats.def_readonly("layouts", &StoreStats::layouts, "dict: layout name -> LayoutStats")
       .def_readonly("hashes", &StoreStats::hashes)
       .def_readonly("unrecognized_files", &StoreStats::unrecognized_files)
@@ -214,10 +214,7 @@ void register_check_results(py::module_& m) {
                     "Median last use, seconds since the epoch (exact to the histogram's bucket "
                     "width: one second when the uses span less than 18 hours); 0: empty.")
       .def_readonly("newest_use", &StoreStats::newest_use,
-                    "Newest last use, seconds since the epoch; 0: empty.")
-      .def_property_readonly("failed", [](const StoreStats& s) { return s.errors.failed; })
-      .def_property_readonly("errors",
-                             [](const StoreStats& s) { return decode_all(s.errors.errors); });
+                    "Newest last use, seconds since the epoch; 0: empty.");
   add_repr(stats, {"layouts", "hashes", "unrecognized_files", "unrecognized_bytes", "directories",
                    "empty_directories", "temp_files", "temp_bytes", "quarantined_files",
                    "pinned_hashes", "oldest_use", "median_use", "newest_use", "failed", "errors"});

@@ -28,8 +28,8 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "cas/errors.hpp"
 #include "cas/walker.hpp"
-#include "util/posix_error.hpp"
 
 namespace cas::python {
 namespace {
@@ -83,12 +83,12 @@ class Pfind {
     struct stat st;
     int rc = options.follow_symlinks ? ::stat(root_.c_str(), &st) : ::lstat(root_.c_str(), &st);
     if (rc != 0 && options.follow_symlinks && errno == ENOENT) rc = ::lstat(root_.c_str(), &st);
-    if (rc != 0) throw_last_error(options.follow_symlinks ? "stat" : "lstat", root_);
+    if (rc != 0) throw_errno(errno, options.follow_symlinks ? "stat" : "lstat", root_);
     if (S_ISDIR(st.st_mode)) {
       // Open it once here so that an unreadable root raises at the call too, not at the
       // first next() (the walker opens it again; a change in between still surfaces there).
       int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) throw_last_error("open", root_);
+      if (fd < 0) throw_errno(errno, "open", root_);
       ::close(fd);
     } else {
       Batch only;

@@ -1,9 +1,7 @@
 // directory.Store: cas::Store's file operations (lookup, open, insert, copy, put, remove, walk).
 // The store-wide operations (migrate, purge, ...) are added in operations_bindings.cpp.
 // Every call that touches the disk runs with the GIL released; a Store is thread-safe.
-#include <cerrno>
 #include <chrono>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -139,28 +137,25 @@ bool holds(Store& s, std::string_view hash) {
 }
 
 py::object open_file(Store& s, std::string_view hash) {
-  std::unique_ptr<std::istream> in;
+  UniqueFd fd;
+  std::string path;
   {
     py::gil_scoped_release release;
-    in = s.open(hash);
+    fd = s.open_fd(hash, &path);
   }
-  if (!in) return py::none();
-  return make_store_file(std::move(in), std::string(hash));
+  if (!fd) return py::none();
+  return make_store_file(std::move(fd), std::string(hash), path);
 }
 
 py::object read_bytes(Store& s, std::string_view hash) {
-  std::string data;
-  bool found = false;
+  std::optional<std::string> data;
   {
     py::gil_scoped_release release;
-    if (auto in = s.open(hash)) {
-      found = true;
-      data.assign(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
-      if (in->bad()) throw IoError(EIO, "read", std::string(hash));
-    }
+    std::string path;
+    if (UniqueFd fd = s.open_fd(hash, &path)) data = read_to_end(fd.get(), path);
   }
-  if (!found) return py::none();
-  return py::bytes(data);
+  if (!data) return py::none();
+  return py::bytes(*data);
 }
 
 // Store::insert or Store::copy: publishes src under hash, returns the new path.

@@ -1,22 +1,34 @@
-// The file object Store.open returns: io.BufferedReader over a raw reader on the stream
-// cas::Store::open gives (so verify-on-open, migrate-on-lookup and its retries all apply).
+// The file object Store.open returns: io.BufferedReader over a raw reader on the descriptor
+// cas::Store::open_fd gives (so verify-on-open, migrate-on-lookup and its retries all apply), read
+// with read(2) and lseek(2), so that a failure raises OSError with its real errno and the path.
 // Reads and seeks run with the GIL released.
+#include <unistd.h>
+
 #include <cerrno>
-#include <istream>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "bindings.hpp"
 #include "cas/errors.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas::python {
 namespace {
 
+// One read(2), retried on EINTR: the bytes read, 0 at the end of the file.
+std::size_t read_once(int fd, char* data, std::size_t size, const std::string& path) {
+  for (;;) {
+    ssize_t got = ::read(fd, data, size);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno != EINTR) throw_errno(errno, "read", path);
+  }
+}
+
 class StoreReader {
  public:
-  StoreReader(std::unique_ptr<std::istream> in, std::string name)
-      : in_(std::move(in)), name_(std::move(name)) {}
+  StoreReader(UniqueFd fd, std::string name, std::string path)
+      : fd_(std::move(fd)), name_(std::move(name)), path_(std::move(path)) {}
 
   std::size_t readinto(const py::buffer& b) {
     py::buffer_info info = b.request(/*writable=*/true);
@@ -40,52 +52,33 @@ class StoreReader {
       py::gil_scoped_release release;
       std::lock_guard lock(mu_);
       check_open();
-      char chunk[64 * 1024];
-      for (;;) {
-        in_->read(chunk, sizeof chunk);
-        out.append(chunk, static_cast<std::size_t>(in_->gcount()));
-        if (!*in_) break;
-      }
-      finish_read();
+      out = read_to_end(fd_.get(), path_);
     }
     return py::bytes(out);
   }
 
   long long seek(long long offset, int whence) {
     if (whence < 0 || whence > 2) throw py::value_error("invalid whence (0, 1 or 2)");
-    const std::ios_base::seekdir dirs[] = {std::ios_base::beg, std::ios_base::cur,
-                                           std::ios_base::end};
-    std::ios_base::seekdir dir = dirs[whence];
+    const int whences[] = {SEEK_SET, SEEK_CUR, SEEK_END};
     py::gil_scoped_release release;
     std::lock_guard lock(mu_);
     check_open();
-    in_->clear();
-    in_->seekg(offset, dir);
-    auto pos = in_->tellg();
-    if (!*in_ || pos < 0) {
-      in_->clear();
-      throw_io(EINVAL);
-    }
+    off_t pos = ::lseek(fd_.get(), static_cast<off_t>(offset), whences[whence]);
+    if (pos < 0) throw_errno(errno, "seek", path_);
     return pos;
   }
 
-  long long tell() {
-    py::gil_scoped_release release;
-    std::lock_guard lock(mu_);
-    check_open();
-    in_->clear();
-    return in_->tellg();
-  }
+  long long tell() { return seek(0, 1); }
 
   void close() {
     py::gil_scoped_release release;
     std::lock_guard lock(mu_);
-    in_.reset();
+    fd_.reset();
   }
   bool closed() {
     py::gil_scoped_release release;
     std::lock_guard lock(mu_);
-    return !in_;
+    return !fd_;
   }
   const std::string& name() const { return name_; }
 
@@ -94,36 +87,28 @@ class StoreReader {
     py::gil_scoped_release release;
     std::lock_guard lock(mu_);
     check_open();
-    in_->read(data, static_cast<std::streamsize>(size));
-    auto got = static_cast<std::size_t>(in_->gcount());
-    finish_read();
-    return got;
-  }
-
-  // End of file sets failbit with eofbit; a read error (badbit) is reported as EIO, the only
-  // thing a std::istream can tell.
-  void finish_read() {
-    if (in_->bad()) {
-      in_->clear();
-      throw_io(EIO);
-    }
-    in_->clear();
+    return read_once(fd_.get(), data, size, path_);
   }
 
   // Without the GIL too: errors.cpp turns InvalidArgumentError into ValueError.
   void check_open() const {
-    if (!in_) throw InvalidArgumentError("I/O operation on closed file");
+    if (!fd_) throw InvalidArgumentError("I/O operation on closed file");
   }
 
-  // A C++ exception: this runs without the GIL (errors.cpp turns it into OSError).
-  [[noreturn]] void throw_io(int code) const { throw IoError(code, "read", name_); }
-
   std::mutex mu_;
-  std::unique_ptr<std::istream> in_;
-  std::string name_;
+  UniqueFd fd_;
+  std::string name_;  // the hash: the file object's name
+  std::string path_;  // where the store opened it: what an OSError names
 };
 
 }  // namespace
+
+std::string read_to_end(int fd, const std::string& path) {
+  std::string out;
+  char chunk[64 * 1024];
+  while (std::size_t got = read_once(fd, chunk, sizeof chunk, path)) out.append(chunk, got);
+  return out;
+}
 
 void register_store_reader(py::module_& m) {
   py::class_<StoreReader>(m, "StoreReader",
@@ -141,7 +126,8 @@ void register_store_reader(py::module_& m) {
       .def("fileno",
            [](StoreReader&) -> int {
              py::object unsupported = py::module_::import("io").attr("UnsupportedOperation");
-             PyErr_SetString(unsupported.ptr(), "a store file has no file descriptor");
+             PyErr_SetString(unsupported.ptr(),
+                             "a store file does not lend out its file descriptor");
              throw py::error_already_set();
            })
       .def("close", &StoreReader::close)
@@ -151,9 +137,8 @@ void register_store_reader(py::module_& m) {
       .def("__exit__", [](StoreReader& r, py::args) { r.close(); });
 }
 
-py::object make_store_file(std::unique_ptr<std::istream> in, const std::string& name) {
-  in->exceptions(std::ios_base::goodbit);
-  py::object raw = py::cast(std::make_unique<StoreReader>(std::move(in), name));
+py::object make_store_file(UniqueFd fd, const std::string& name, const std::string& path) {
+  py::object raw = py::cast(std::make_unique<StoreReader>(std::move(fd), name, path));
   return py::module_::import("io").attr("BufferedReader")(raw);
 }
 

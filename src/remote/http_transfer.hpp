@@ -14,7 +14,7 @@
 
 #include "cas/hash.hpp"
 #include "cas/remote.hpp"
-#include "util/unique_fd.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas::detail {
 

@@ -16,9 +16,10 @@ namespace {
 
 constexpr std::size_t kBatch = 512;
 
+// Keeps `message` among the result's first errors and passes it to on_error.
 void note(std::vector<std::string>& errors, const std::function<void(const std::string&)>& on_error,
           const std::string& message) {
-  if (errors.size() < kMaxTransferErrors) errors.push_back(message);
+  keep_error(errors, message);
   if (on_error) on_error(message);
 }
 

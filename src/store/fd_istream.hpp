@@ -1,5 +1,5 @@
-// Internal: a std::istream that owns a file descriptor (std::ifstream cannot adopt one, and
-// opening by fd lets Store::open tell "vanished" (retry) from other errors by errno).
+// Internal: a std::istream that owns a file descriptor (std::ifstream cannot adopt one): the
+// stream Store::open returns on the descriptor Store::open_fd opens.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 #include <memory>
 #include <streambuf>
 
-#include "util/unique_fd.hpp"
+#include "cas/unique_fd.hpp"
 
 namespace cas {
 

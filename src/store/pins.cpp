@@ -15,8 +15,8 @@
 
 #include "cas/directory.hpp"
 #include "cas/errors.hpp"
+#include "cas/unique_fd.hpp"
 #include "util/posix_error.hpp"
-#include "util/unique_fd.hpp"
 
 namespace cas {
 namespace {

@@ -1,11 +1,13 @@
-// Store: construction, lookup with migrate-on-lookup (then the remote: store_remote.cpp), open,
-// remove and flush. The helpers
+// Store: construction, lookup with migrate-on-lookup (then the remote: store_remote.cpp),
+// open_fd and open (a stream on open_fd's descriptor), remove and flush. The helpers
 // behind them are StoreImpl's (src/store/store_impl.hpp says which file holds what).
 #include "cas/store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdint>
 
 #include "cas/errors.hpp"
 #include "store/fd_istream.hpp"
@@ -85,38 +87,52 @@ std::optional<boost::filesystem::path> Store::lookup_local(std::string_view hash
   return std::nullopt;
 }
 
-std::unique_ptr<std::istream> Store::open(std::string_view hash) {
-  // The common case, a file in the preferred layout, costs open + fstat: probing it with
-  // lookup's stat first would add a second path walk (cas-bench's open_hit against its floor).
-  if (auto stream = open_preferred(hash)) return stream;
-  // lookup then open races with migration and removal; a vanished file is looked up again.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto path = lookup(hash);
-    if (!path) return nullptr;
-    int fd = -1;
-    int err = impl_->fs_->open(path->c_str(), O_RDONLY | O_NOCTTY, 0, &fd);
-    if (err == ENOENT) continue;
-    if (err != 0) throw_errno(err, "open", path->string());
-    UniqueFd file(fd);
-    if (options().verify_on_open) impl_->check_content(hash, path->string(), file.get());
-    return std::make_unique<FdIStream>(std::move(file));
-  }
-  return nullptr;
+UniqueFd Store::open_fd(std::string_view hash, std::string* path) {
+  return open_file(hash, path, nullptr);
 }
 
-std::unique_ptr<std::istream> Store::open_preferred(std::string_view hash) {
+std::unique_ptr<std::istream> Store::open(std::string_view hash) {
+  std::size_t size = SIZE_MAX;
+  UniqueFd file = open_file(hash, nullptr, &size);
+  if (!file) return nullptr;
+  return std::make_unique<FdIStream>(std::move(file), size);
+}
+
+UniqueFd Store::open_file(std::string_view hash, std::string* path, std::size_t* size) {
+  // The common case, a file in the preferred layout, costs open + fstat: probing it with
+  // lookup's stat first would add a second path walk (cas-bench's open_hit against its floor).
+  if (UniqueFd file = open_preferred(hash, path, size)) return file;
+  // lookup then open races with migration and removal; a vanished file is looked up again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto found = lookup(hash);
+    if (!found) return {};
+    int fd = -1;
+    int err = impl_->fs_->open(found->c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC, 0, &fd);
+    if (err == ENOENT) continue;
+    if (err != 0) throw_errno(err, "open", found->string());
+    UniqueFd file(fd);
+    if (options().verify_on_open) impl_->check_content(hash, found->string(), file.get());
+    if (path) *path = found->string();
+    return file;
+  }
+  return {};
+}
+
+UniqueFd Store::open_preferred(std::string_view hash, std::string* path, std::size_t* size) {
   detail::StoreImpl& s = *impl_;
-  const std::string path = s.abs(s.preferred_layout(hash).lookup(hash));
+  const std::string preferred = s.abs(s.preferred_layout(hash).lookup(hash));
   int fd = -1;
-  int err = s.fs_->open(path.c_str(), O_RDONLY | O_NOCTTY, 0, &fd);
-  if (err == ENOENT || err == ENOTDIR) return nullptr;
-  if (err != 0) throw_errno(err, "open", path);
+  int err = s.fs_->open(preferred.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC, 0, &fd);
+  if (err == ENOENT || err == ENOTDIR) return {};
+  if (err != 0) throw_errno(err, "open", preferred);
   UniqueFd file(fd);
   struct stat st;
-  if ((err = s.fs_->fstat(fd, &st)) != 0) throw_errno(err, "stat", path);
-  s.touch_if_stale(path, st);
-  if (options().verify_on_open) s.check_content(hash, path, file.get());
-  return std::make_unique<FdIStream>(std::move(file), static_cast<std::size_t>(st.st_size));
+  if ((err = s.fs_->fstat(fd, &st)) != 0) throw_errno(err, "stat", preferred);
+  s.touch_if_stale(preferred, st);
+  if (options().verify_on_open) s.check_content(hash, preferred, file.get());
+  if (path) *path = preferred;
+  if (size) *size = static_cast<std::size_t>(st.st_size);
+  return file;
 }
 
 void Store::remove(std::string_view hash) {

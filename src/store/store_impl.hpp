@@ -47,7 +47,7 @@ class StoreImpl {
   // InvalidHashError when the preferred layout rejects it. Inline storage: this runs on every
   // operation, and a heap vector was a measurable part of an open (cas-bench's open_hit).
   boost::container::small_vector<const Layout*, 4> layouts_for(std::string_view hash) const;
-  // Throws ReadOnlyError(operation, hash) on a read-only store.
+  // Throws ReadOnlyError(operation, hash: its subject) on a read-only store.
   void check_writable(const char* operation, std::string_view hash) const;
   // Whether something is at `path` (lstat, into *st when given). Throws for errors other
   // than ENOENT/ENOTDIR.

@@ -42,10 +42,10 @@ std::string join_paths(const std::vector<std::string>& paths) {
 InvalidHashError::InvalidHashError(std::string hash, const std::string& why)
     : Error("invalid hash '" + printable(hash) + "': " + why), hash_(std::move(hash)) {}
 
-ReadOnlyError::ReadOnlyError(std::string operation, std::string hash)
-    : Error("cannot " + operation + " " + hash + ": the store is read-only"),
+ReadOnlyError::ReadOnlyError(std::string operation, std::string subject)
+    : Error("cannot " + operation + " " + subject + ": the store is read-only"),
       operation_(std::move(operation)),
-      hash_(std::move(hash)) {}
+      subject_(std::move(subject)) {}
 
 InsertionError::InsertionError(std::string source, const std::string& why)
     : Error("cannot insert " + source + ": " + why), source_(std::move(source)) {}

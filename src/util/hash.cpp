@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cas/errors.hpp"
+#include "cas/unique_fd.hpp"
 #include "util/posix_error.hpp"
-#include "util/unique_fd.hpp"
 
 namespace cas {
 namespace {

@@ -1,14 +1,13 @@
-// Internal: the one place an errno value becomes an exception.
+// Internal: throw_errno (cas/errors.hpp, the one place an errno value becomes an exception) with
+// the current errno.
 #pragma once
 
 #include <cerrno>
 #include <string>
 
-namespace cas {
+#include "cas/errors.hpp"
 
-// Throws PermissionError for EACCES, EPERM and EROFS, IoError otherwise. The message is
-// "<operation> <path>: <strerror(code)>".
-[[noreturn]] void throw_errno(int code, const std::string& operation, const std::string& path);
+namespace cas {
 
 // Calls throw_errno with the current errno.
 [[noreturn]] inline void throw_last_error(const std::string& operation, const std::string& path) {

@@ -6,8 +6,8 @@
 
 #include <cerrno>
 
+#include "cas/unique_fd.hpp"
 #include "util/posix_error.hpp"
-#include "util/unique_fd.hpp"
 #include "walker/dirent_reader.hpp"
 
 namespace cas {

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "cas/unique_fd.hpp"
 #include "util/posix_error.hpp"
-#include "util/unique_fd.hpp"
 #include "walker/walker_run.hpp"
 
 namespace cas {

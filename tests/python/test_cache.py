@@ -196,7 +196,7 @@ def test_pin_rejects_bad_names_hashes_and_ttls(root):
     read_only = Store(root, read_only=True)
     with pytest.raises(directory.ReadOnlyError) as info:
         read_only.pin("p", [h])
-    assert (info.value.operation, info.value.hash) == ("pin", "p")
+    assert (info.value.operation, info.value.subject) == ("pin", "p")
     with pytest.raises(directory.ReadOnlyError):
         read_only.unpin("p")
 

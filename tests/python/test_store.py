@@ -103,12 +103,12 @@ def test_a_read_only_store_finds_v0_files_in_place_and_refuses_changes(root, tmp
     with pytest.raises(directory.ReadOnlyError) as info:
         store.put(src)
     # The store could not create the file: the error names the store, not the source.
-    assert (info.value.operation, info.value.hash) == ("create", root)
+    assert (info.value.operation, info.value.subject) == ("create", root)
     assert src not in str(info.value)
     assert isinstance(info.value, directory.Error)
     with pytest.raises(directory.ReadOnlyError) as info:
         store.remove(h)
-    assert (info.value.operation, info.value.hash) == ("remove", h)
+    assert (info.value.operation, info.value.subject, info.value.hash) == ("remove", h, h)
     writable = Store(root)
     writable.set_read_only()
     with pytest.raises(directory.ReadOnlyError):
@@ -194,6 +194,9 @@ def test_migrate_moves_a_v0_store_to_v1(root):
     assert progress and progress[-1].done == 50
     stats = store.stats()
     assert (stats.layouts["v1"].files, stats.layouts["v0"].files, stats.hashes) == (50, 0, 50)
+    # Its errors as every result has them (directory.OperationErrors).
+    assert isinstance(stats, directory.OperationErrors)
+    assert (stats.failed, stats.errors) == (0, [])
     assert all(os.path.exists(v1_path(root, h)) for h in hashes)
     assert "MigrateResult(moved=50" in repr(result)
     assert store.migrate(method="rename").already_in_place == 50
@@ -325,6 +328,31 @@ def test_os_errors_are_oserror_subclasses_with_errno_and_filename(public_tmp, tm
         with pytest.raises(PermissionError):
             store.remove(h)
     assert store.lookup(h)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to become nobody")
+def test_an_unreadable_stored_file_raises_permission_error_naming_it(public_tmp, tmp_path):
+    store = Store(os.path.join(public_tmp, "store"))
+    h = store.put(write(str(tmp_path / "src"), b"root's alone"))
+    path = store.lookup(h)
+    os.chmod(path, 0o600)
+    with unprivileged():
+        for call in (store.open, store.read):
+            with pytest.raises(PermissionError) as info:
+                call(h)
+            assert (info.value.errno, info.value.filename) == (errno.EACCES, path)
+            assert info.value.operation == "open"
+
+
+def test_a_store_file_raises_the_real_errno_naming_the_path(root, tmp_path):
+    store = Store(root)
+    h = store.put(write(str(tmp_path / "src"), b"0123456789"))
+    with store.open(h) as f:
+        assert f.read(4) == b"0123"
+        assert f.seek(-2, os.SEEK_END) == 8 and f.read() == b"89"
+        with pytest.raises(OSError) as info:
+            f.raw.seek(-1)
+        assert (info.value.errno, info.value.filename) == (errno.EINVAL, store.lookup(h))
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to become nobody")

@@ -897,6 +897,19 @@ RunResult cas_as_nobody(const fs::path& root, std::vector<std::string> args) {
   return test::run(args);
 }
 
+TEST_F(CasCliTest, CatOfAnUnreadableFileNamesItAndTheRefusal) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root to run cas as nobody";
+  fs::permissions(dir_.path(), fs::owner_all | fs::group_read | fs::group_exe | fs::others_read |
+                                   fs::others_exe);
+  const std::string hash = put_v1("root's alone");
+  fs::permissions(v1_path(hash), fs::owner_read | fs::owner_write);
+  RunResult r = cas_as_nobody(root_, {"cat", hash});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "cas: cat " + hash + ": open " + v1_path(hash).string() + ": Permission denied\n");
+}
+
 TEST_F(CasCliTest, BulkCommandsReportPerFileFailuresAndExitOne) {
   if (!test::is_root()) GTEST_SKIP() << "needs root to run cas as nobody";
   const passwd* nobody = ::getpwnam("nobody");

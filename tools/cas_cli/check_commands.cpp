@@ -86,8 +86,8 @@ int run_stats(Context& context, const StatsArgs& args) {
   // The stats are the command's output, not a summary: --quiet does not silence them.
   std::cout << (args.json ? format_stats_json(s, context.store().root().string(), order)
                           : format_stats_text(s, order, std::time(nullptr)));
-  print_operation_errors("stats", s.errors);
-  return s.errors.failed > 0 ? kExitFailed : kExitOk;
+  print_operation_errors("stats", s);
+  return s.failed > 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace

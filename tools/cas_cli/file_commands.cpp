@@ -1,5 +1,4 @@
 // The commands on stored files: path, cat, rm, ls (put and insert: put_commands.cpp).
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,21 +40,21 @@ int run_path(Context& context, const std::string& text) {
   return kExitOk;
 }
 
-// Copies `fd` to stdout. Raw read/write rather than Store::open's istream: it is binary-safe
-// by construction, costs no copies through stdio, and a read error keeps its errno (an
-// istream reports it as end of file).
+// Copies `fd` to stdout. Raw read/write on Store::open_fd's descriptor rather than
+// Store::open's istream: it is binary-safe by construction, costs no copies through stdio, and a
+// read error keeps its errno (an istream reports it as end of file).
 void copy_to_stdout(int fd, const std::string& path) {
   static constexpr std::size_t kBufferSize = 128 * 1024;
   std::unique_ptr<char[]> buffer(new char[kBufferSize]);
   for (;;) {
     ssize_t got = ::read(fd, buffer.get(), kBufferSize);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw IoError(errno, "read", path);
+    if (got < 0) throw_errno(errno, "read", path);
     if (got == 0) return;
     for (ssize_t done = 0; done < got;) {
       ssize_t n = ::write(STDOUT_FILENO, buffer.get() + done, static_cast<std::size_t>(got - done));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw IoError(errno, "write", "stdout");
+      if (n < 0) throw_errno(errno, "write", "stdout");
       done += n;
     }
   }
@@ -66,21 +65,11 @@ int run_cat(Context& context, const std::string& text) {
   if (!resolved) return not_in_store("cat", text);
   const std::string& hash = *resolved;
   try {
-    // A concurrent remove or migration may take the file between lookup and open: look again.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      auto path = context.store().lookup(hash);
-      if (!path) return not_in_store("cat", hash);
-      int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 && errno == ENOENT) continue;
-      if (fd < 0) throw IoError(errno, "open", path->string());
-      struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-      } closer{fd};
-      copy_to_stdout(fd, path->string());
-      return kExitOk;
-    }
-    return not_in_store("cat", hash);
+    std::string path;
+    UniqueFd file = context.store().open_fd(hash, &path);
+    if (!file) return not_in_store("cat", hash);
+    copy_to_stdout(file.get(), path);
+    return kExitOk;
   } catch (const std::exception& e) {
     return report("cat", hash, e);
   }

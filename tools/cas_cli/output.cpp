@@ -47,7 +47,7 @@ Counts store_counts(const cas::StoreStats& s) {
           {"temp_files", s.temp_files},
           {"temp_bytes", s.temp_bytes},
           {"quarantined_files", s.quarantined_files},
-          {"failed", s.errors.failed}};
+          {"failed", s.failed}};
 }
 
 }  // namespace
@@ -97,7 +97,7 @@ std::string format_stats_json(const cas::StoreStats& stats, std::string_view roo
     doc["layouts"][name] = {{"files", layout.files}, {"bytes", layout.bytes}};
   }
   for (const auto& [key, value] : store_counts(stats)) doc[std::string(key)] = value;
-  doc["errors"] = stats.errors.errors;
+  doc["errors"] = stats.errors;
   // Added after the keys above, which keep their order for the readers that rely on it.
   doc["pinned_hashes"] = stats.pinned_hashes;
   doc["oldest_use"] = stats.oldest_use;

@@ -47,7 +47,7 @@ std::vector<std::uint64_t> stats_counts(const StoreStats& s,
                                              s.temp_files,
                                              s.temp_bytes,
                                              s.quarantined_files,
-                                             s.errors.failed,
+                                             s.failed,
                                              s.pinned_hashes,
                                              static_cast<std::uint64_t>(s.oldest_use),
                                              static_cast<std::uint64_t>(s.newest_use),
@@ -73,7 +73,7 @@ StoreStats stats_of(const Tally& t, const std::vector<std::string>& order) {
   }
   for (std::uint64_t* field : {&s.hashes, &s.unrecognized_files, &s.unrecognized_bytes,
                                &s.directories, &s.empty_directories, &s.temp_files, &s.temp_bytes,
-                               &s.quarantined_files, &s.errors.failed, &s.pinned_hashes}) {
+                               &s.quarantined_files, &s.failed, &s.pinned_hashes}) {
     *field = c[i++];
   }
   s.oldest_use = static_cast<std::int64_t>(c[i++]);
@@ -83,7 +83,7 @@ StoreStats stats_of(const Tally& t, const std::vector<std::string>& order) {
   for (std::uint64_t k = 0; k < cells && i + 1 < c.size(); ++k, i += 2) {
     s.use_cells[static_cast<std::int64_t>(c[i])] = c[i + 1];
   }
-  s.errors.errors = t.errors;
+  s.errors = t.errors;
   return s;
 }
 
@@ -136,7 +136,7 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
     prepare(o, false, bucket, t);
     const StoreStats s = stats(context.store(), o);
     t.counts = stats_counts(s, layout_order(context));
-    t.errors = s.errors.errors;
+    t.errors = s.errors;
     return t;
   };
   job.fold = [&context](Tally& total, const Tally& part) {
@@ -144,7 +144,7 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
     StoreStats merged = stats_of(total, order);
     merge_stats(merged, stats_of(part, order));
     total.counts = stats_counts(merged, order);
-    total.errors = merged.errors.errors;
+    total.errors = merged.errors;
   };
   job.finish = [&context, json = args.json](const Tally& total) {
     const auto order = layout_order(context);
@@ -153,8 +153,8 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
     merge_stats(s, stats_of(total, order));
     std::cout << (json ? cli::format_stats_json(s, context.store().root().string(), order)
                        : cli::format_stats_text(s, order, std::time(nullptr)));
-    cli::print_operation_errors("stats", s.errors);
-    return s.errors.failed > 0 ? cli::kExitFailed : cli::kExitOk;
+    cli::print_operation_errors("stats", s);
+    return s.failed > 0 ? cli::kExitFailed : cli::kExitOk;
   };
   return job;
 }

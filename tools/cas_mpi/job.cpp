@@ -165,7 +165,7 @@ int run_job(const Job& job, const JobOptions& options) {
       if (checkpoint && checkpoint->done().count(b)) {
         Tally saved;
         saved.counts = checkpoint->done().at(b);
-        job.fold ? job.fold(total, saved) : add(total, saved, OperationErrors::kMaxErrors);
+        job.fold ? job.fold(total, saved) : add(total, saved);
       } else {
         pending.push_back(b);
       }
@@ -213,7 +213,7 @@ int run_job(const Job& job, const JobOptions& options) {
           std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
           MPI_Abort(MPI_COMM_WORLD, 1);
         }
-        job.fold ? job.fold(total, t) : add(total, t, OperationErrors::kMaxErrors);
+        job.fold ? job.fold(total, t) : add(total, t);
       });
   quiet_barrier();
   const std::vector<RankWork> per_rank = gather(mine, ranks);

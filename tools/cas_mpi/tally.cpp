@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cas/operations.hpp"
+
 namespace cas::mpi {
 namespace {
 
@@ -82,12 +84,10 @@ Tally decode(const std::string& bytes) {
   return t;
 }
 
-void add(Tally& into, const Tally& part, std::size_t max_errors) {
+void add(Tally& into, const Tally& part) {
   if (into.counts.size() < part.counts.size()) into.counts.resize(part.counts.size());
   for (std::size_t i = 0; i < part.counts.size(); ++i) into.counts[i] += part.counts[i];
-  for (const auto& e : part.errors) {
-    if (into.errors.size() < max_errors) into.errors.push_back(e);
-  }
+  for (const auto& e : part.errors) keep_error(into.errors, e);
   into.notes.insert(into.notes.end(), part.notes.begin(), part.notes.end());
   into.files += part.files;
   into.bytes += part.bytes;
