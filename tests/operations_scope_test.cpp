@@ -14,7 +14,7 @@
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
-#include "ops/trim_split.hpp"
+#include "store/trim_split.hpp"
 #include "test_util.hpp"
 
 namespace cas {

@@ -152,11 +152,11 @@ TEST_F(StoreTest, ReadOnlyLooksUpWithoutMigratingAndRefusesChanges) {
     store.put(tmp_ / "src");
     FAIL() << "put on a read-only store";
   } catch (const ReadOnlyError& e) {
-    // Refused before any hash is known: the subject is the source.
+    // Refused before any hash is known: the subject is the store (what cannot be written).
     EXPECT_EQ(e.operation(), "create");
-    EXPECT_EQ(e.subject(), (tmp_ / "src").string());
+    EXPECT_EQ(e.subject(), store.root().string());
     EXPECT_EQ(std::string(e.what()),
-              "cannot create " + (tmp_ / "src").string() + ": the store is read-only");
+              "cannot create " + store.root().string() + ": the store is read-only");
   }
   try {
     store.remove(kHashA);

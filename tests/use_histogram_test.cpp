@@ -1,6 +1,6 @@
-// UseHistogram (src/ops/use_histogram.hpp): files and bytes by last use in bounded memory, the
+// UseHistogram (src/store/use_histogram.hpp): files and bytes by last use in bounded memory, the
 // cut trim makes and the median stats reports.
-#include "ops/use_histogram.hpp"
+#include "store/use_histogram.hpp"
 
 #include <cstdint>
 #include <thread>
@@ -11,7 +11,7 @@
 namespace cas::detail {
 namespace {
 
-TEST(UseHistogramTest, CutIsTheBucketWhereTheOldestFilesAddUpToWhatMustGo) {
+TEST(UseHistogramTest, CutIsTheCellWhereTheOldestFilesAddUpToWhatMustGo) {
   UseHistogram h;
   for (std::int64_t t = 100; t < 110; ++t) h.add(t, 10);  // one file of 10 bytes a second
   auto cut = h.cut(3, 0);
@@ -29,7 +29,7 @@ TEST(UseHistogramTest, CutIsTheBucketWhereTheOldestFilesAddUpToWhatMustGo) {
   EXPECT_FALSE(h.cut(0, 101));
 }
 
-TEST(UseHistogramTest, MedianIsTheBucketOfTheMiddleFile) {
+TEST(UseHistogramTest, MedianIsTheCellOfTheMiddleFile) {
   UseHistogram h;
   EXPECT_EQ(h.median(), 0);
   EXPECT_TRUE(h.empty());
@@ -37,16 +37,16 @@ TEST(UseHistogramTest, MedianIsTheBucketOfTheMiddleFile) {
   EXPECT_EQ(h.median(), 5);
 }
 
-TEST(UseHistogramTest, WidensInsteadOfGrowingBeyondItsBucketLimit) {
+TEST(UseHistogramTest, WidensInsteadOfGrowingBeyondItsCellLimit) {
   UseHistogram h;
-  const std::int64_t span = 3 * static_cast<std::int64_t>(UseHistogram::kMaxBuckets);
+  const std::int64_t span = 3 * static_cast<std::int64_t>(UseHistogram::kMaxCells);
   for (std::int64_t t = 0; t < span; t += 1) h.add(t, 1);
-  EXPECT_LE(h.cells().size(), UseHistogram::kMaxBuckets);
+  EXPECT_LE(h.cells().size(), UseHistogram::kMaxCells);
   EXPECT_GT(h.width(), 1);
   EXPECT_EQ(h.width() & (h.width() - 1), 0) << "widths are powers of two";
   std::uint64_t files = 0;
   for (const auto& [start, cell] : h.cells()) {
-    EXPECT_EQ(bucket_of(start, h.width()), start);
+    EXPECT_EQ(cell_of(start, h.width()), start);
     files += cell.files;
   }
   EXPECT_EQ(files, static_cast<std::uint64_t>(span)) << "widening loses no file";
@@ -61,12 +61,12 @@ TEST(UseHistogramTest, AddCellWidensAFinerHistogramToTheCellsWidth) {
   EXPECT_EQ(h.file_counts(), (std::map<std::int64_t, std::uint64_t>{{0, 1}, {4, 1}, {8, 5}}));
 }
 
-TEST(UseHistogramTest, BucketOfRoundsDownAlsoBeforeTheEpoch) {
-  EXPECT_EQ(bucket_of(7, 4), 4);
-  EXPECT_EQ(bucket_of(8, 4), 8);
-  EXPECT_EQ(bucket_of(-1, 4), -4);
-  EXPECT_EQ(bucket_of(-4, 4), -4);
-  EXPECT_EQ(bucket_of(-5, 4), -8);
+TEST(UseHistogramTest, CellOfRoundsDownAlsoBeforeTheEpoch) {
+  EXPECT_EQ(cell_of(7, 4), 4);
+  EXPECT_EQ(cell_of(8, 4), 8);
+  EXPECT_EQ(cell_of(-1, 4), -4);
+  EXPECT_EQ(cell_of(-4, 4), -4);
+  EXPECT_EQ(cell_of(-5, 4), -8);
 }
 
 TEST(UseHistogramTest, ThreadsAddingAtOnceLoseNoFile) {

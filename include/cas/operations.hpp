@@ -59,7 +59,7 @@ struct OperationOptions {
   // can show an ETA. The listing also warms the directory cache the operation then uses.
   bool count_first = false;
   // Which part of the store to work on. Unset: the whole store. Set, it is asked about each
-  // name directly under the root (hash-prefix buckets such as "58", which hold every hash that
+  // name directly under the root (hash-prefix directories such as "58", which hold every hash that
   // starts with 58 under v1, v0 and every fanout:2,... layout; unrecognized top-level entries;
   // the hidden ".cas-*" areas) and the run covers only the names it returns true for, with
   // everything below them. Runs over disjoint scopes that together cover every name add up to
@@ -70,11 +70,11 @@ struct OperationOptions {
   // ".cas-pins". Called concurrently from the walker's threads. trim ignores it (its cutoff is
   // store-wide) and throws InvalidArgumentError when it (or sub_scope) is set.
   std::function<bool(std::string_view top_level_name)> scope;
-  // Finer than `scope`, for splitting a top-level directory (parts of a hash-prefix bucket). Unset:
-  // everything below a covered top-level name is covered. Set, it is asked (top_level_name, name)
-  // about each entry directly inside a covered top-level directory, and the run covers only the
-  // entries it returns true for, with everything below them; and once as (top_level_name, "") about
-  // the covered top-level entry itself, which the run handles (stats counts the directory and
+  // Finer than `scope`, for splitting a top-level directory (parts of a hash-prefix directory).
+  // Unset: everything below a covered top-level name is covered. Set, it is asked (top_level_name,
+  // name) about each entry directly inside a covered top-level directory, and the run covers only
+  // the entries it returns true for, with everything below them; and once as (top_level_name, "")
+  // about the covered top-level entry itself, which the run handles (stats counts the directory and
   // whether it is empty; a top-level file is visited) only when that returns true. A covered
   // top-level directory is entered either way, and every run that enters it tries to remove it once
   // it is emptied (purge, migrate, gc, sync --delete): the last run to leave it succeeds, and only
@@ -180,20 +180,14 @@ struct GcResult : OperationErrors {
 GcResult gc(Store& store, const std::unordered_set<std::string>& keep,
             const OperationOptions& options = {});
 
-struct TrimOptions : OperationOptions {
-  // Bounds; at least one must be set. A store over a size or count bound is trimmed, least
-  // recently used first (oldest mtime: see StoreOptions::touch_on_use), until it is at or under
-  // low_water times that bound, so a cache at its bound is not trimmed again at once. Every
-  // file last used longer than max_age ago goes too.
-  std::optional<std::uint64_t> max_bytes;
-  std::optional<std::uint64_t> max_files;
-  std::optional<std::chrono::seconds> max_age;
-  // A free-space floor on the store's filesystem (see CacheLimits::min_free): when less is
-  // available at the end of the scan, the least recently used content goes until (2 -
-  // low_water) times the floor is, or until only pinned content is left.
-  std::optional<FreeSpace> min_free;
-  double low_water = 0.9;  // in (0, 1]
-};
+// The bounds (CacheLimits, cas/store.hpp: the same fields a Store's automatic trimming keeps);
+// at least one must be set. A store over a size or count bound is trimmed, least recently used
+// first (oldest mtime: see StoreOptions::touch_on_use), until it is at or under low_water times
+// that bound, so a cache at its bound is not trimmed again at once. Every file last used longer
+// than max_age ago goes too; below the free-space floor (min_free, checked at the end of the
+// scan) the least recently used content goes until (2 - low_water) times the floor is
+// available, or until only pinned content is left.
+struct TrimOptions : OperationOptions, CacheLimits {};
 
 struct TrimResult : OperationErrors {
   std::uint64_t scanned_files = 0;  // content files found by the scan (pinned ones included)
@@ -208,11 +202,11 @@ struct TrimResult : OperationErrors {
 
 // Removes least-recently-used content until the store is within `options`' bounds (see
 // TrimOptions). Memory does not grow with the store: a first walk counts files and bytes by
-// last use in a histogram of at most 65536 buckets, which gives the cutoff; a second walk
+// last use in a histogram of at most 65536 cells, which gives the cutoff; a second walk
 // removes what is older, re-stating each file just before it goes (a file used since the scan
-// has a new mtime and stays) and counts the cutoff bucket by nanosecond in a second bounded
-// histogram; a third walk, only when the cutoff falls inside that bucket, settles it (files
-// whose mtimes differ by less than the histogram's cell, 16 us for a one-second bucket, or
+// has a new mtime and stays) and counts the cutoff cell by nanosecond in a second bounded
+// histogram; a third walk, only when the cutoff falls inside that cell, settles it (files
+// whose mtimes differ by less than the second histogram's cell, 16 us for a one-second cell, or
 // that the filesystem stamped in the same clock tick, go in walk order).
 // Temp files, quarantine and pins are not content; pinned hashes are never removed. Throws
 // InvalidArgumentError without a bound, with low_water outside (0, 1], a negative max_age, a
@@ -279,7 +273,7 @@ struct ListResult {
 // The hashes of the store, or of the part that OperationOptions::scope and sub_scope cover
 // (threads too; the rest is ignored), as Store::walk lists them: mount points are entered.
 // Runs over disjoint parts list disjoint hashes when every place a layout gives a hash is in
-// one part (hash-prefix buckets). Read-only. Throws IoError/PermissionError for the first
+// one part (hash-prefix directories). Read-only. Throws IoError/PermissionError for the first
 // directory that cannot be read.
 ListResult list(const Store& store, const OperationOptions& options = {});
 
@@ -300,7 +294,7 @@ struct StoreStats : OperationErrors {
   std::uint64_t quarantined_files = 0;  // in .cas-quarantine
   std::uint64_t pinned_hashes = 0;      // distinct hashes held by unexpired pins
   // Last use (mtime) of the content: the oldest, the median and the newest, in seconds since
-  // the epoch (0 for an empty store). The median is exact to the histogram's bucket width
+  // the epoch (0 for an empty store). The median is exact to the histogram's cell width
   // (one second for stores whose last uses span less than 18 hours).
   std::int64_t oldest_use = 0;
   std::int64_t median_use = 0;

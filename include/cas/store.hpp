@@ -36,7 +36,7 @@ class Remote;  // cas/remote.hpp
 
 namespace detail {
 class StoreImpl;
-class RemoteTier;
+class Incoming;
 }  // namespace detail
 
 // When a published file reaches stable storage.
@@ -274,8 +274,9 @@ class Store {
   const StoreOptions& options() const;
 
  private:
-  friend class detail::RemoteTier;  // cas::push/pull publish fetched files
-                                    // (src/remote/remote_tier.hpp)
+  // The one door for bytes that arrive from elsewhere (cas::pull, read-through):
+  // src/store/incoming.hpp.
+  friend class detail::Incoming;
 
   // open_fd; *size is set to the file's size when it is known (the fast path), else left.
   UniqueFd open_file(std::string_view hash, std::string* path, std::size_t* size);

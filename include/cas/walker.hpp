@@ -112,8 +112,8 @@ struct WalkOptions {
   std::function<bool(const WalkEntry&)> prune;
   // Called for each entry as it is read, before any stat (st is null, type is d_type and may be
   // DT_UNKNOWN); false drops the entry: it is neither stat'ed, visited nor entered. Lets a
-  // caller that wants part of a directory (a part of a store's bucket) skip the stat_entries
-  // stat of the rest. Called concurrently.
+  // caller that wants part of a directory (a part of a store's hash-prefix directory) skip the
+  // stat_entries stat of the rest. Called concurrently.
   std::function<bool(const WalkEntry&)> filter;
   // Called for every entry that cannot be read; the default proceeds. Entries that vanish
   // during the walk (ENOENT, or a directory replaced by a non-directory) are skipped silently

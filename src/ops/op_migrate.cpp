@@ -7,7 +7,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
-#include "ops/store_engine.hpp"
+#include "store/store_engine.hpp"
 #include "store/quarantine.hpp"
 
 namespace cas {

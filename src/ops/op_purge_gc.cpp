@@ -5,7 +5,7 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
-#include "ops/store_engine.hpp"
+#include "store/store_engine.hpp"
 
 namespace cas {
 namespace {

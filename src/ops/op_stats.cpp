@@ -12,8 +12,8 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
-#include "ops/store_engine.hpp"
-#include "ops/use_histogram.hpp"
+#include "store/store_engine.hpp"
+#include "store/use_histogram.hpp"
 
 namespace cas {
 namespace {

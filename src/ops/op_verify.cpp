@@ -10,7 +10,7 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/unique_fd.hpp"
-#include "ops/store_engine.hpp"
+#include "store/store_engine.hpp"
 #include "store/quarantine.hpp"
 #include "store/temp_area.hpp"
 

@@ -211,7 +211,7 @@ void register_check_results(py::module_& m) {
       .def_readonly("oldest_use", &StoreStats::oldest_use,
                     "Oldest last use (mtime) of the content, seconds since the epoch; 0: empty.")
       .def_readonly("median_use", &StoreStats::median_use,
-                    "Median last use, seconds since the epoch (exact to the histogram's bucket "
+                    "Median last use, seconds since the epoch (exact to the histogram's cell "
                     "width: one second when the uses span less than 18 hours); 0: empty.")
       .def_readonly("newest_use", &StoreStats::newest_use,
                     "Newest last use, seconds since the epoch; 0: empty.");

@@ -9,7 +9,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
-#include "remote/remote_tier.hpp"
+#include "store/incoming.hpp"
 
 namespace cas {
 namespace {
@@ -101,7 +101,7 @@ PushResult push(Store& store, Remote& remote, const PushOptions& options) {
 PullResult pull(Store& store, Remote& remote, const std::vector<std::string>& hashes,
                 const PullOptions& options) {
   for (const std::string& hash : hashes) validate_remote_hash(hash);
-  if (store.read_only()) throw ReadOnlyError("create", store.root().string());
+  detail::Incoming incoming(store);  // ReadOnlyError on a read-only store
   const Durability durability = options.durability.value_or(store.options().durability);
   PullResult result;
   std::unordered_set<std::string> seen;
@@ -117,7 +117,7 @@ PullResult pull(Store& store, Remote& remote, const std::vector<std::string>& ha
   for (std::size_t start = 0; start < wanted.size(); start += kBatch) {
     std::vector<std::string> batch(wanted.begin() + start,
                                    wanted.begin() + std::min(wanted.size(), start + kBatch));
-    auto got = detail::RemoteTier::fetch_and_publish(store, remote, batch, durability);
+    auto got = incoming.fetch(remote, batch, durability);
     for (std::size_t i = 0; i < got.size(); ++i) {
       const RemoteResult& r = got[i];
       switch (r.status) {

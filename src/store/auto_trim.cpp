@@ -12,7 +12,7 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
-#include "store/free_space.hpp"
+#include "store/cache_limits.hpp"
 
 namespace cas::detail {
 namespace {
@@ -134,11 +134,7 @@ void AutoTrimmer::start_trim() {
 
 void AutoTrimmer::run_trim(int lock_fd) {
   TrimOptions options;
-  options.max_bytes = limits_.max_bytes;
-  options.max_files = limits_.max_files;
-  options.max_age = limits_.max_age;
-  options.min_free = limits_.min_free;
-  options.low_water = limits_.low_water;
+  static_cast<CacheLimits&>(options) = limits_;
   options.threads = kTrimThreads;
   try {
     trim(store_, options);

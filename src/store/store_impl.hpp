@@ -7,9 +7,10 @@
 //   store_publish.cpp  publishing an open temp file under its hash (durability, late errors)
 //   store_insert.cpp   insert (move), copy and put: getting the bytes into a temp file
 //   temp_area.cpp      the temp area: anonymous/named temp files, reaping crashed writers'
-//   store_walk.cpp     Store::walk on the store engine
+//   store_walk.cpp     Store::walk and cas::list on the store engine (store_engine.cpp)
 //   auto_trim.cpp      automatic trimming (StoreOptions::limits)
 //   store_remote.cpp   the remote tier: read through, write through, fetch-and-publish
+//   incoming.cpp       the door for bytes from elsewhere (pull, downloads): Incoming
 //
 // Thread-safety: as Store's; every member is immutable after construction or atomic.
 #pragma once

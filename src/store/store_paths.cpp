@@ -4,7 +4,7 @@
 #include <boost/filesystem/operations.hpp>
 
 #include "cas/errors.hpp"
-#include "store/free_space.hpp"
+#include "store/cache_limits.hpp"
 #include "store/store_impl.hpp"
 #include "util/posix_error.hpp"
 #include "util/rel_path.hpp"
@@ -40,14 +40,7 @@ StoreImpl::StoreImpl(boost::filesystem::path root, StoreOptions options)
   if (options_.touch_on_use.count() < 0) {
     throw InvalidArgumentError("cas::Store: negative touch_on_use");
   }
-  const CacheLimits& limits = options_.limits;
-  if (!(limits.low_water > 0 && limits.low_water <= 1)) {
-    throw InvalidArgumentError("cas::Store: limits.low_water must be in (0, 1]");
-  }
-  if (limits.max_age && limits.max_age->count() < 0) {
-    throw InvalidArgumentError("cas::Store: negative limits.max_age");
-  }
-  if (limits.min_free) check_free_space(*limits.min_free, "cas::Store: limits.min_free");
+  check_limits(options_.limits, "cas::Store: limits");
   for (const auto& layout : options_.layouts) {
     if (!layout) throw InvalidArgumentError("cas::Store: null layout");
   }

@@ -7,7 +7,7 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/store.hpp"
-#include "ops/store_engine.hpp"
+#include "store/store_engine.hpp"
 #include "util/posix_error.hpp"
 
 namespace cas {

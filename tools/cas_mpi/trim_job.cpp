@@ -12,8 +12,8 @@
 
 #include "buckets.hpp"
 #include "jobs.hpp"
-#include "ops/trim_split.hpp"
 #include "scheduler.hpp"
+#include "store/trim_split.hpp"
 
 namespace cas::mpi {
 namespace {
@@ -90,7 +90,7 @@ std::vector<std::int64_t> plan_values(const TrimPlan& p) {
   return {p.start_sec,
           p.start_nsec,
           p.remove_before,
-          p.bucket,
+          p.cell,
           p.width,
           static_cast<std::int64_t>(p.need_files),
           static_cast<std::int64_t>(p.need_bytes)};
@@ -101,7 +101,7 @@ TrimPlan plan_of(const std::vector<std::int64_t>& v) {
   p.start_sec = v.at(0);
   p.start_nsec = v.at(1);
   p.remove_before = v.at(2);
-  p.bucket = v.at(3);
+  p.cell = v.at(3);
   p.width = v.at(4);
   p.need_files = static_cast<std::uint64_t>(v.at(5));
   p.need_bytes = static_cast<std::uint64_t>(v.at(6));

@@ -2,11 +2,11 @@
 //
 // Three walks on the store engine, none of which keeps a per-file list:
 //   1. scan: files and bytes by last use (mtime) into a UseHistogram; pinned files set aside;
-//   2. remove every file older than the cutoff (the start of the bucket in which the oldest
+//   2. remove every file older than the cutoff (the start of the cell in which the oldest
 //      files add up to what must go) or the age bound, judging each by the stat the walk takes
-//      just before the unlink; count the cutoff bucket again, by nanosecond (again a bounded
+//      just before the unlink; count the cutoff cell again, by nanosecond (again a bounded
 //      histogram: 65536 cells split one second into 16 us cells);
-//   3. only when that bucket must be split: remove its files older than the cell where the
+//   3. only when that cell must be split: remove its files older than the cell where the
 //      rest adds up, and from that cell as many as are still needed.
 // The same walks, one call each, are the split trim of cas/trim_split.hpp: trim() is that API
 // run on one part, the whole store.
@@ -22,10 +22,10 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
-#include "ops/store_engine.hpp"
-#include "ops/trim_split.hpp"
-#include "ops/use_histogram.hpp"
-#include "store/free_space.hpp"
+#include "store/cache_limits.hpp"
+#include "store/store_engine.hpp"
+#include "store/trim_split.hpp"
+#include "store/use_histogram.hpp"
 
 namespace cas {
 namespace {
@@ -46,17 +46,11 @@ void check_options(const Store& store, const TrimOptions& options, bool whole_st
   if (!options.max_bytes && !options.max_files && !options.max_age && !options.min_free) {
     throw InvalidArgumentError("trim: give at least one bound (size, files, age or free space)");
   }
-  if (options.min_free) detail::check_free_space(*options.min_free, "trim: min_free");
-  if (!(options.low_water > 0 && options.low_water <= 1)) {
-    throw InvalidArgumentError("trim: the low-water mark must be in (0, 1]");
-  }
+  detail::check_limits(options, "trim");
   if (whole_store && (options.scope || options.sub_scope)) {
     // A least-recently-used cutoff is store-wide: trimming a part by its own oldest files
     // would remove files that a whole-store trim keeps.
     throw InvalidArgumentError("trim: cannot be limited to a scope (part of the store)");
-  }
-  if (options.max_age && options.max_age->count() < 0) {
-    throw InvalidArgumentError("trim: negative age");
   }
   if (store.read_only() && !options.dry_run) throw ReadOnlyError("remove", store.root().string());
 }
@@ -79,7 +73,7 @@ TrimPlan plan(const TrimOptions& options, const TrimScan& scan, const UseHistogr
   p.start_sec = start.tv_sec;
   p.start_nsec = start.tv_nsec;
   p.remove_before = kNever;
-  p.bucket = kNever;
+  p.cell = kNever;
   if (options.max_age) p.remove_before = start.tv_sec - options.max_age->count();
   p.need_files = excess(scanned.scanned_files, options.max_files, options.low_water);
   p.need_bytes = excess(scanned.scanned_bytes, options.max_bytes, options.low_water);
@@ -91,7 +85,7 @@ TrimPlan plan(const TrimOptions& options, const TrimScan& scan, const UseHistogr
     return p;
   }
   p.remove_before = std::max(p.remove_before, cut->start);
-  p.bucket = cut->start;
+  p.cell = cut->start;
   p.width = cut->width;
   return p;
 }
@@ -166,12 +160,12 @@ TrimOptions continued(const TrimOptions& options, std::uint64_t scanned,
   return o;
 }
 
-// A file's place in the cutoff bucket: nanoseconds since the bucket began.
-bool in_bucket(const TrimPlan& p, const struct stat& st) {
-  return st.st_mtime >= p.bucket && st.st_mtime < p.bucket + p.width;
+// A file's place in the cutoff cell: nanoseconds since the cell began.
+bool in_cell(const TrimPlan& p, const struct stat& st) {
+  return st.st_mtime >= p.cell && st.st_mtime < p.cell + p.width;
 }
 std::int64_t offset_in(const TrimPlan& p, const struct stat& st) {
-  return (st.st_mtim.tv_sec - p.bucket) * 1'000'000'000LL + st.st_mtim.tv_nsec;
+  return (st.st_mtim.tv_sec - p.cell) * 1'000'000'000LL + st.st_mtim.tv_nsec;
 }
 
 UseCells cells_of(const UseHistogram& h) {
@@ -230,7 +224,7 @@ TrimScan scan_walk(const Store& store, const TrimOptions& options, const Pins& p
   return out;
 }
 
-// The second walk: removes what is older than the cutoff; counts the cutoff bucket's files by
+// The second walk: removes what is older than the cutoff; counts the cutoff cell's files by
 // nanosecond (a bounded histogram, as the scan's).
 TrimPass remove_walk(Store& store, const TrimOptions& options, const Pins& pins,
                      const TrimPlan& p) {
@@ -242,13 +236,13 @@ TrimPass remove_walk(Store& store, const TrimOptions& options, const Pins& pins,
   remover.run([&](const struct stat& st) { return st.st_mtime < p.remove_before; },
               [&](const StoreFile& f, const struct stat& st) {
                 if (used_meanwhile(f, start)) count(out.counts.recently_used);
-                if (in_bucket(p, st)) within.add(offset_in(p, st), st.st_size);
+                if (in_cell(p, st)) within.add(offset_in(p, st), st.st_size);
               });
   out.within = cells_of(within);
   return out;
 }
 
-// The third walk: removes the cutoff bucket's files older than the share's cell, and from that
+// The third walk: removes the cutoff cell's files older than the share's cell, and from that
 // cell (files last used within the same few microseconds, or the same clock tick) in walk order
 // until the share is removed.
 void settle_walk(Store& store, const TrimOptions& options, const Pins& pins, const TrimPlan& p,
@@ -258,7 +252,7 @@ void settle_walk(Store& store, const TrimOptions& options, const Pins& pins, con
   Remover remover(store, options, pins, pass.counts);
   remover.run(
       [&](const struct stat& st) {
-        if (!in_bucket(p, st)) return false;
+        if (!in_cell(p, st)) return false;
         const std::int64_t offset = offset_in(p, st);
         if (offset < share.cell_start) return true;
         if (offset >= share.cell_start + share.cell_width) return false;
@@ -314,28 +308,28 @@ void add_pass(TrimPass& into, const TrimPass& part) {
 
 std::vector<TrimShare> trim_shares(const TrimPlan& p, const TrimPass& whole,
                                    const std::vector<TrimPass>& parts) {
-  // What the age bound and the older buckets removed counts toward the bounds too.
+  // What the age bound and the older cells removed counts toward the bounds too.
   const auto& removed = whole.counts;
   const std::uint64_t files_needed = p.need_files - std::min(p.need_files, removed.removed_files);
   const std::uint64_t bytes_needed = p.need_bytes - std::min(p.need_bytes, removed.removed_bytes);
-  if (p.bucket == kNever || (files_needed == 0 && bytes_needed == 0)) return {};
+  if (p.cell == kNever || (files_needed == 0 && bytes_needed == 0)) return {};
   UseHistogram within;
   fill(within, whole.within);
   auto cut = within.cut(files_needed, bytes_needed);
-  if (!cut) return {};  // the bucket's files went meanwhile
+  if (!cut) return {};  // the cell's files went meanwhile
   std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);
   std::uint64_t bytes_left = bytes_needed - std::min(bytes_needed, cut->before.bytes);
   std::vector<TrimShare> shares;
   for (const TrimPass& part : parts) {
     // A part's cells are as fine as the sum's or finer: those starting in the cut cell are in it.
-    UseCells::Cell in_cell;
+    UseCells::Cell in_cut;
     for (auto it = part.within.cells.lower_bound(cut->start);
          it != part.within.cells.end() && it->first < cut->start + cut->width; ++it) {
-      in_cell.files += it->second.files;
-      in_cell.bytes += it->second.bytes;
+      in_cut.files += it->second.files;
+      in_cut.bytes += it->second.bytes;
     }
-    TrimShare s{cut->start, cut->width, std::min(files_left, in_cell.files),
-                std::min(bytes_left, in_cell.bytes)};
+    TrimShare s{cut->start, cut->width, std::min(files_left, in_cut.files),
+                std::min(bytes_left, in_cut.bytes)};
     files_left -= s.files;
     bytes_left -= s.bytes;
     shares.push_back(s);

@@ -62,8 +62,8 @@ struct TrimPlan {
   std::int64_t start_sec = 0, start_nsec = 0;  // trim_start(): the age bound's now, and the
                                                // instant after which a file counts as used
   std::int64_t remove_before = 0;  // files last used before this second go (INT64_MIN: none)
-  std::int64_t bucket = 0;         // the cutoff cell to settle file by file ([bucket, +width))
-  std::int64_t width = 1;          // (bucket INT64_MIN: none)
+  std::int64_t cell = 0;           // the cutoff cell to settle file by file ([cell, +width))
+  std::int64_t width = 1;          // (cell INT64_MIN: none)
   std::uint64_t need_files = 0;    // what must go in all to be within the bounds
   std::uint64_t need_bytes = 0;
   bool nothing_to_do() const;

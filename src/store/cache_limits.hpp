@@ -1,5 +1,6 @@
-// Internal: the free-space floor (CacheLimits::min_free, TrimOptions::min_free): checking a
-// floor, reading a filesystem's space, and what a trim must free to get back above it.
+// Internal: a cache's bounds (CacheLimits, which TrimOptions is too): the one check of them,
+// reading a filesystem's space, and what a trim must free to get back above the free-space
+// floor (min_free).
 //
 // Thread-safety: pure functions and one statvfs; callable from any thread.
 #pragma once
@@ -12,9 +13,11 @@
 
 namespace cas::detail {
 
-// Throws InvalidArgumentError, the message starting with `what`, for a floor of zero bytes or
-// a fraction outside (0, 1).
-void check_free_space(const FreeSpace& floor, const std::string& what);
+// Throws InvalidArgumentError, the message starting with `who` ("cas::Store: limits", "trim"),
+// for a low_water outside (0, 1], a negative max_age, or a min_free of zero bytes or a
+// fraction outside (0, 1). No bound at all is valid here (a Store without limits); trim
+// requires one itself.
+void check_limits(const CacheLimits& limits, const std::string& who);
 
 struct FilesystemSpace {
   std::uint64_t available = 0;  // f_bavail: what unprivileged writers can still use

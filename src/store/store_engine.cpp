@@ -1,4 +1,4 @@
-#include "ops/store_engine.hpp"
+#include "store/store_engine.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -68,7 +68,7 @@ timespec start_instant() {
   timespec start, coarse;
   ::clock_gettime(CLOCK_REALTIME, &start);
   // The coarse clock moves once per tick (1 to 10 ms): sleep rather than spin until it does, so
-  // that many runs in a row (cas-mpi runs one per bucket) do not burn a core each.
+  // that many runs in a row (cas-mpi runs one per work unit) do not burn a core each.
   for (;;) {
     ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
     if (later_than(coarse, start)) return start;

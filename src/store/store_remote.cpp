@@ -1,12 +1,11 @@
-// The Store's remote tier (StoreOptions::remote): read through a local miss, write through what
-// was published, and the bulk fetch-and-publish behind cas::pull. Every byte fetched lands in a
-// temp file of the store's own temp area and is published by publish_fd, as put's bytes are, but
-// only after the remote has re-hashed it to its name (RemoteStatus::present).
+// The Store's side of the remote tier (StoreOptions::remote): read through a local miss, write
+// through what was published, and the bulk fetch-and-publish behind cas::pull. Every byte fetched
+// lands in a temp file of the store's own temp area and is published by publish_fd, as put's bytes
+// are, but only after the remote has re-hashed it to its name (RemoteStatus::present).
 #include <exception>
 #include <vector>
 
 #include "cas/remote.hpp"
-#include "remote/remote_tier.hpp"
 #include "store/store_impl.hpp"
 
 namespace cas::detail {
@@ -103,12 +102,6 @@ void StoreImpl::write_through(std::string_view hash, const std::string& path) no
   } catch (const std::exception& e) {
     report_remote_error(std::string("upload ") + std::string(hash) + ": " + e.what(), true);
   }
-}
-
-std::vector<RemoteResult> RemoteTier::fetch_and_publish(Store& store, Remote& remote,
-                                                        const std::vector<std::string>& hashes,
-                                                        Durability durability) {
-  return store.impl_->fetch_and_publish(remote, hashes, durability);
 }
 
 }  // namespace cas::detail

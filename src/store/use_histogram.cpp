@@ -1,28 +1,28 @@
-#include "ops/use_histogram.hpp"
+#include "store/use_histogram.hpp"
 
 namespace cas::detail {
 
 void UseHistogram::add(std::int64_t mtime, std::uint64_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  Cell& c = cells_[bucket_of(mtime, width_)];
+  Cell& c = cells_[cell_of(mtime, width_)];
   ++c.files;
   c.bytes += bytes;
   ++files_;
-  if (cells_.size() > kMaxBuckets) widen();
+  if (cells_.size() > kMaxCells) widen();
 }
 
 void UseHistogram::widen() {
   // Merging neighbours keeps every count; only the resolution halves.
-  while (cells_.size() > kMaxBuckets / 2) {
+  while (cells_.size() > kMaxCells / 2) {
     width_ *= 2;
-    rebucket();
+    recell();
   }
 }
 
-void UseHistogram::rebucket() {
+void UseHistogram::recell() {
   std::map<std::int64_t, Cell> merged;
   for (const auto& [start, cell] : cells_) {
-    Cell& m = merged[bucket_of(start, width_)];
+    Cell& m = merged[cell_of(start, width_)];
     m.files += cell.files;
     m.bytes += cell.bytes;
   }
@@ -34,13 +34,13 @@ void UseHistogram::add_cell(std::int64_t start, std::int64_t width, std::uint64_
   std::lock_guard<std::mutex> lock(mu_);
   if (width > width_) {
     while (width_ < width) width_ *= 2;
-    rebucket();
+    recell();
   }
-  Cell& c = cells_[bucket_of(start, width_)];
+  Cell& c = cells_[cell_of(start, width_)];
   c.files += files;
   c.bytes += bytes;
   files_ += files;
-  if (cells_.size() > kMaxBuckets) widen();
+  if (cells_.size() > kMaxCells) widen();
 }
 
 std::map<std::int64_t, std::uint64_t> UseHistogram::file_counts() const {

@@ -1,5 +1,6 @@
-// The free-space floor's arithmetic and the one statvfs behind it.
-#include "store/free_space.hpp"
+// The one check of a cache's bounds; the free-space floor's arithmetic and the one statvfs
+// behind it.
+#include "store/cache_limits.hpp"
 
 #include <sys/statvfs.h>
 
@@ -7,14 +8,29 @@
 
 namespace cas::detail {
 
-void check_free_space(const FreeSpace& floor, const std::string& what) {
+namespace {
+
+void check_free_space(const FreeSpace& floor, const std::string& who) {
   if (floor.fraction != 0) {
     if (!(floor.fraction > 0 && floor.fraction < 1)) {
-      throw InvalidArgumentError(what + ": the fraction of the filesystem must be in (0, 1)");
+      throw InvalidArgumentError(who +
+                                 ".min_free: the fraction of the filesystem must be in (0, 1)");
     }
   } else if (floor.bytes == 0) {
-    throw InvalidArgumentError(what + ": zero bytes is no floor");
+    throw InvalidArgumentError(who + ".min_free: zero bytes is no floor");
   }
+}
+
+}  // namespace
+
+void check_limits(const CacheLimits& limits, const std::string& who) {
+  if (!(limits.low_water > 0 && limits.low_water <= 1)) {
+    throw InvalidArgumentError(who + ".low_water: the low-water mark must be in (0, 1]");
+  }
+  if (limits.max_age && limits.max_age->count() < 0) {
+    throw InvalidArgumentError(who + ".max_age: negative age");
+  }
+  if (limits.min_free) check_free_space(*limits.min_free, who);
 }
 
 std::optional<FilesystemSpace> filesystem_space(const std::string& path) {
