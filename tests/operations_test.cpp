@@ -13,6 +13,7 @@
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
+#include "ops/stats_merge.hpp"
 #include "store/quarantine.hpp"
 #include "test_util.hpp"
 
@@ -89,7 +90,7 @@ TEST(OperationErrorsTest, MergedStatsAddTheirFailuresAndKeepTheirMessages) {
   into.add("one");
   part.add("two");
   part.add("three");
-  merge_stats(into, part);
+  detail::merge_stats(into, part);
   EXPECT_EQ(into.failed, 3u);
   EXPECT_EQ(into.errors, (std::vector<std::string>{"one", "two", "three"}));
 }

@@ -7,8 +7,8 @@
 
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
-#include "store/store_engine.hpp"
 #include "store/quarantine.hpp"
+#include "store/store_engine.hpp"
 
 namespace cas {
 namespace {

@@ -10,8 +10,8 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/unique_fd.hpp"
-#include "store/store_engine.hpp"
 #include "store/quarantine.hpp"
+#include "store/store_engine.hpp"
 #include "store/temp_area.hpp"
 
 namespace cas {

@@ -18,6 +18,7 @@
 #include "cas/walker.hpp"
 #include "checkpoint.hpp"
 #include "scheduler.hpp"
+#include "store/scope.hpp"
 
 namespace cas::mpi {
 namespace {
@@ -40,7 +41,7 @@ std::optional<std::uint64_t> kill_after() {
 }
 
 // The bytes of regular files in `bucket`: the size pass that orders verify's buckets. The
-// bucket's entries are chosen as the engine chooses them (OperationOptions::scope, sub_scope),
+// bucket's entries are chosen as the engine chooses them (its scope, src/store/scope.hpp),
 // before they are stat'ed. One walker thread: a rank measures -j buckets at once.
 Tally measure(const std::string& root, std::size_t bucket) {
   OperationOptions bounds;
@@ -51,15 +52,15 @@ Tally measure(const std::string& root, std::size_t bucket) {
   wo.stat_entries = true;
   wo.report_directories = true;
   wo.filter = [&](const WalkEntry& e) {
-    if (e.depth == 1) return in_scope(bounds, e.name);
+    if (e.depth == 1) return detail::in_scope(bounds, e.name);
     if (e.depth != 2) return true;
     const std::string_view top = std::string_view(e.rel_path).substr(0, e.rel_path.find('/'));
-    return in_sub_scope(bounds, top, e.name);
+    return detail::in_sub_scope(bounds, top, e.name);
   };
   std::atomic<std::uint64_t> bytes{0};
   Walker walker(wo);
   walker.walk(root, [&](const WalkEntry& e) {
-    if (e.depth == 1 && !in_sub_scope(bounds, e.name, {})) return WalkAction::proceed;
+    if (e.depth == 1 && !detail::in_sub_scope(bounds, e.name, {})) return WalkAction::proceed;
     if (e.st && S_ISREG(e.st->st_mode)) bytes += static_cast<std::uint64_t>(e.st->st_size);
     return WalkAction::proceed;
   });
