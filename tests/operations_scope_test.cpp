@@ -17,6 +17,7 @@
 #include "ops/stats_merge.hpp"
 #include "store/scope.hpp"
 #include "store/trim_split.hpp"
+#include "store/use_histogram.hpp"
 #include "test_util.hpp"
 
 namespace cas {
@@ -121,8 +122,7 @@ TEST_P(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
   EXPECT_EQ(merged.median_use, whole.median_use);
   EXPECT_EQ(merged.newest_use, whole.newest_use);
   ASSERT_TRUE(merged.last_uses && whole.last_uses);
-  EXPECT_EQ(merged.last_uses->width, whole.last_uses->width);
-  EXPECT_EQ(merged.last_uses->files, whole.last_uses->files);
+  EXPECT_EQ(*merged.last_uses, *whole.last_uses);
 }
 
 TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
@@ -130,21 +130,21 @@ TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
   a.hashes = 3;
   a.oldest_use = 100;
   a.newest_use = 102;
-  a.last_uses =
-      std::make_shared<const detail::LastUses>(detail::LastUses{1, {{100, 1}, {101, 1}, {102, 1}}});
+  a.last_uses = std::make_shared<const detail::UseCells>(
+      detail::UseCells{1, {{100, {1, 10}}, {101, {1, 10}}, {102, {1, 10}}}});
   b.hashes = 4;
   b.oldest_use = 96;
   b.newest_use = 200;
   // Coarser: a's cells fold into [100, 104).
-  b.last_uses = std::make_shared<const detail::LastUses>(detail::LastUses{4, {{96, 2}, {196, 2}}});
+  b.last_uses = std::make_shared<const detail::UseCells>(
+      detail::UseCells{4, {{96, {2, 20}}, {196, {2, 20}}}});
   StoreStats merged;
   detail::merge_stats(merged, a);
   EXPECT_EQ(merged.median_use, 101);
   detail::merge_stats(merged, b);
   ASSERT_TRUE(merged.last_uses);
-  EXPECT_EQ(merged.last_uses->width, 4);
-  EXPECT_EQ(merged.last_uses->files,
-            (std::map<std::int64_t, std::uint64_t>{{96, 2}, {100, 3}, {196, 2}}));
+  EXPECT_EQ(*merged.last_uses,
+            (detail::UseCells{4, {{96, {2, 20}}, {100, {3, 30}}, {196, {2, 20}}}}));
   EXPECT_EQ(merged.median_use, 100);  // the 4th of 7 files lies in [100, 104)
   EXPECT_EQ(merged.oldest_use, 96);
   EXPECT_EQ(merged.newest_use, 200);

@@ -57,8 +57,7 @@ TEST(UseHistogramTest, AddCellWidensAFinerHistogramToTheCellsWidth) {
   h.add(3, 1);
   h.add(6, 1);
   h.add_cell(8, 4, 5, 50);  // [8, 12): five files counted elsewhere
-  EXPECT_EQ(h.width(), 4);
-  EXPECT_EQ(h.file_counts(), (std::map<std::int64_t, std::uint64_t>{{0, 1}, {4, 1}, {8, 5}}));
+  EXPECT_EQ(h.snapshot(), (UseCells{4, {{0, {1, 1}}, {4, {1, 1}}, {8, {5, 50}}}}));
 }
 
 TEST(UseHistogramTest, CellOfRoundsDownAlsoBeforeTheEpoch) {

@@ -37,7 +37,7 @@ namespace cas {
 
 namespace detail {
 struct Scope;     // src/store/scope.hpp
-struct LastUses;  // src/ops/stats_merge.hpp
+struct UseCells;  // src/store/use_histogram.hpp
 }  // namespace detail
 
 struct Progress {
@@ -275,7 +275,7 @@ struct StoreStats : OperationErrors {
   std::int64_t newest_use = 0;
   // Internal: the last-use histogram the median was read from, for adding up the stats of parts
   // of a store (src/ops/stats_merge.hpp).
-  std::shared_ptr<const detail::LastUses> last_uses;
+  std::shared_ptr<const detail::UseCells> last_uses;
 };
 
 // Counts files and bytes per layout, unrecognized files and empty directories, pinned hashes

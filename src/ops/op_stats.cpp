@@ -151,8 +151,7 @@ StoreStats StatsCounter::result() const {
     result.oldest_use = oldest_;
     result.median_use = std::max(oldest_, uses_.median());
     result.newest_use = newest_;
-    result.last_uses = std::make_shared<const detail::LastUses>(
-        detail::LastUses{uses_.width(), uses_.file_counts()});
+    result.last_uses = std::make_shared<const detail::UseCells>(uses_.snapshot());
   }
   return result;
 }

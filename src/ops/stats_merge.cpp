@@ -30,19 +30,15 @@ void add_counts(StoreStats& into, const StoreStats& part) {
 
 void merge_stats(StoreStats& into, const StoreStats& part) {
   add_counts(into, part);
-  if (!part.last_uses || part.last_uses->files.empty()) return;
-  const bool had_uses = into.last_uses && !into.last_uses->files.empty();
+  if (!part.last_uses || part.last_uses->cells.empty()) return;
+  const bool had_uses = into.last_uses && !into.last_uses->cells.empty();
   UseHistogram uses;
-  for (const StoreStats* s : {static_cast<const StoreStats*>(&into), &part}) {
-    if (!s->last_uses) continue;
-    for (const auto& [start, files] : s->last_uses->files) {
-      uses.add_cell(start, s->last_uses->width, files);
-    }
-  }
+  if (into.last_uses) uses.add(*into.last_uses);
+  uses.add(*part.last_uses);
   into.oldest_use = had_uses ? std::min(into.oldest_use, part.oldest_use) : part.oldest_use;
   into.newest_use = had_uses ? std::max(into.newest_use, part.newest_use) : part.newest_use;
   into.median_use = std::max(into.oldest_use, uses.median());
-  into.last_uses = std::make_shared<const LastUses>(LastUses{uses.width(), uses.file_counts()});
+  into.last_uses = std::make_shared<const UseCells>(uses.snapshot());
 }
 
 }  // namespace cas::detail

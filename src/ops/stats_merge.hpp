@@ -5,19 +5,9 @@
 // Thread-safety: plain functions on values.
 #pragma once
 
-#include <cstdint>
-#include <map>
-
 #include "cas/operations.hpp"
 
 namespace cas::detail {
-
-// The last-use histogram behind StoreStats::median_use: content files by last use (mtime), in
-// cells of `width` seconds (a power of two) keyed by their start (a multiple of the width).
-struct LastUses {
-  std::int64_t width = 1;
-  std::map<std::int64_t, std::uint64_t> files;
-};
 
 // Adds `part`, the stats of a disjoint part of the same store, to `into`, as if both had been
 // counted in one run: counts add (a layout missing from one side counts as zero), the last-use

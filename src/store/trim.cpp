@@ -169,18 +169,6 @@ std::int64_t offset_in(const TrimPlan& p, const struct stat& st) {
   return (st.st_mtim.tv_sec - p.cell) * 1'000'000'000LL + st.st_mtim.tv_nsec;
 }
 
-UseCells cells_of(const UseHistogram& h) {
-  UseCells out;
-  out.width = h.width();
-  for (const auto& [start, c] : h.cells()) out.cells[start] = {c.files, c.bytes};
-  return out;
-}
-
-// (UseHistogram holds a mutex: filled in place rather than returned.)
-void fill(UseHistogram& h, const UseCells& cells) {
-  for (const auto& [start, c] : cells.cells) h.add_cell(start, cells.width, c.files, c.bytes);
-}
-
 // Adds every count of `part` to `into`, its failures too.
 void add_counts(TrimResult& into, const TrimResult& part) {
   for (auto [to, from] : {std::pair{&into.scanned_files, part.scanned_files},
@@ -214,7 +202,7 @@ TrimScan scan_walk(const Store& store, const TrimOptions& options, const Pins& p
     uses.add(f.entry.st->st_mtime, size);
   };
   scan.run(out.counts);
-  out.uses = cells_of(uses);
+  out.uses = uses.snapshot();
   if (options.min_free) {
     // Read after the scan: the nearer to the removals, the truer.
     if (auto space = detail::filesystem_space(store.root().string())) {
@@ -239,7 +227,7 @@ TrimPass remove_walk(Store& store, const TrimOptions& options, const Pins& pins,
                 if (used_meanwhile(f, start)) count(out.counts.recently_used);
                 if (in_cell(p, st)) within.add(offset_in(p, st), st.st_size);
               });
-  out.within = cells_of(within);
+  out.within = within.snapshot();
   return out;
 }
 
@@ -270,13 +258,6 @@ void settle_walk(Store& store, const TrimOptions& options, const Pins& pins, con
 
 bool TrimPlan::nothing_to_do() const { return remove_before == kNever; }
 
-void add_cells(UseCells& into, const UseCells& part) {
-  UseHistogram h;
-  fill(h, into);
-  fill(h, part);
-  into = cells_of(h);
-}
-
 TrimScan trim_scan(const Store& store, const TrimOptions& options) {
   check_options(store, options, false);
   return scan_walk(store, options, pinned_hashes(store));
@@ -293,7 +274,7 @@ timespec trim_start() { return detail::start_instant(); }
 
 TrimPlan trim_plan(const TrimOptions& options, const TrimScan& whole, timespec start) {
   UseHistogram uses;
-  fill(uses, whole.uses);
+  uses.add(whole.uses);
   return plan(options, whole, uses, start);
 }
 
@@ -315,7 +296,7 @@ std::vector<TrimShare> trim_shares(const TrimPlan& p, const TrimPass& whole,
   const std::uint64_t bytes_needed = p.need_bytes - std::min(p.need_bytes, removed.removed_bytes);
   if (p.cell == kNever || (files_needed == 0 && bytes_needed == 0)) return {};
   UseHistogram within;
-  fill(within, whole.within);
+  within.add(whole.within);
   auto cut = within.cut(files_needed, bytes_needed);
   if (!cut) return {};  // the cell's files went meanwhile
   std::uint64_t files_left = files_needed - std::min(files_needed, cut->before.files);

@@ -26,22 +26,14 @@
 
 #include "cas/operations.hpp"
 #include "cas/store.hpp"
+#include "store/use_histogram.hpp"
 
 namespace cas {
 
-// Files and bytes by last use, in cells of `width` (a power of two) keyed by their start: the
-// histogram the cutoff is read from, bounded to 65536 cells however many files it counts.
-struct UseCells {
-  struct Cell {
-    std::uint64_t files = 0;
-    std::uint64_t bytes = 0;
-  };
-  std::int64_t width = 1;
-  std::map<std::int64_t, Cell> cells;
-};
-
-// Adds `part` to `into` as if both had been counted in one histogram (the coarser width wins).
-void add_cells(UseCells& into, const UseCells& part);
+// The histogram the cutoff is read from, as a value (store/use_histogram.hpp), bounded to 65536
+// cells however many files it counts; add_cells adds two up.
+using detail::add_cells;
+using detail::UseCells;
 
 struct TrimScan {
   TrimResult counts;  // scanned_files, scanned_bytes, pinned, failed, errors

@@ -1,3 +1,4 @@
+// UseHistogram: files and bytes by last use in bounded memory (use_histogram.hpp).
 #include "store/use_histogram.hpp"
 
 namespace cas::detail {
@@ -43,10 +44,15 @@ void UseHistogram::add_cell(std::int64_t start, std::int64_t width, std::uint64_
   if (cells_.size() > kMaxCells) widen();
 }
 
-std::map<std::int64_t, std::uint64_t> UseHistogram::file_counts() const {
-  std::map<std::int64_t, std::uint64_t> out;
-  for (const auto& [start, cell] : cells_) out.emplace_hint(out.end(), start, cell.files);
-  return out;
+void UseHistogram::add(const UseCells& counted) {
+  for (const auto& [start, c] : counted.cells) add_cell(start, counted.width, c.files, c.bytes);
+}
+
+void add_cells(UseCells& into, const UseCells& part) {
+  UseHistogram h;
+  h.add(into);
+  h.add(part);
+  into = h.snapshot();
 }
 
 std::optional<UseHistogram::Cut> UseHistogram::cut(std::uint64_t files, std::uint64_t bytes) const {

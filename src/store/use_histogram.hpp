@@ -14,14 +14,26 @@
 
 namespace cas::detail {
 
+// The counts of a histogram as a value: files and bytes by last use, in cells of `width` seconds
+// (a power of two) keyed by their start (a multiple of the width). What a trim's parts add up
+// (trim_split.hpp), what stats keeps for merging parts (StoreStats::last_uses) and what cas-mpi
+// hands from rank to rank.
+struct UseCells {
+  struct Cell {
+    std::uint64_t files = 0;
+    std::uint64_t bytes = 0;
+    bool operator==(const Cell&) const = default;
+  };
+  std::int64_t width = 1;
+  std::map<std::int64_t, Cell> cells;
+  bool operator==(const UseCells&) const = default;
+};
+
 class UseHistogram {
  public:
   static constexpr std::size_t kMaxCells = 65536;
 
-  struct Cell {
-    std::uint64_t files = 0;
-    std::uint64_t bytes = 0;
-  };
+  using Cell = UseCells::Cell;
 
   // Counts one file last used at `mtime` (seconds since the epoch) of `bytes` bytes.
   void add(std::int64_t mtime, std::uint64_t bytes);
@@ -45,11 +57,14 @@ class UseHistogram {
   void add_cell(std::int64_t start, std::int64_t width, std::uint64_t files,
                 std::uint64_t bytes = 0);
 
-  // The cells by start (for trim split across processes: src/store/trim_split.hpp).
+  // Adds counts made elsewhere (add_cell for each of their cells).
+  void add(const UseCells& counted);
+
+  // The cells by start.
   const std::map<std::int64_t, Cell>& cells() const { return cells_; }
 
-  // Files by cell start, for handing the histogram to another process (StoreStats::last_uses, src/ops/stats_merge.hpp).
-  std::map<std::int64_t, std::uint64_t> file_counts() const;
+  // The counts as a value.
+  UseCells snapshot() const { return UseCells{width_, cells_}; }
 
   std::int64_t width() const { return width_; }
   bool empty() const { return cells_.empty(); }
@@ -70,5 +85,9 @@ inline std::int64_t cell_of(std::int64_t t, std::int64_t width) {
   if (t % width != 0 && t < 0) --q;
   return q * width;
 }
+
+// Adds `part` to `into` as if both had been counted in one histogram (the coarser width wins,
+// and the sum widens as a histogram does when it has too many cells).
+void add_cells(UseCells& into, const UseCells& part);
 
 }  // namespace cas::detail

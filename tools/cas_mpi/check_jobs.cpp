@@ -12,6 +12,7 @@
 #include "jobs.hpp"
 #include "ops/stats_merge.hpp"
 #include "output.hpp"
+#include "store/use_histogram.hpp"
 
 namespace cas::mpi {
 namespace {
@@ -29,8 +30,8 @@ std::vector<std::string> layout_order(Context& context) {
 }
 
 // StoreStats as counts: per layout (lookup order) files and bytes, the store's counts, the last
-// uses, the histogram's width and then its cells as (start, files) pairs. Signed values travel
-// as their two's complement.
+// uses, the histogram's width and then its cells as (start, files, bytes) triples. Signed values
+// travel as their two's complement.
 constexpr std::size_t kStoreFields = 14;
 
 std::vector<std::uint64_t> stats_counts(const StoreStats& s,
@@ -41,7 +42,7 @@ std::vector<std::uint64_t> stats_counts(const StoreStats& s,
     c.push_back(it == s.layouts.end() ? 0 : it->second.files);
     c.push_back(it == s.layouts.end() ? 0 : it->second.bytes);
   }
-  const detail::LastUses uses = s.last_uses ? *s.last_uses : detail::LastUses{};
+  const detail::UseCells uses = s.last_uses ? *s.last_uses : detail::UseCells{};
   const std::uint64_t store[kStoreFields] = {s.hashes,
                                              s.unrecognized_files,
                                              s.unrecognized_bytes,
@@ -55,11 +56,12 @@ std::vector<std::uint64_t> stats_counts(const StoreStats& s,
                                              static_cast<std::uint64_t>(s.oldest_use),
                                              static_cast<std::uint64_t>(s.newest_use),
                                              static_cast<std::uint64_t>(uses.width),
-                                             uses.files.size()};
+                                             uses.cells.size()};
   c.insert(c.end(), store, store + kStoreFields);
-  for (const auto& [start, files] : uses.files) {
+  for (const auto& [start, cell] : uses.cells) {
     c.push_back(static_cast<std::uint64_t>(start));
-    c.push_back(files);
+    c.push_back(cell.files);
+    c.push_back(cell.bytes);
   }
   return c;
 }
@@ -81,13 +83,13 @@ StoreStats stats_of(const Tally& t, const std::vector<std::string>& order) {
   }
   s.oldest_use = static_cast<std::int64_t>(c[i++]);
   s.newest_use = static_cast<std::int64_t>(c[i++]);
-  detail::LastUses uses;
+  detail::UseCells uses;
   uses.width = static_cast<std::int64_t>(c[i++]);
   const std::uint64_t cells = c[i++];
-  for (std::uint64_t k = 0; k < cells && i + 1 < c.size(); ++k, i += 2) {
-    uses.files[static_cast<std::int64_t>(c[i])] = c[i + 1];
+  for (std::uint64_t k = 0; k < cells && i + 2 < c.size(); ++k, i += 3) {
+    uses.cells[static_cast<std::int64_t>(c[i])] = {c[i + 1], c[i + 2]};
   }
-  s.last_uses = std::make_shared<const detail::LastUses>(std::move(uses));
+  s.last_uses = std::make_shared<const detail::UseCells>(std::move(uses));
   s.errors = t.errors;
   return s;
 }
