@@ -113,5 +113,6 @@ void add_maintenance_commands(CommandRegistry& registry);
 void add_check_commands(CommandRegistry& registry);
 void add_pin_commands(CommandRegistry& registry);
 void add_remote_commands(CommandRegistry& registry);  // push, pull (remote_commands.cpp)
+void add_fetch_commands(CommandRegistry& registry);   // fetch (fetch_commands.cpp)
 
 }  // namespace cas::cli

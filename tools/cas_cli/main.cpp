@@ -82,9 +82,10 @@ int run(int argc, char** argv) {
   // Required by every command but help: checked after parsing.
   CLI::Option* root = app.add_option("--root", global.root, "The store's root directory (required)")
                           ->type_name("DIR");
-  app.add_option("--layouts", global.layouts,
-                 "Lookup order of the layouts, the first preferred: v1, v0, fanout:W[,W...] "
-                 "(e.g. v1,fanout:2,2,v0)")
+  app.add_option(
+         "--layouts", global.layouts,
+         "Lookup order of the layouts, the first preferred: v1, v0, bazel-repo, fanout:W[,W...] "
+         "(e.g. v1,fanout:2,2,v0)")
       ->type_name("LIST")
       ->capture_default_str();
   app.add_flag("--read-only", global.read_only,
@@ -115,6 +116,7 @@ int run(int argc, char** argv) {
   add_check_commands(registry);
   add_pin_commands(registry);
   add_remote_commands(registry);
+  add_fetch_commands(registry);
   std::vector<std::string> help_topic;
   CLI::App* help = app.add_subcommand(
       "help", "Print this help, or a command's ('cas help gc', as 'cas gc --help'); no --root");
