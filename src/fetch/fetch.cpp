@@ -17,12 +17,14 @@
 #include "cas/layout.hpp"
 #include "fetch/download.hpp"
 #include "fetch/fetch_lock.hpp"
+#include "remote/http_transfer.hpp"
 #include "store/incoming.hpp"
 
 namespace cas {
 namespace {
 
 namespace fs = boost::filesystem;
+using detail::url_part;
 
 // What one request came to.
 enum class Outcome { fetched, already_present };
@@ -39,14 +41,6 @@ void check_hash(const Store& store, const std::string& hash) {
     throw InvalidHashError(hash, "not a full hash (40, 64 or 128 hex digits)");
   }
   (void)store.preferred_path(hash);  // and the store's layout takes it
-}
-
-std::string url_part(CURLU* url, CURLUPart part) {
-  char* value = nullptr;
-  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return {};
-  std::string out(value);
-  curl_free(value);
-  return out;
 }
 
 // The URLs one after the other into the temp file; publishes the first that gives the content.

@@ -144,10 +144,7 @@ void add_fetch_commands(CommandRegistry& registry) {
   command->add_option("HASH URL", args->words, "A full sha1, sha256 or sha512 digest, then URLs");
   command->add_option("--list", args->list, "Lines 'HASH URL [URL...]' ('-': stdin)")
       ->type_name("FILE");
-  command
-      ->add_option("-j,--jobs", args->jobs, "With --list: transfers in flight (0: the default, 16)")
-      ->type_name("N")
-      ->check(CLI::Range(0u, 1024u).description(""));
+  add_jobs_option(command, args->jobs);  // with --list
   command->add_option("--ca", args->ca, "The CA certificate (PEM) to trust for https")
       ->type_name("FILE");
   command
