@@ -1,5 +1,5 @@
-// OperationOptions::scope: store-wide operations run on parts of a store (the seam cas-mpi
-// splits jobs with) add up to one run over the whole store.
+// Scopes (src/store/scope.hpp): store-wide operations run on parts of a store (the seam cas-mpi
+// splits jobs with) add up to one run over the whole store; merge_stats adds up their stats.
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -14,6 +14,8 @@
 #include "cas/hash.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "ops/stats_merge.hpp"
+#include "store/scope.hpp"
 #include "store/trim_split.hpp"
 #include "test_util.hpp"
 
@@ -38,7 +40,7 @@ int part_of(std::string_view name) {
   return 0;
 }
 
-// Split finer (OperationOptions::sub_scope, as cas-mpi cuts a bucket): part 0 is every
+// Split finer (Scope::sub, as cas-mpi cuts a work unit): part 0 is every
 // non-hex top-level name; parts 1 to 4 share every hex top-level directory by the hash digit
 // after the prefix (h[2]: a v1 file name's third character, a v0 subdirectory's first), and
 // part 1 owns the top-level entries themselves.
@@ -54,23 +56,24 @@ std::vector<Result> run_parts(Options options, const std::function<Result(const 
                               bool fine = false) {
   std::vector<Result> out;
   for (int p = 0; p < kParts; ++p) {
+    detail::Scope scope;
     if (!fine) {
-      options.scope = [p](std::string_view name) { return part_of(name) == p; };
+      scope.top = [p](std::string_view name) { return part_of(name) == p; };
     } else {
-      options.scope = [p](std::string_view name) { return (part_of(name) == 0) == (p == 0); };
-      options.sub_scope = nullptr;  // part 0, the non-hex names, is not split
-      if (p > 0) {
-        options.sub_scope = [p](std::string_view top, std::string_view name) {
+      scope.top = [p](std::string_view name) { return (part_of(name) == 0) == (p == 0); };
+      if (p > 0) {  // part 0, the non-hex names, is not split
+        scope.sub = [p](std::string_view top, std::string_view name) {
           return name.empty() ? p == 1 : sub_part_of(top, name) == p;
         };
       }
     }
+    detail::set_scope(options, std::move(scope));
     out.push_back(op(options));
   }
   return out;
 }
 
-// Parameter: whether the parts split top-level directories too (sub_scope).
+// Parameter: whether the parts split top-level directories too (Scope::sub).
 class OperationsScopeTest : public ::testing::TestWithParam<bool> {
  protected:
   // A store with every kind of content: v0 and v1 files (some in both), unrecognized files at
@@ -100,7 +103,7 @@ TEST_P(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
   StoreStats merged;
   for (const auto& part : run_parts<StoreStats, OperationOptions>(
            {}, [&](const OperationOptions& o) { return stats(store, o); }, GetParam())) {
-    merge_stats(merged, part);
+    detail::merge_stats(merged, part);
   }
   for (const auto& [name, layout] : whole.layouts) {
     EXPECT_EQ(merged.layouts[name].files, layout.files) << name;
@@ -117,7 +120,9 @@ TEST_P(OperationsScopeTest, StatsOfThePartsMergeIntoTheWholeStoresStats) {
   EXPECT_EQ(merged.oldest_use, whole.oldest_use);
   EXPECT_EQ(merged.median_use, whole.median_use);
   EXPECT_EQ(merged.newest_use, whole.newest_use);
-  EXPECT_EQ(merged.use_cells, whole.use_cells);
+  ASSERT_TRUE(merged.last_uses && whole.last_uses);
+  EXPECT_EQ(merged.last_uses->width, whole.last_uses->width);
+  EXPECT_EQ(merged.last_uses->files, whole.last_uses->files);
 }
 
 TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
@@ -125,18 +130,21 @@ TEST(MergeStatsTest, MedianAndExtremesFollowTheMergedHistogram) {
   a.hashes = 3;
   a.oldest_use = 100;
   a.newest_use = 102;
-  a.use_cells = {{100, 1}, {101, 1}, {102, 1}};
+  a.last_uses =
+      std::make_shared<const detail::LastUses>(detail::LastUses{1, {{100, 1}, {101, 1}, {102, 1}}});
   b.hashes = 4;
   b.oldest_use = 96;
   b.newest_use = 200;
-  b.use_cell_width = 4;
-  b.use_cells = {{96, 2}, {196, 2}};  // coarser: a's cells fold into [100, 104)
+  // Coarser: a's cells fold into [100, 104).
+  b.last_uses = std::make_shared<const detail::LastUses>(detail::LastUses{4, {{96, 2}, {196, 2}}});
   StoreStats merged;
-  merge_stats(merged, a);
+  detail::merge_stats(merged, a);
   EXPECT_EQ(merged.median_use, 101);
-  merge_stats(merged, b);
-  EXPECT_EQ(merged.use_cell_width, 4);
-  EXPECT_EQ(merged.use_cells, (std::map<std::int64_t, std::uint64_t>{{96, 2}, {100, 3}, {196, 2}}));
+  detail::merge_stats(merged, b);
+  ASSERT_TRUE(merged.last_uses);
+  EXPECT_EQ(merged.last_uses->width, 4);
+  EXPECT_EQ(merged.last_uses->files,
+            (std::map<std::int64_t, std::uint64_t>{{96, 2}, {100, 3}, {196, 2}}));
   EXPECT_EQ(merged.median_use, 100);  // the 4th of 7 files lies in [100, 104)
   EXPECT_EQ(merged.oldest_use, 96);
   EXPECT_EQ(merged.newest_use, 200);
@@ -235,11 +243,11 @@ TEST_P(OperationsScopeTest, ListsOfThePartsAreDisjointAndAddUpToTheWholeList) {
   EXPECT_EQ(whole.hashes.size(), 201u);  // 200, and the corrupt file (named as a hash)
 }
 
-TEST_P(OperationsScopeTest, AnOutOfScopeBucketIsNotTouched) {
+TEST_P(OperationsScopeTest, AnOutOfScopeDirectoryIsNotTouched) {
   Store store(root());
   PurgeOptions only_ab;
-  only_ab.remove_unrecognized = true;  // ab/stray too: the whole bucket goes
-  only_ab.scope = [](std::string_view name) { return name == "ab"; };
+  only_ab.remove_unrecognized = true;  // ab/stray too: the whole directory goes
+  detail::set_scope(only_ab, {[](std::string_view name) { return name == "ab"; }, {}});
   purge(store, only_ab);
   EXPECT_FALSE(fs::exists(root() / "ab"));
   EXPECT_TRUE(fs::exists(root() / "README"));
@@ -312,7 +320,7 @@ TEST_P(OperationsScopeTest, TrimRefusesAScope) {
   Store store(root());
   TrimOptions options;
   options.max_files = 1;
-  options.scope = [](std::string_view) { return true; };
+  detail::set_scope(options, {[](std::string_view) { return true; }, {}});
   EXPECT_THROW(trim(store, options), InvalidArgumentError);
 }
 

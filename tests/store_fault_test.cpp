@@ -1,18 +1,16 @@
-// Faults while publishing: real ones where the kernel can make them (ENOSPC on a small tmpfs,
-// EXDEV from another filesystem; these need root to mount and skip otherwise), injected ones
-// through the FileSystem seam (EIO, EINTR, short writes, failing fsync/close, no O_TMPFILE),
-// and the optional content checks (verify_on_insert, verify_on_open). After every failure the
-// store holds nothing partial and keeps working.
+// Faults while publishing, injected through the FileSystem seam (EIO, EINTR, short writes,
+// failing fsync/close, no O_TMPFILE), and the optional content checks (verify_on_insert,
+// verify_on_open). After every failure the store holds nothing partial and keeps working. Real
+// faults on real filesystems: store_real_fault_test.cpp.
 #include <fcntl.h>
-#include <sys/mount.h>
-#include <sys/statvfs.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
-#include <functional>
+#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -20,88 +18,19 @@
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
 #include "cas/store.hpp"
+#include "fault_fs.hpp"
 #include "test_util.hpp"
 
 namespace cas {
 namespace {
 
 namespace fs = boost::filesystem;
-
-// Every regular file under `dir` (temp and quarantine areas included), relative, sorted.
-std::vector<std::string> all_files(const fs::path& dir) {
-  std::vector<std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
-    if (fs::is_regular_file(it->symlink_status())) {
-      out.push_back(fs::relative(it->path(), dir).string());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-using test::sha256;
+using test::all_files, test::FaultFs, test::sha256;
 
 ino_t inode_of(const fs::path& p) {
   struct stat st;
   return ::lstat(p.c_str(), &st) == 0 ? st.st_ino : 0;
 }
-
-// Injects faults into chosen calls; everything else reaches the real filesystem.
-class FaultFs : public FileSystemWrapper {
- public:
-  FaultFs() : FileSystemWrapper(FileSystem::posix()) {}
-
-  std::function<int(int fd, std::size_t size, std::size_t* done, const void* buf)> on_write;
-  std::function<int(int fd)> on_read;
-  std::function<int(int fd)> on_fsync;
-  std::function<int(int fd)> on_close;
-  bool no_tmpfile = false;
-  bool no_link_fd = false;
-  // As kernels before 6.0 did on filesystems without POSIX ACLs: O_TMPFILE ignores the umask.
-  bool tmpfile_ignores_umask = false;
-  std::atomic<int> fsyncs{0};
-
-  int open(const char* path, int flags, mode_t mode, int* fd) override {
-    const bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
-    if (no_tmpfile && tmpfile) return EOPNOTSUPP;
-    int err = FileSystemWrapper::open(path, flags, mode, fd);
-    if (err == 0 && tmpfile && tmpfile_ignores_umask) ::fchmod(*fd, mode & 07777);
-    return err;
-  }
-  int write(int fd, const void* buf, std::size_t size, std::size_t* done) override {
-    if (on_write) {
-      if (int err = on_write(fd, size, done, buf); err >= 0) return err;
-    }
-    return FileSystemWrapper::write(fd, buf, size, done);
-  }
-  int read(int fd, void* buf, std::size_t size, std::size_t* done) override {
-    if (on_read) {
-      if (int err = on_read(fd); err != 0) return err;
-    }
-    return FileSystemWrapper::read(fd, buf, size, done);
-  }
-  int fsync(int fd) override {
-    ++fsyncs;
-    if (on_fsync) {
-      if (int err = on_fsync(fd); err != 0) return err;
-    }
-    return FileSystemWrapper::fsync(fd);
-  }
-  int close(int fd) override {
-    if (on_close) {
-      if (int err = on_close(fd); err != 0) {
-        FileSystemWrapper::close(fd);
-        return err;
-      }
-    }
-    return FileSystemWrapper::close(fd);
-  }
-  int link_fd(int fd, const char* to) override {
-    if (no_link_fd) return ENOENT;
-    return FileSystemWrapper::link_fd(fd, to);
-  }
-};
 
 class StoreFaultTest : public ::testing::Test {
  protected:
@@ -399,70 +328,6 @@ TEST_F(StoreFaultTest, FirstWriteReapsStaleTempFilesOnly) {
   EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 1u);
   EXPECT_EQ(s.reap_temp(std::chrono::seconds(60)), 0u);
   EXPECT_THROW(s.reap_temp(std::chrono::seconds(-1)), InvalidArgumentError);
-}
-
-// --- Real faults on real filesystems (root only) ---
-
-using test::Tmpfs;
-
-TEST(StoreRealFaultTest, FullDiskFailsWithEnospcLeavesNothingAndRecovers) {
-  if (!test::is_root()) GTEST_SKIP() << "needs root to mount a small tmpfs";
-  test::TempDir tmp;
-  Tmpfs small(tmp / "small", "1m");
-  ASSERT_TRUE(small.ok()) << "mount tmpfs: " << std::strerror(errno);
-  fs::path root = tmp / "small" / "store";
-  const std::string big(700 * 1024, 'b');
-  test::write_file(tmp / "big", big);
-  test::write_file(tmp / "small" / "filler", std::string(600 * 1024, 'f'));
-
-  for (int mode = 0; mode < 3; ++mode) {
-    Store s(root);
-    try {
-      if (mode == 0) s.put(tmp / "big");
-      if (mode == 1) s.copy(sha256(big), tmp / "big");
-      if (mode == 2) s.insert(sha256(big), tmp / "big");  // another filesystem: EXDEV, copy
-      FAIL() << "mode " << mode << ": wrote 700 KiB into 400 KiB of space";
-    } catch (const IoError& e) {
-      EXPECT_EQ(e.code(), ENOSPC) << e.what();
-      EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos)
-          << e.what();
-    }
-    // Nothing partial: no content, no temp file; the source is intact.
-    for (const auto& f : all_files(root)) ADD_FAILURE() << "left behind: " << f;
-    EXPECT_EQ(test::read_file(tmp / "big"), big);
-  }
-  struct statvfs sv;
-  ASSERT_EQ(::statvfs((tmp / "small").c_str(), &sv), 0);
-  EXPECT_GT(sv.f_bavail * sv.f_frsize, 350u * 1024) << "space was not given back";
-
-  // Space freed: the same store works again.
-  fs::remove(tmp / "small" / "filler");
-  Store s(root);
-  EXPECT_EQ(s.put(tmp / "big"), sha256(big));
-  EXPECT_EQ(test::read_file(*s.lookup(sha256(big))), big);
-}
-
-TEST(StoreRealFaultTest, InsertFromAnotherFilesystemCopiesThenRemovesTheSource) {
-  if (!test::is_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
-  test::TempDir tmp;
-  Tmpfs other(tmp / "other", "4m");
-  ASSERT_TRUE(other.ok()) << "mount tmpfs: " << std::strerror(errno);
-  const std::string data(200 * 1024, 'd');
-  test::write_file(tmp / "other" / "download", data);
-  fs::permissions(tmp / "other" / "download", fs::perms(0640));
-  // Batch durability syncs nothing per file, but a move across filesystems must: the source
-  // is unlinked on a filesystem whose journal does not wait for the store's.
-  auto faults = std::make_shared<FaultFs>();
-  Store s(tmp / "store", StoreOptions{.durability = Durability::batch, .file_system = faults});
-  fs::path p = s.insert(sha256(data), tmp / "other" / "download");
-  EXPECT_EQ(p, s.preferred_path(sha256(data)));
-  EXPECT_EQ(test::read_file(p), data);
-  EXPECT_EQ(fs::status(p).permissions(), fs::perms(0640));  // as mv keeps it
-  EXPECT_EQ(faults->fsyncs.load(), 2);                      // the file, then its directory
-  EXPECT_FALSE(fs::exists(tmp / "other" / "download"));
-  for (const auto& f : all_files(tmp / "store")) {
-    EXPECT_NE(f.rfind(".cas-tmp/", 0), 0u) << "temp file left: " << f;
-  }
 }
 
 }  // namespace

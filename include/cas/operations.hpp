@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,11 @@
 #include "cas/store.hpp"
 
 namespace cas {
+
+namespace detail {
+struct Scope;     // src/store/scope.hpp
+struct LastUses;  // src/ops/stats_merge.hpp
+}  // namespace detail
 
 struct Progress {
   std::uint64_t done = 0;              // items processed so far (files, for every operation)
@@ -58,42 +64,10 @@ struct OperationOptions {
   // Count the files first (a quick listing) so Progress::total is known: a progress bar
   // can show an ETA. The listing also warms the directory cache the operation then uses.
   bool count_first = false;
-  // Which part of the store to work on. Unset: the whole store. Set, it is asked about each
-  // name directly under the root (hash-prefix directories such as "58", which hold every hash that
-  // starts with 58 under v1, v0 and every fanout:2,... layout; unrecognized top-level entries;
-  // the hidden ".cas-*" areas) and the run covers only the names it returns true for, with
-  // everything below them. Runs over disjoint scopes that together cover every name add up to
-  // one run over the whole store (stats: with merge_stats), so a job can be split across
-  // processes or machines: each run removes only its own emptied directories; purge removes the
-  // emptied quarantine directory, stats counts pins, only when the scope covers ".cas-quarantine"
-  // and
-  // ".cas-pins". Called concurrently from the walker's threads. trim ignores it (its cutoff is
-  // store-wide) and throws InvalidArgumentError when it (or sub_scope) is set.
-  std::function<bool(std::string_view top_level_name)> scope;
-  // Finer than `scope`, for splitting a top-level directory (parts of a hash-prefix directory).
-  // Unset: everything below a covered top-level name is covered. Set, it is asked (top_level_name,
-  // name) about each entry directly inside a covered top-level directory, and the run covers only
-  // the entries it returns true for, with everything below them; and once as (top_level_name, "")
-  // about the covered top-level entry itself, which the run handles (stats counts the directory and
-  // whether it is empty; a top-level file is visited) only when that returns true. A covered
-  // top-level directory is entered either way, and every run that enters it tries to remove it once
-  // it is emptied (purge, migrate, gc, sync --delete): the last run to leave it succeeds, and only
-  // a removal that succeeds counts. So runs whose sub-scopes cover each entry once, and each
-  // top-level entry itself once, add up to one run. Called concurrently from the walker's threads.
-  std::function<bool(std::string_view top_level_name, std::string_view name)> sub_scope;
+  // Internal: limits the run to a part of the store, for the in-repo tools that split a job
+  // (src/store/scope.hpp sets it). Unset: the whole store.
+  std::shared_ptr<const detail::Scope> scope;
 };
-
-// Whether `options` covers the top-level name `name` (always, when no scope is set).
-inline bool in_scope(const OperationOptions& options, std::string_view name) {
-  return !options.scope || options.scope(name);
-}
-
-// Whether `options` covers `name` directly inside the covered top-level directory `top` (with
-// `name` empty: the top-level entry itself); always, when no sub_scope is set.
-inline bool in_sub_scope(const OperationOptions& options, std::string_view top,
-                         std::string_view name) {
-  return !options.sub_scope || options.sub_scope(top, name);
-}
 
 // The failure count and the first errors: the base of every result (the store-wide operations',
 // stats', push's and pull's).
@@ -270,7 +244,7 @@ struct ListResult {
                                           // (symlinks and other non-regular files too), sorted
 };
 
-// The hashes of the store, or of the part that OperationOptions::scope and sub_scope cover
+// The hashes of the store, or of the part that OperationOptions::scope covers
 // (threads too; the rest is ignored), as Store::walk lists them: mount points are entered.
 // Runs over disjoint parts list disjoint hashes when every place a layout gives a hash is in
 // one part (hash-prefix directories). Read-only. Throws IoError/PermissionError for the first
@@ -299,24 +273,14 @@ struct StoreStats : OperationErrors {
   std::int64_t oldest_use = 0;
   std::int64_t median_use = 0;
   std::int64_t newest_use = 0;
-  // The last-use histogram the median was read from, for merge_stats: files by last use, in
-  // cells of use_cell_width seconds keyed by their start (a multiple of the width).
-  std::map<std::int64_t, std::uint64_t> use_cells;
-  std::int64_t use_cell_width = 1;
+  // Internal: the last-use histogram the median was read from, for adding up the stats of parts
+  // of a store (src/ops/stats_merge.hpp).
+  std::shared_ptr<const detail::LastUses> last_uses;
 };
 
 // Counts files and bytes per layout, unrecognized files and empty directories, pinned hashes
 // and the last-use distribution. Read-only; a pin that cannot be read is a failure (`failed`,
 // `errors`).
 StoreStats stats(const Store& store, const OperationOptions& options = {});
-
-// Adds `part`, the stats of a disjoint part of the same store (a run with another
-// OperationOptions::scope), to `into`, as if both had been counted in one run: counts add (a
-// layout missing from one side counts as zero), the last-use histograms merge (the coarser
-// width wins, and the histogram widens as stats' own does when it has too many cells), and the
-// oldest, median and newest use are recomputed from them. Failures add, and errors are appended
-// up to kMaxErrors (OperationErrors::merge).
-// Never throws but std::bad_alloc.
-void merge_stats(StoreStats& into, const StoreStats& part);
 
 }  // namespace cas

@@ -5,6 +5,7 @@
 #include "cas/errors.hpp"
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
+#include "store/scope.hpp"
 #include "store/store_engine.hpp"
 
 namespace cas {
@@ -58,7 +59,7 @@ PurgeResult purge(Store& store, const PurgeOptions& options) {
     };
   }
   engine.run(result);
-  if (!options.dry_run && in_scope(options, Store::kQuarantineDirName)) {
+  if (!options.dry_run && detail::in_scope(options, Store::kQuarantineDirName)) {
     // The quarantine directory itself, if it is now empty.
     std::string q = engine.absolute(Store::kQuarantineDirName);
     if (::rmdir(q.c_str()) == 0) ++result.directories_removed;

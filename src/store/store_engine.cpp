@@ -1,5 +1,7 @@
 #include "store/store_engine.hpp"
 
+#include "store/scope.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,12 +18,13 @@ bool is_reserved_top(const WalkEntry& e) {
   return e.depth == 1 && e.name.starts_with(Store::kReservedPrefix);
 }
 
-// Whether an entry read at depth 1 or 2 is in the run at all, by OperationOptions::scope and
-// sub_scope (a WalkOptions::filter: decided before the entry is stat'ed).
+// Whether an entry read at depth 1 or 2 is in the run at all, by the options' scope
+// (scope.hpp; a WalkOptions::filter: decided before the entry is stat'ed).
 bool in_run(const OperationOptions& options, const WalkEntry& e) {
   if (e.depth == 1) return in_scope(options, e.name);
-  if (e.depth != 2 || !options.sub_scope) return true;
-  return options.sub_scope(std::string_view(e.rel_path).substr(0, e.rel_path.find('/')), e.name);
+  if (e.depth != 2) return true;
+  return in_sub_scope(options, std::string_view(e.rel_path).substr(0, e.rel_path.find('/')),
+                      e.name);
 }
 
 // The WalkOptions::filter of a run: entries out of scope are neither stat'ed, visited nor
@@ -36,7 +39,7 @@ std::function<bool(const WalkEntry&)> scope_filter(const OperationOptions& optio
   };
 }
 
-// A top-level entry in scope that another run handles (sub_scope says so): a directory is
+// A top-level entry in scope that another run handles (its sub-scope says so): a directory is
 // entered for its covered entries, anything else is left alone.
 bool handled_elsewhere(const OperationOptions& options, const WalkEntry& e) {
   return e.depth == 1 && !in_sub_scope(options, e.name, {});

@@ -48,7 +48,7 @@ class StoreEngine {
   std::function<void(const WalkEntry&)> on_directory_exit;   // content directories (post-order)
   std::function<void(const WalkEntry&)> on_temp_file;        // files in .cas-tmp
   std::function<void(const WalkEntry&)> on_quarantine_file;  // files in .cas-quarantine
-  // Entries directly inside a top-level directory that OperationOptions::sub_scope leaves to
+  // Entries directly inside a top-level directory that the run's sub-scope (scope.hpp) leaves to
   // other runs (not entered): stats sees from them that the directory is not empty.
   std::function<void(const WalkEntry&)> on_out_of_scope;
 

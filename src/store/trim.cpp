@@ -23,6 +23,7 @@
 #include "cas/operations.hpp"
 #include "cas/pins.hpp"
 #include "store/cache_limits.hpp"
+#include "store/scope.hpp"
 #include "store/store_engine.hpp"
 #include "store/trim_split.hpp"
 #include "store/use_histogram.hpp"
@@ -47,7 +48,7 @@ void check_options(const Store& store, const TrimOptions& options, bool whole_st
     throw InvalidArgumentError("trim: give at least one bound (size, files, age or free space)");
   }
   detail::check_limits(options, "trim");
-  if (whole_store && (options.scope || options.sub_scope)) {
+  if (whole_store && detail::is_scoped(options)) {
     // A least-recently-used cutoff is store-wide: trimming a part by its own oldest files
     // would remove files that a whole-store trim keeps.
     throw InvalidArgumentError("trim: cannot be limited to a scope (part of the store)");

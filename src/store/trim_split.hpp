@@ -1,5 +1,5 @@
 // Internal (not installed; for the in-repo tools that link the cas-internal target): one
-// least-recently-used trim split into parts (OperationOptions::scope and sub_scope) that
+// least-recently-used trim split into parts (scope.hpp) that
 // several processes run (cas-mpi): the walks of cas::trim as separate calls, with the decisions
 // between them taken once from the sums of every part's results. cas::trim is exactly these
 // steps on a single part, the whole store:

@@ -48,7 +48,7 @@ class UseHistogram {
   // The cells by start (for trim split across processes: src/store/trim_split.hpp).
   const std::map<std::int64_t, Cell>& cells() const { return cells_; }
 
-  // Files by cell start, for handing the histogram to another process (StoreStats::use_cells).
+  // Files by cell start, for handing the histogram to another process (StoreStats::last_uses, src/ops/stats_merge.hpp).
   std::map<std::int64_t, std::uint64_t> file_counts() const;
 
   std::int64_t width() const { return width_; }

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cas/hash.hpp"
 #include "tools/cas_cli_fixture.hpp"
 
 namespace cas {

@@ -10,6 +10,7 @@
 #include "cas/layout.hpp"
 #include "cas/operations.hpp"
 #include "cli.hpp"
+#include "store/scope.hpp"
 
 namespace cas::cli {
 namespace {
@@ -22,9 +23,11 @@ constexpr std::size_t kMaxCandidatesShown = 20;
 // the top-level names that agree with the prefix as far as both go are listed.
 std::vector<std::string> stored_with_prefix(const Store& store, const std::string& prefix) {
   OperationOptions options;
-  options.scope = [&prefix](std::string_view top) {
+  detail::Scope scope;
+  scope.top = [&prefix](std::string_view top) {
     return top.starts_with(prefix) || std::string_view(prefix).starts_with(top);
   };
+  detail::set_scope(options, std::move(scope));
   std::vector<std::string> hashes = list(store, options).hashes;
   std::erase_if(hashes, [&prefix](const std::string& h) { return !h.starts_with(prefix); });
   return hashes;

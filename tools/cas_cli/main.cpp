@@ -65,21 +65,9 @@ int run_help(CLI::App& app, const std::vector<std::string>& topic) {
   return kExitOk;
 }
 
-int run(int argc, char** argv) {
-  CLI::App app(
-      "Content-addressed file stores: put, find, list and remove files named by their "
-      "hash; migrate, purge, trim, mirror, verify and measure whole stores; pin what must stay.",
-      "cas");
-  app.set_version_flag("--version", "cas " CAS_VERSION);
-  app.footer(
-      "Exit status: 0 success; 1 the operation failed or was partial; 2 usage error (nothing was "
-      "changed).\nRun 'cas help COMMAND' (or 'cas COMMAND --help') for a command's options.");
-  // Global options may also follow the command (`cas ls --root DIR`).
-  app.fallthrough();
-  app.require_subcommand(1);
-
-  GlobalOptions global;
-  // Required by every command but help: checked after parsing.
+// The global options, which every command but help needs, into `global`. Returns --root's
+// option: its presence is checked after parsing.
+CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
   CLI::Option* root = app.add_option("--root", global.root, "The store's root directory (required)")
                           ->type_name("DIR");
   app.add_option(
@@ -108,63 +96,51 @@ int run(int argc, char** argv) {
       ->envname("CAS_REMOTE_HEADER");
   app.add_flag("-q,--quiet", global.quiet,
                "No progress bar and no summary line (errors are still printed)");
+  return root;
+}
 
-  CommandRegistry registry(app);
-  add_put_commands(registry);
-  add_file_commands(registry);
-  add_maintenance_commands(registry);
-  add_check_commands(registry);
-  add_pin_commands(registry);
-  add_remote_commands(registry);
-  add_fetch_commands(registry);
-  std::vector<std::string> help_topic;
+// `cas help`, whose topic goes to `topic`.
+CLI::App* add_help_command(CLI::App& app, std::vector<std::string>& topic) {
   CLI::App* help = app.add_subcommand(
       "help", "Print this help, or a command's ('cas help gc', as 'cas gc --help'); no --root");
-  help->add_option("COMMAND", help_topic, "The command (and pin's subcommand: 'help pin add')");
+  help->add_option("COMMAND", topic, "The command (and pin's subcommand: 'help pin add')");
   help->footer("Exit status: 0 printed; 2 an unknown command.");
+  return help;
+}
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // --help and --version are "errors" with exit code 0; CLI11 prints them.
-    if (e.get_exit_code() == 0) return app.exit(e);
-    // A mistyped command (or `pin` subcommand) is left over as an extra word: name it rather
-    // than say none was given.
-    const CLI::App* parent = &app;
-    std::string words;
-    while (!parent->get_subcommands().empty()) {
-      parent = parent->get_subcommands().front();
-      words += parent->get_name() + " ";
-    }
-    const auto rest = app.remaining();
-    const bool expects_command = parent->get_require_subcommand_min() > 0;
-    if (expects_command && !rest.empty() && !rest.front().starts_with('-')) {
-      print_error("usage", "unknown command '" + words + rest.front() + "'");
-    } else {
-      print_error("usage", e.what());
-    }
-    std::cerr << "Run 'cas --help' for usage.\n";
-    return kExitUsage;
+// After a failed parse: says what was wrong and returns the exit code.
+int parse_failure(const CLI::App& app, const CLI::ParseError& e) {
+  // --help and --version are "errors" with exit code 0; CLI11 prints them.
+  if (e.get_exit_code() == 0) return app.exit(e);
+  // A mistyped command (or `pin` subcommand) is left over as an extra word: name it rather
+  // than say none was given.
+  const CLI::App* parent = &app;
+  std::string words;
+  while (!parent->get_subcommands().empty()) {
+    parent = parent->get_subcommands().front();
+    words += parent->get_name() + " ";
   }
+  const auto rest = app.remaining();
+  const bool expects_command = parent->get_require_subcommand_min() > 0;
+  if (expects_command && !rest.empty() && !rest.front().starts_with('-')) {
+    print_error("usage", "unknown command '" + words + rest.front() + "'");
+  } else {
+    print_error("usage", e.what());
+  }
+  std::cerr << "Run 'cas --help' for usage.\n";
+  return kExitUsage;
+}
 
-  if (help->parsed()) return run_help(app, help_topic);
-  if (root->count() == 0) {
-    print_error("usage", "--root is required");
-    std::cerr << "Run 'cas --help' for usage.\n";
-    return kExitUsage;
-  }
-  const CommandRegistry::Command* command = registry.parsed();
-  if (!command) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
-    print_error("usage", "no command given");
-    return kExitUsage;
-  }
+// Runs the parsed `command` on the store `global` names; every exception becomes its message
+// and exit code.
+int run_command(const CommandRegistry::Command& command, const GlobalOptions& global) {
   // The command as typed: "pin add" rather than "pin".
-  std::string name = command->app->get_name();
-  for (const CLI::App* sub : command->app->get_subcommands()) name += " " + sub->get_name();
+  std::string name = command.app->get_name();
+  for (const CLI::App* sub : command.app->get_subcommands()) name += " " + sub->get_name();
   try {
     Context context(global);
-    context.check_root(command->root, name);
-    int code = context.with_remote_failures(command->action(context));
+    context.check_root(command.root, name);
+    int code = context.with_remote_failures(command.action(context));
     std::cout.flush();
     if (!std::cout) {
       print_error(name, "cannot write to stdout");
@@ -177,6 +153,51 @@ int run(int argc, char** argv) {
   } catch (const std::exception& e) {
     return report(name, "", e);
   }
+}
+
+int run(int argc, char** argv) {
+  CLI::App app(
+      "Content-addressed file stores: put, find, list and remove files named by their "
+      "hash; migrate, purge, trim, mirror, verify and measure whole stores; pin what must stay.",
+      "cas");
+  app.set_version_flag("--version", "cas " CAS_VERSION);
+  app.footer(
+      "Exit status: 0 success; 1 the operation failed or was partial; 2 usage error (nothing was "
+      "changed).\nRun 'cas help COMMAND' (or 'cas COMMAND --help') for a command's options.");
+  // Global options may also follow the command (`cas ls --root DIR`).
+  app.fallthrough();
+  app.require_subcommand(1);
+
+  GlobalOptions global;
+  CLI::Option* root = add_global_options(app, global);
+  CommandRegistry registry(app);
+  add_put_commands(registry);
+  add_file_commands(registry);
+  add_maintenance_commands(registry);
+  add_check_commands(registry);
+  add_pin_commands(registry);
+  add_remote_commands(registry);
+  add_fetch_commands(registry);
+  std::vector<std::string> help_topic;
+  CLI::App* help = add_help_command(app, help_topic);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return parse_failure(app, e);
+  }
+  if (help->parsed()) return run_help(app, help_topic);
+  if (root->count() == 0) {
+    print_error("usage", "--root is required");
+    std::cerr << "Run 'cas --help' for usage.\n";
+    return kExitUsage;
+  }
+  const CommandRegistry::Command* command = registry.parsed();
+  if (!command) {  // require_subcommand(1) makes this unreachable; stay defensive all the same
+    print_error("usage", "no command given");
+    return kExitUsage;
+  }
+  return run_command(*command, global);
 }
 
 }  // namespace

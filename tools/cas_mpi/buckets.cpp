@@ -1,5 +1,7 @@
 #include "buckets.hpp"
 
+#include "store/scope.hpp"
+
 namespace cas::mpi {
 namespace {
 
@@ -82,13 +84,15 @@ bool covers_top(std::size_t bucket, std::string_view top) {
 }
 
 void limit_to(OperationOptions& options, std::size_t bucket) {
-  options.scope = [bucket](std::string_view top) { return covers_top(bucket, top); };
-  options.sub_scope = nullptr;
-  if (g_split == 1 || bucket == rest_bucket()) return;
-  const unsigned part = static_cast<unsigned>(bucket % g_split);
-  options.sub_scope = [part](std::string_view top, std::string_view name) {
-    return name.empty() ? part == 0 : part_of(top, name) == part;
-  };
+  detail::Scope scope;
+  scope.top = [bucket](std::string_view top) { return covers_top(bucket, top); };
+  if (g_split > 1 && bucket != rest_bucket()) {
+    const unsigned part = static_cast<unsigned>(bucket % g_split);
+    scope.sub = [part](std::string_view top, std::string_view name) {
+      return name.empty() ? part == 0 : part_of(top, name) == part;
+    };
+  }
+  detail::set_scope(options, std::move(scope));
 }
 
 }  // namespace cas::mpi

@@ -56,7 +56,7 @@ unsigned part_of(std::string_view top, std::string_view name);
 // Whether the bucket covers the top-level name `top` (its prefix, or the rest).
 bool covers_top(std::size_t bucket, std::string_view top);
 
-// Limits `options` to the bucket (OperationOptions::scope, and sub_scope when split > 1).
+// Limits `options` to the bucket (a scope, src/store/scope.hpp: its sub-scope when split > 1).
 void limit_to(OperationOptions& options, std::size_t bucket);
 
 }  // namespace cas::mpi

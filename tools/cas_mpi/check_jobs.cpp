@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <ctime>
 #include <iostream>
+#include <memory>
 
 #include <boost/filesystem/operations.hpp>
 
@@ -9,6 +10,7 @@
 #include "cas/operations.hpp"
 #include "diagnostics.hpp"
 #include "jobs.hpp"
+#include "ops/stats_merge.hpp"
 #include "output.hpp"
 
 namespace cas::mpi {
@@ -39,6 +41,7 @@ std::vector<std::uint64_t> stats_counts(const StoreStats& s,
     c.push_back(it == s.layouts.end() ? 0 : it->second.files);
     c.push_back(it == s.layouts.end() ? 0 : it->second.bytes);
   }
+  const detail::LastUses uses = s.last_uses ? *s.last_uses : detail::LastUses{};
   const std::uint64_t store[kStoreFields] = {s.hashes,
                                              s.unrecognized_files,
                                              s.unrecognized_bytes,
@@ -51,10 +54,10 @@ std::vector<std::uint64_t> stats_counts(const StoreStats& s,
                                              s.pinned_hashes,
                                              static_cast<std::uint64_t>(s.oldest_use),
                                              static_cast<std::uint64_t>(s.newest_use),
-                                             static_cast<std::uint64_t>(s.use_cell_width),
-                                             s.use_cells.size()};
+                                             static_cast<std::uint64_t>(uses.width),
+                                             uses.files.size()};
   c.insert(c.end(), store, store + kStoreFields);
-  for (const auto& [start, files] : s.use_cells) {
+  for (const auto& [start, files] : uses.files) {
     c.push_back(static_cast<std::uint64_t>(start));
     c.push_back(files);
   }
@@ -78,11 +81,13 @@ StoreStats stats_of(const Tally& t, const std::vector<std::string>& order) {
   }
   s.oldest_use = static_cast<std::int64_t>(c[i++]);
   s.newest_use = static_cast<std::int64_t>(c[i++]);
-  s.use_cell_width = static_cast<std::int64_t>(c[i++]);
+  detail::LastUses uses;
+  uses.width = static_cast<std::int64_t>(c[i++]);
   const std::uint64_t cells = c[i++];
   for (std::uint64_t k = 0; k < cells && i + 1 < c.size(); ++k, i += 2) {
-    s.use_cells[static_cast<std::int64_t>(c[i])] = c[i + 1];
+    uses.files[static_cast<std::int64_t>(c[i])] = c[i + 1];
   }
+  s.last_uses = std::make_shared<const detail::LastUses>(std::move(uses));
   s.errors = t.errors;
   return s;
 }
@@ -142,7 +147,7 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
   job.fold = [&context](Tally& total, const Tally& part) {
     const auto order = layout_order(context);
     StoreStats merged = stats_of(total, order);
-    merge_stats(merged, stats_of(part, order));
+    detail::merge_stats(merged, stats_of(part, order));
     total.counts = stats_counts(merged, order);
     total.errors = merged.errors;
   };
@@ -150,7 +155,7 @@ Job make_stats_job(Context& context, const CommandArgs& args) {
     const auto order = layout_order(context);
     // Merged into nothing, so that the median is read from the histogram (it is not a count).
     StoreStats s;
-    merge_stats(s, stats_of(total, order));
+    detail::merge_stats(s, stats_of(total, order));
     std::cout << (json ? cli::format_stats_json(s, context.store().root().string(), order)
                        : cli::format_stats_text(s, order, std::time(nullptr)));
     cli::print_operation_errors("stats", s);

@@ -1,3 +1,4 @@
+// run_job: a store-wide command run bucket by bucket across the MPI ranks (job.hpp says how).
 #include "job.hpp"
 
 #include <mpi.h>
@@ -18,6 +19,7 @@
 #include "cas/walker.hpp"
 #include "checkpoint.hpp"
 #include "scheduler.hpp"
+#include "store/scope.hpp"
 
 namespace cas::mpi {
 namespace {
@@ -40,7 +42,7 @@ std::optional<std::uint64_t> kill_after() {
 }
 
 // The bytes of regular files in `bucket`: the size pass that orders verify's buckets. The
-// bucket's entries are chosen as the engine chooses them (OperationOptions::scope, sub_scope),
+// bucket's entries are chosen as the engine chooses them (its scope, src/store/scope.hpp),
 // before they are stat'ed. One walker thread: a rank measures -j buckets at once.
 Tally measure(const std::string& root, std::size_t bucket) {
   OperationOptions bounds;
@@ -51,15 +53,15 @@ Tally measure(const std::string& root, std::size_t bucket) {
   wo.stat_entries = true;
   wo.report_directories = true;
   wo.filter = [&](const WalkEntry& e) {
-    if (e.depth == 1) return in_scope(bounds, e.name);
+    if (e.depth == 1) return detail::in_scope(bounds, e.name);
     if (e.depth != 2) return true;
     const std::string_view top = std::string_view(e.rel_path).substr(0, e.rel_path.find('/'));
-    return in_sub_scope(bounds, top, e.name);
+    return detail::in_sub_scope(bounds, top, e.name);
   };
   std::atomic<std::uint64_t> bytes{0};
   Walker walker(wo);
   walker.walk(root, [&](const WalkEntry& e) {
-    if (e.depth == 1 && !in_sub_scope(bounds, e.name, {})) return WalkAction::proceed;
+    if (e.depth == 1 && !detail::in_sub_scope(bounds, e.name, {})) return WalkAction::proceed;
     if (e.st && S_ISREG(e.st->st_mode)) bytes += static_cast<std::uint64_t>(e.st->st_size);
     return WalkAction::proceed;
   });
@@ -118,68 +120,52 @@ std::vector<RankWork> gather(const RankWork& mine, int ranks) {
   return all;
 }
 
-}  // namespace
-
-void prepare(OperationOptions& options, bool dry_run, std::size_t bucket, Tally& tally) {
-  options.threads = 1;
-  options.dry_run = dry_run;
-  limit_to(options, bucket);
-  const auto limit = kill_after();
-  // The final report (always made) carries the run's totals; the tests' kill needs each file.
-  options.progress_interval = limit ? std::chrono::milliseconds(0) : std::chrono::hours(1);
-  options.progress = [&tally, limit](const Progress& p) {
-    tally.files = p.done;
-    tally.bytes = p.bytes;
-    if (limit && g_files_before + p.done >= *limit) ::raise(SIGKILL);
-  };
-}
-
-int run_job(const Job& job, const JobOptions& options) {
-  int ranks = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  // Rank 0 alone reads and writes the checkpoint; what it loads starts the totals, and a
-  // resumed job keeps the split it began with.
+// What rank 0 alone keeps through a job: the checkpoint it reads and writes, and the totals,
+// started with what the checkpoint holds.
+struct Ledger {
   std::unique_ptr<Checkpoint> checkpoint;
   Tally total;
+};
+
+// Rank 0: sets the split `split_setting`, opens the checkpoint when one is asked for (a resumed
+// job keeps the split it began with, written back to `split_setting`), starts the totals with
+// the buckets it holds and returns the others, still to do. Sets `failed` when the checkpoint
+// cannot be opened.
+std::vector<std::size_t> open_ledger(const Job& job, const JobOptions& options, Ledger& ledger,
+                                     int& split_setting, int& failed) {
+  set_split(static_cast<unsigned>(split_setting));
+  try {
+    if (options.checkpoint) {
+      ledger.checkpoint = std::make_unique<Checkpoint>(*options.checkpoint, job.identity, split());
+      split_setting = static_cast<int>(split());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
+    failed = 1;
+  }
+  const Checkpoint* checkpoint = ledger.checkpoint.get();
+  if (checkpoint && !checkpoint->done().empty()) {
+    std::fprintf(stderr, "cas-mpi: %s: resuming from %s: %zu of %zu buckets done\n",
+                 job.command.c_str(), options.checkpoint->c_str(), checkpoint->done().size(),
+                 bucket_count());
+  }
   std::vector<std::size_t> pending;
-  int setup[2] = {0, static_cast<int>(options.split ? options.split : split_for(ranks))};
-  int& setup_failed = setup[0];
-  if (g_rank == 0) {
-    set_split(static_cast<unsigned>(setup[1]));
-    try {
-      if (options.checkpoint) {
-        checkpoint = std::make_unique<Checkpoint>(*options.checkpoint, job.identity, split());
-        setup[1] = static_cast<int>(split());
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
-      setup_failed = 1;
-    }
-    if (checkpoint && !checkpoint->done().empty()) {
-      std::fprintf(stderr, "cas-mpi: %s: resuming from %s: %zu of %zu buckets done\n",
-                   job.command.c_str(), options.checkpoint->c_str(), checkpoint->done().size(),
-                   bucket_count());
-    }
-    for (std::size_t b = 0; b < bucket_count(); ++b) {
-      if (checkpoint && checkpoint->done().count(b)) {
-        Tally saved;
-        saved.counts = checkpoint->done().at(b);
-        job.fold ? job.fold(total, saved) : add(total, saved);
-      } else {
-        pending.push_back(b);
-      }
+  for (std::size_t b = 0; b < bucket_count(); ++b) {
+    if (checkpoint && checkpoint->done().count(b)) {
+      Tally saved;
+      saved.counts = checkpoint->done().at(b);
+      job.fold ? job.fold(ledger.total, saved) : add(ledger.total, saved);
+    } else {
+      pending.push_back(b);
     }
   }
-  quiet_bcast(setup, 2, MPI_INT);
-  if (setup_failed) return 1;
-  set_split(static_cast<unsigned>(setup[1]));
+  return pending;
+}
 
-  // verify's size pass: what balancing by bytes costs (--stats-per-rank shows it).
-  const auto size_pass_start = std::chrono::steady_clock::now();
-  if (job.balance_by_bytes) pending = largest_first(pending, options);
-  const double size_pass_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - size_pass_start).count();
+// Runs this rank's share of `pending` (scheduler.hpp) and returns what it did. On rank 0, each
+// bucket done, by whichever rank, is recorded in the checkpoint and added to the totals.
+RankWork run_buckets(const Job& job, const JobOptions& options,
+                     const std::vector<std::size_t>& pending, Ledger& ledger) {
   RankWork mine;
   // This rank's seconds: from its first bucket's start to its last one's end (it runs -j at
   // once, so their durations overlap).
@@ -208,25 +194,71 @@ int run_job(const Job& job, const JobOptions& options) {
         // Recorded before it counts: a bucket in the totals is a bucket in the checkpoint. A
         // checkpoint that cannot be written ends the job: going on would lose the resume.
         try {
-          if (checkpoint) checkpoint->record(bucket, t.counts);
+          if (ledger.checkpoint) ledger.checkpoint->record(bucket, t.counts);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "cas: %s: %s\n", job.command.c_str(), e.what());
           MPI_Abort(MPI_COMM_WORLD, 1);
         }
-        job.fold ? job.fold(total, t) : add(total, t);
+        job.fold ? job.fold(ledger.total, t) : add(ledger.total, t);
       });
+  return mine;
+}
+
+// Rank 0, every bucket done: ends the command (its summary, its exit code) and prints the
+// per-rank figures when asked.
+int finish_job(const Job& job, const JobOptions& options, const Ledger& ledger,
+               const std::vector<RankWork>& per_rank, double size_pass_seconds) {
+  const int code = job.finish(ledger.total);
+  if (options.stats_per_rank) {
+    print_per_rank(per_rank);
+    if (job.balance_by_bytes) std::printf("size pass: seconds=%.3f\n", size_pass_seconds);
+  }
+  std::fflush(stdout);
+  std::cout.flush();
+  return code;
+}
+
+}  // namespace
+
+void prepare(OperationOptions& options, bool dry_run, std::size_t bucket, Tally& tally) {
+  options.threads = 1;
+  options.dry_run = dry_run;
+  limit_to(options, bucket);
+  const auto limit = kill_after();
+  // The final report (always made) carries the run's totals; the tests' kill needs each file.
+  options.progress_interval = limit ? std::chrono::milliseconds(0) : std::chrono::hours(1);
+  options.progress = [&tally, limit](const Progress& p) {
+    tally.files = p.done;
+    tally.bytes = p.bytes;
+    if (limit && g_files_before + p.done >= *limit) ::raise(SIGKILL);
+  };
+}
+
+int run_job(const Job& job, const JobOptions& options) {
+  int ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  // Rank 0 alone reads and writes the checkpoint; what it loads starts the totals, and a
+  // resumed job keeps the split it began with.
+  Ledger ledger;
+  std::vector<std::size_t> pending;
+  int setup[2] = {0, static_cast<int>(options.split ? options.split : split_for(ranks))};
+  int& setup_failed = setup[0];
+  if (g_rank == 0) pending = open_ledger(job, options, ledger, setup[1], setup_failed);
+  quiet_bcast(setup, 2, MPI_INT);
+  if (setup_failed) return 1;
+  set_split(static_cast<unsigned>(setup[1]));
+
+  // verify's size pass: what balancing by bytes costs (--stats-per-rank shows it).
+  const auto size_pass_start = std::chrono::steady_clock::now();
+  if (job.balance_by_bytes) pending = largest_first(pending, options);
+  const double size_pass_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - size_pass_start).count();
+  const RankWork mine = run_buckets(job, options, pending, ledger);
   quiet_barrier();
   const std::vector<RankWork> per_rank = gather(mine, ranks);
   int code = 0;
-  if (g_rank == 0) {
-    code = job.finish(total);
-    if (options.stats_per_rank) {
-      print_per_rank(per_rank);
-      if (job.balance_by_bytes) std::printf("size pass: seconds=%.3f\n", size_pass_seconds);
-    }
-    std::fflush(stdout);
-    std::cout.flush();
-  }
+  if (g_rank == 0) code = finish_job(job, options, ledger, per_rank, size_pass_seconds);
   quiet_bcast(&code, 1, MPI_INT);
   return code;
 }

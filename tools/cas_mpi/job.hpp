@@ -22,7 +22,7 @@ struct Job {
   // What a checkpoint must match to be resumed: the command, the store and every option that
   // changes the result (one line).
   std::string identity;
-  // Runs the command on one bucket (OperationOptions::scope) and returns its counts.
+  // Runs the command on one bucket (a scope: src/store/scope.hpp) and returns its counts.
   std::function<Tally(std::size_t bucket)> run;
   // Adds a bucket's result to the totals; unset: add() (counts elementwise).
   std::function<void(Tally& total, const Tally& part)> fold;

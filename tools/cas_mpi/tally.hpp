@@ -12,11 +12,12 @@
 namespace cas::mpi {
 
 struct Tally {
-  std::vector<std::uint64_t> counts;  // the command's fields (stats: stats_counts in check_jobs.cpp)
-  std::vector<std::string> errors;    // "<path>: <reason>", the first OperationErrors::kMaxErrors
-  std::vector<std::string> notes;     // verify: root-relative paths of corrupt files
-  std::uint64_t files = 0;            // files the bucket's walk visited (for --stats-per-rank)
-  std::uint64_t bytes = 0;            // bytes it processed (read or counted)
+  std::vector<std::uint64_t>
+      counts;                       // the command's fields (stats: stats_counts in check_jobs.cpp)
+  std::vector<std::string> errors;  // "<path>: <reason>", the first OperationErrors::kMaxErrors
+  std::vector<std::string> notes;   // verify: root-relative paths of corrupt files
+  std::uint64_t files = 0;          // files the bucket's walk visited (for --stats-per-rank)
+  std::uint64_t bytes = 0;          // bytes it processed (read or counted)
 };
 
 // A byte string that decode() turns back into the same Tally (names may hold any byte).
