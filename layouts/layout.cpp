@@ -20,4 +20,8 @@ bool Layout::contains(std::string_view rel_path, std::string_view file_name) con
   return !dir.empty() && directory_of(file_name) == dir;
 }
 
+std::string_view Layout::hash_at(std::string_view rel_path, std::string_view file_name) const {
+  return contains(rel_path, file_name) ? file_name : std::string_view();
+}
+
 }  // namespace cas

@@ -1,4 +1,4 @@
-// The layout name registry: "v0", "v1", "fanout:W[,W...]".
+// The layout name registry: "v0", "v1", "bazel-repo", "fanout:W[,W...]".
 #include <charconv>
 #include <string>
 
@@ -30,6 +30,10 @@ std::shared_ptr<const Layout> preferred_layout() { return default_layouts().fron
 std::shared_ptr<const Layout> layout_by_name(std::string_view name) {
   if (name == "v1") return default_layouts()[0];
   if (name == "v0") return default_layouts()[1];
+  if (name == "bazel-repo") {
+    static const auto kBazelRepo = std::make_shared<const BazelRepoLayout>();
+    return kBazelRepo;
+  }
   constexpr std::string_view kFanout = "fanout:";
   if (name.substr(0, kFanout.size()) == kFanout) {
     std::vector<std::size_t> widths;
@@ -54,7 +58,7 @@ std::shared_ptr<const Layout> layout_by_name(std::string_view name) {
     }
   }
   throw InvalidArgumentError("unknown layout '" + std::string(name) +
-                             "' (known: v1, v0, fanout:W[,W...])");
+                             "' (known: v1, v0, bazel-repo, fanout:W[,W...])");
 }
 
 std::vector<std::shared_ptr<const Layout>> layouts_by_names(std::string_view names) {

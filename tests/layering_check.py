@@ -14,7 +14,7 @@ import re
 import sys
 
 # The internal headers each part may include, besides its own and the public cas/ headers.
-# Lower parts first: util <- walker <- store <- ops, remote.
+# Lower parts first: util <- walker <- store <- ops, remote <- fetch.
 ALLOWED = {
     "layouts": {"util"},
     "src/util": set(),
@@ -22,8 +22,9 @@ ALLOWED = {
     "src/store": {"util", "walker"},
     "src/ops": {"util", "walker", "store"},
     "src/remote": {"util", "store"},
+    "src/fetch": {"util", "store", "remote"},
 }
-PARTS = {"util", "walker", "store", "ops", "remote", "python"}
+PARTS = {"util", "walker", "store", "ops", "remote", "fetch", "python"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 
 

@@ -64,7 +64,9 @@ std::string config(const fs::path& dir, int port, bool tls) {
          "  client_max_body_size 0;\n  keepalive_requests 100000;\n" + "  server {\n    " + listen +
          ";\n    root " + data + ";\n" +
          "    location /cas/ { dav_methods PUT; create_full_put_path on; }\n" +
-         "    location /fail/ { return 500; }\n" + "    location /ro/ { alias " + data +
+         "    location /fail/ { return 500; }\n" +
+         "    location ~ ^/moved/(.*)$ { return 302 /$1; }\n" + "    location /slow/ { alias " +
+         data + "/; limit_rate 4m; }\n" + "    location /ro/ { alias " + data +
          "/; limit_except GET HEAD { deny all; } }\n" + "    location /nodav/ { alias " + data +
          "/; }\n  }\n}\n";
 }

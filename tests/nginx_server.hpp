@@ -33,6 +33,9 @@ bool make_test_certificate(const boost::filesystem::path& dir);
 //   /fail   every request answers 500
 //   /ro     GET/HEAD of the same files, PUT refused with 403
 //   /nodav  GET/HEAD of the same files, PUT refused with 405 (no dav_methods)
+//   /moved/X  a 302 to /X
+//   /slow/X   data_dir()/X at 4 MiB/s (so that a download lasts while others miss it)
+// Any other path is data_dir()/path (GET).
 // Started in the constructor (throws std::runtime_error when it does not come up), stopped in
 // the destructor. With `tls`, it speaks https (HTTP/2 too) with make_test_certificate's pair,
 // and cert_file() is the CA to trust.

@@ -5,6 +5,7 @@
 
 #include "cas/directory.hpp"
 #include "cas/errors.hpp"
+#include "cas/fetch.hpp"
 #include "cas/file_system.hpp"
 #include "cas/hash.hpp"
 #include "cas/layout.hpp"

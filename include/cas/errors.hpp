@@ -9,6 +9,7 @@
 // Thread-safety: exception objects are immutable after construction.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -108,6 +109,23 @@ class UnrecognizedPathsError : public Error {
 
  private:
   std::vector<std::string> paths_;
+};
+
+// No source gave the content of a hash (cas::fetch): attempts() holds what each one answered,
+// in order ("GET https://host/x.tar.gz: HTTP 404"; URLs without their userinfo); the message is
+// "fetch <hash>: " and the attempts joined by "; ".
+class FetchError : public Error {
+ public:
+  FetchError(std::string hash, std::vector<std::string> attempts, std::uint64_t bytes = 0);
+  const std::string& hash() const noexcept { return hash_; }
+  const std::vector<std::string>& attempts() const noexcept { return attempts_; }
+  // The bytes received from the sources all the same (wrong content, dropped transfers).
+  std::uint64_t bytes() const noexcept { return bytes_; }
+
+ private:
+  std::string hash_;
+  std::vector<std::string> attempts_;
+  std::uint64_t bytes_;
 };
 
 // A file's content does not hash to its name (verify-on-open, put-with-expected-hash).

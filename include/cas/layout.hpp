@@ -7,6 +7,7 @@
 //   V1Layout (preferred)  h[0:2]/h          one level of 256 directories
 //   V0Layout (legacy)     h[0:2]/h[2:8]/h   ~one second-level directory per file
 //   FanoutLayout          e.g. "fanout:2,2" = ab/cd/abcd...; "fanout:2" maps like V1
+//   BazelRepoLayout       h/file             Bazel's repository cache ("bazel-repo")
 //
 // A hash is lowercase hex ([0-9a-f]), at most kMaxHashLength characters and at least as long
 // as the layout's prefix (V0: 8, V1: 2). Anything else is rejected with InvalidHashError, so
@@ -59,6 +60,12 @@ class Layout {
   // alone, contains("58", "584b6ab7..."), is false. Never throws: an invalid name yields false.
   bool contains(std::string_view rel_path, std::string_view file_name) const;
 
+  // The hash of the file found at `rel_path` (its last component `file_name`) when this layout
+  // places a file there, else an empty view: how a store-wide walk recognizes content. The view
+  // points into `rel_path` or `file_name`. By default the file name is the hash (contains());
+  // BazelRepoLayout names every file "file" and its directory by the hash. Never throws.
+  virtual std::string_view hash_at(std::string_view rel_path, std::string_view file_name) const;
+
  protected:
   // The directory part of lookup(hash) (without "/" and the file name), for contains().
   // Called only with a hash valid for this layout.
@@ -99,15 +106,31 @@ class V1Layout final : public FanoutLayout {
   V1Layout();
 };
 
+// Bazel's repository cache (`--repository_cache=DIR`, the store's root being
+// DIR/content_addressable/sha256): hash h at h/file. Bazel reads nothing else there but, with
+// `canonical_id`, a file `id-<sha256 of the id>` beside `file`, which a store sees as
+// unrecognized (left alone by every operation).
+class BazelRepoLayout final : public Layout {
+ public:
+  std::string_view name() const override { return "bazel-repo"; }
+  std::size_t min_hash_length() const override { return 1; }
+  std::string lookup(std::string_view hash) const override;
+  std::string path_to_hash(std::string_view rel_path) const override;
+  std::string_view hash_at(std::string_view rel_path, std::string_view file_name) const override;
+
+ protected:
+  std::string directory_of(std::string_view hash) const override;
+};
+
 // Returns {V1, V0}: the lookup order of a store, the first being preferred.
 std::vector<std::shared_ptr<const Layout>> default_layouts();
 
 // Returns V1.
 std::shared_ptr<const Layout> preferred_layout();
 
-// Returns the layout called `name`: "v0", "v1", or "fanout:W[,W...]" (e.g. "fanout:2,2";
-// "fanout:2" places files as "v1" does). Throws InvalidArgumentError naming the input for anything
-// else.
+// Returns the layout called `name`: "v0", "v1", "bazel-repo", or "fanout:W[,W...]" (e.g.
+// "fanout:2,2"; "fanout:2" places files as "v1" does). Throws InvalidArgumentError naming the input
+// for anything else.
 std::shared_ptr<const Layout> layout_by_name(std::string_view name);
 
 // Parses a comma-separated list such as "v1,v0" (the CLI's --layouts). Throws

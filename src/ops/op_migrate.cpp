@@ -22,9 +22,9 @@ enum class Outcome { moved, duplicate, vanished, failed };
 // Gives `name` (in parent_fd) its preferred name `target` (relative to root_fd), then drops the
 // old name. Both names exist for a moment, never neither, so a concurrent reader always finds
 // the file; a crash in between leaves two names of one inode, which the next run resolves as a
-// duplicate.
-Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& target,
-                  MigrateMethod method) {
+// duplicate. `hash` names a copy it quarantines.
+Outcome move_file(StoreEngine& engine, const WalkEntry& e, std::string_view hash,
+                  const std::string& target, MigrateMethod method) {
   const std::string name(e.name);
   for (int attempt = 0; attempt < 8; ++attempt) {
     int r;
@@ -54,7 +54,7 @@ Outcome move_file(StoreEngine& engine, const WalkEntry& e, const std::string& ta
           (old_st.st_ino != new_st.st_ino || old_st.st_dev != new_st.st_dev) &&
           old_st.st_size != new_st.st_size) {
         int q = detail::quarantine_file(e.parent_fd, name, e.root_fd,
-                                        std::string(Store::kQuarantineDirName), e.name, old_st);
+                                        std::string(Store::kQuarantineDirName), hash, old_st);
         if (q > 0) {
           engine.fail(e.rel_path, "quarantine", q);
         } else if (q == 0) {
@@ -126,7 +126,7 @@ MigrateResult migrate(Store& store, const MigrateOptions& options) {
     } else if (options.dry_run) {
       count(result.moved);
     } else {
-      switch (move_file(engine, f.entry, preferred.lookup(f.hash), options.method)) {
+      switch (move_file(engine, f.entry, f.hash, preferred.lookup(f.hash), options.method)) {
         case Outcome::moved:
           count(result.moved);
           break;

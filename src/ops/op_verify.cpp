@@ -23,9 +23,11 @@ using detail::StoreFile;
 
 // Moves a corrupt file to .cas-quarantine/<hash>[.N] without replacing an earlier one.
 // `checked` is the fstat of the descriptor that was hashed.
-bool quarantine_file(StoreEngine& engine, const WalkEntry& e, const struct stat& checked) {
+bool quarantine_file(StoreEngine& engine, const StoreFile& f, const struct stat& checked) {
+  const WalkEntry& e = f.entry;
+  // Named by the hash, not the file name: a bazel-repo store names every file "file".
   int err = detail::quarantine_file(e.parent_fd, std::string(e.name), e.root_fd,
-                                    std::string(Store::kQuarantineDirName), e.name, checked);
+                                    std::string(Store::kQuarantineDirName), f.hash, checked);
   if (err > 0) engine.fail(e.rel_path, "quarantine", err);
   return err == 0;
 }
@@ -78,7 +80,7 @@ void check_file(Verification& v, const StoreFile& f, HashAlgorithm algorithm) {
     std::lock_guard<std::mutex> lock(v.corrupt_mu);
     v.result.corrupt_paths.emplace_back(f.entry.rel_path);
   }
-  if (v.options.quarantine && quarantine_file(v.engine, f.entry, st)) count(v.result.quarantined);
+  if (v.options.quarantine && quarantine_file(v.engine, f, st)) count(v.result.quarantined);
 }
 
 }  // namespace

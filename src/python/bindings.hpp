@@ -108,6 +108,8 @@ namespace cas::python {
 std::shared_ptr<Remote> to_remote(const py::object& remote);
 // Store.push, Store.pull and Store.remote_stats (remote_bindings.cpp).
 void def_remote_methods(py::class_<Store, std::shared_ptr<Store>>& store);
+// Store.fetch, Store.fetch_many and FetchResult (fetch_bindings.cpp).
+void def_fetch_methods(py::module_& m, py::class_<Store, std::shared_ptr<Store>>& store);
 
 }  // namespace cas::python
 

@@ -22,6 +22,7 @@ PyObject* g_read_only = nullptr;
 PyObject* g_insertion = nullptr;
 PyObject* g_unrecognized = nullptr;
 PyObject* g_corrupt = nullptr;
+PyObject* g_fetch = nullptr;
 
 PyObject* new_exception(py::module_& m, const char* name, py::tuple bases, const char* doc) {
   std::string qualified = std::string("directory.") + name;
@@ -75,6 +76,10 @@ void translate(std::exception_ptr p) {
   } catch (const CorruptError& e) {
     raise(g_corrupt, e.what(), std::pair{"path", fs_decode(e.path())},
           std::pair{"expected", py::str(e.expected())}, std::pair{"actual", py::str(e.actual())});
+  } catch (const FetchError& e) {
+    py::list attempts;
+    for (const auto& a : e.attempts()) attempts.append(py::str(a));
+    raise(g_fetch, e.what(), std::pair{"hash", py::str(e.hash())}, std::pair{"attempts", attempts});
   } catch (const InvalidArgumentError& e) {
     raise(PyExc_ValueError, e.what());
   } catch (const Error& e) {
@@ -121,6 +126,9 @@ void register_errors(py::module_& m) {
        "Store.walk found files no layout recognizes. Attribute: paths (root-relative, sorted)."},
       {&g_corrupt, "CorruptError",
        "A file's content does not hash to its name. Attributes: path, expected, actual."},
+      {&g_fetch, "FetchError",
+       "Store.fetch: no source gave the content of the hash. Attributes: hash, attempts (what "
+       "each URL answered, without credentials)."},
   };
   for (const auto& kind : kinds) {
     *kind.type = new_exception(m, kind.name, py::make_tuple(error), kind.doc);

@@ -303,6 +303,7 @@ subclasses of directory.Error, for the store's own.)");
   def_reading(store);
   def_writing(store);
   def_remote_methods(store);
+  def_fetch_methods(m, store);
   store.def(
       "walk", &walk, py::arg("visit") = py::none(),
       R"(Every hash in the store, once each (across layouts): without visit, returned as a list; with

@@ -19,19 +19,12 @@ namespace {
 using detail::HttpMethod;
 using detail::HttpSettings;
 using detail::Transfer;
+using detail::url_part;
 
 // curl_global_init is not thread-safe in every libcurl build: once per process.
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string url_part(CURLU* url, CURLUPart part) {
-  char* value = nullptr;
-  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return {};
-  std::string out(value);
-  curl_free(value);
-  return out;
 }
 
 // Checks the base URL with curl's own parser and collects the secrets in it.

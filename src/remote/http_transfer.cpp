@@ -90,6 +90,14 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 
 }  // namespace
 
+std::string url_part(CURLU* url, CURLUPart part) {
+  char* value = nullptr;
+  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return {};
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
 std::string scrub(const HttpSettings& settings, std::string text) {
   for (const std::string& secret : settings.secrets) {
     if (secret.empty()) continue;

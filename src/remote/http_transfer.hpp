@@ -54,6 +54,9 @@ bool prepare_easy(const HttpSettings& settings, CURL* easy, Transfer& t);
 // Fills t.result from the finished request's curl code and HTTP status.
 void classify(const HttpSettings& settings, CURL* easy, CURLcode code, Transfer& t);
 
+// The part of a parsed URL, or "" when it has none (curl_url_get).
+std::string url_part(CURLU* url, CURLUPart part);
+
 // `text` with every secret replaced by "***".
 std::string scrub(const HttpSettings& settings, std::string text);
 

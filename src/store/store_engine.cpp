@@ -231,10 +231,10 @@ void StoreEngine::run() {
     StoreFile file{e, nullptr, 0, {}};
     if (e.type == DT_REG) {
       for (std::size_t i = 0; i < layouts.size(); ++i) {
-        if (layouts[i]->contains(e.rel_path, e.name)) {
+        if (auto hash = layouts[i]->hash_at(e.rel_path, e.name); !hash.empty()) {
           file.layout = layouts[i].get();
           file.layout_index = i;
-          file.hash = e.name;
+          file.hash = hash;
           break;
         }
       }

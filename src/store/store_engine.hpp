@@ -34,7 +34,8 @@ struct StoreFile {
   const WalkEntry& entry;
   const Layout* layout;      // the layout placing it here, or nullptr when unrecognized
   std::size_t layout_index;  // index in the store's layouts (0 = preferred)
-  std::string_view hash;     // the file name, when recognized
+  std::string_view hash;     // its hash (Layout::hash_at: the file name, or bazel-repo's
+                             // directory), when recognized
 };
 
 class StoreEngine {

@@ -68,6 +68,22 @@ CorruptError::CorruptError(std::string path, std::string expected, std::string a
       expected_(std::move(expected)),
       actual_(std::move(actual)) {}
 
+namespace {
+
+std::string join_attempts(const std::vector<std::string>& attempts) {
+  std::string out;
+  for (const auto& a : attempts) out += (out.empty() ? "" : "; ") + a;
+  return out.empty() ? "no source to fetch from" : out;
+}
+
+}  // namespace
+
+FetchError::FetchError(std::string hash, std::vector<std::string> attempts, std::uint64_t bytes)
+    : Error("fetch " + hash + ": " + join_attempts(attempts)),
+      hash_(std::move(hash)),
+      attempts_(std::move(attempts)),
+      bytes_(bytes) {}
+
 void throw_errno(int code, const std::string& operation, const std::string& path) {
   if (code == EACCES || code == EPERM || code == EROFS) {
     throw PermissionError(code, operation, path);

@@ -130,3 +130,37 @@ def test_push_and_pull(nginx, tmp_path):
         Store(tmp_path / "c").push()
     with pytest.raises(ValueError):
         HttpRemote("ftp://host/")
+
+
+def test_fetch_from_urls(nginx, tmp_path):
+    url, data = nginx
+    (data / "files").mkdir()
+    (data / "files" / "a.txt").write_bytes(b"fetched from python\n")
+    digest = hashlib.sha256(b"fetched from python\n").hexdigest()
+    store = Store(tmp_path / "store")
+    path = store.fetch(digest, [url + "/files/missing", url + "/files/a.txt"])
+    assert open(path, "rb").read() == b"fetched from python\n"
+    assert path == store.lookup(digest)
+    with pytest.raises(directory.FetchError) as e:
+        store.fetch(hashlib.sha256(b"other").hexdigest(), ["http://u:s3cret@" + url[7:] + "/files/a.txt"])
+    assert digest in str(e.value) and "s3cret" not in str(e.value)
+    assert len(e.value.attempts) == 1
+    with pytest.raises(directory.InvalidHashError):
+        store.fetch("../x", [url + "/files/a.txt"])
+    with pytest.raises(ValueError):
+        store.fetch(digest, ["ftp://host/x"])
+
+
+def test_fetch_many_counts(nginx, tmp_path):
+    url, data = nginx
+    (data / "files").mkdir()
+    requests = []
+    for i in range(5):
+        body = f"file {i}\n".encode()
+        (data / "files" / str(i)).write_bytes(body)
+        requests.append((hashlib.sha256(body).hexdigest(), [url + f"/files/{i}"]))
+    requests.append((hashlib.sha256(b"absent").hexdigest(), [url + "/files/absent"]))
+    r = Store(tmp_path / "store").fetch_many(requests, jobs=3)
+    assert (r.fetched, r.already_present, r.failed) == (5, 0, 1)
+    assert r.bytes == sum(len(f"file {i}\n") for i in range(5))
+    assert "HTTP 404" in r.errors[0]

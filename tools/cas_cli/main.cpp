@@ -70,9 +70,10 @@ int run_help(CLI::App& app, const std::vector<std::string>& topic) {
 CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
   CLI::Option* root = app.add_option("--root", global.root, "The store's root directory (required)")
                           ->type_name("DIR");
-  app.add_option("--layouts", global.layouts,
-                 "Lookup order of the layouts, the first preferred: v1, v0, fanout:W[,W...] "
-                 "(e.g. v1,fanout:2,2,v0)")
+  app.add_option(
+         "--layouts", global.layouts,
+         "Lookup order of the layouts, the first preferred: v1, v0, bazel-repo, fanout:W[,W...] "
+         "(e.g. v1,fanout:2,2,v0)")
       ->type_name("LIST")
       ->capture_default_str();
   app.add_flag("--read-only", global.read_only,
@@ -176,6 +177,7 @@ int run(int argc, char** argv) {
   add_check_commands(registry);
   add_pin_commands(registry);
   add_remote_commands(registry);
+  add_fetch_commands(registry);
   std::vector<std::string> help_topic;
   CLI::App* help = add_help_command(app, help_topic);
 

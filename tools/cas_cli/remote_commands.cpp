@@ -78,6 +78,8 @@ int run_pull(Context& context, const PullArgs& args) {
   return finish(context, summary, r.missing + r.corrupt + r.failed > 0);
 }
 
+}  // namespace
+
 // -j means what it means for the bulk commands, how many operations at once; here they are
 // HTTP requests (transfers), so the long name is --jobs, not --threads (no thread per request).
 void add_jobs_option(CLI::App* command, unsigned& jobs) {
@@ -87,8 +89,6 @@ void add_jobs_option(CLI::App* command, unsigned& jobs) {
       ->type_name("N")
       ->check(CLI::Range(0u, 1024u).description(""));
 }
-
-}  // namespace
 
 void add_remote_commands(CommandRegistry& registry) {
   auto [push_command, push_args] = registry.add(
