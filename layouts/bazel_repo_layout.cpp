@@ -11,8 +11,6 @@ constexpr std::string_view kFile = "/file";
 
 }  // namespace
 
-std::string BazelRepoLayout::directory_of(std::string_view hash) const { return std::string(hash); }
-
 std::string BazelRepoLayout::lookup(std::string_view hash) const {
   validate_hash(hash, min_hash_length());
   std::string rel(hash);
@@ -26,6 +24,12 @@ std::string_view BazelRepoLayout::hash_at(std::string_view rel_path,
   if (file_name != kFile.substr(1) || !rel_path.ends_with(kFile)) return {};
   std::string_view hash = rel_path.substr(0, rel_path.size() - kFile.size());
   return is_valid_hash(hash, min_hash_length()) ? hash : std::string_view();
+}
+
+bool BazelRepoLayout::contains(std::string_view rel_path, std::string_view file_name) const {
+  return is_valid_hash(file_name, min_hash_length()) &&
+         rel_path.size() == file_name.size() + kFile.size() && rel_path.starts_with(file_name) &&
+         rel_path.ends_with(kFile);
 }
 
 std::string BazelRepoLayout::path_to_hash(std::string_view rel_path) const {

@@ -221,6 +221,12 @@ TEST(BazelRepoLayoutTest, PlacesHashAtHashSlashFile) {
   EXPECT_EQ(layout->hash_at("/file", "file"), "");
   EXPECT_THROW(layout->path_to_hash(hash), InvalidHashError);
   EXPECT_THROW(layout->lookup("../x"), InvalidHashError);
+  // contains(path, hash) is lookup(hash) == path (the file is not named by its hash here).
+  EXPECT_TRUE(layout->contains(hash + "/file", hash));
+  EXPECT_TRUE(layout->contains("e/file", "e"));  // "e" is a valid (short) hash
+  EXPECT_FALSE(layout->contains(hash + "/" + hash, hash));
+  EXPECT_FALSE(layout->contains(hash + "/file", "file"));
+  EXPECT_FALSE(layout->contains(hash, hash));
 }
 
 }  // namespace

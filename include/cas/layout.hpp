@@ -58,7 +58,7 @@ class Layout {
   // is the file's whole root-relative path, so a file found at `rel_path` is where this layout
   // puts it. For V1, contains("58/584b6ab7...", "584b6ab7...") is true, while the directory
   // alone, contains("58", "584b6ab7..."), is false. Never throws: an invalid name yields false.
-  bool contains(std::string_view rel_path, std::string_view file_name) const;
+  virtual bool contains(std::string_view rel_path, std::string_view file_name) const;
 
   // The hash of the file found at `rel_path` (its last component `file_name`) when this layout
   // places a file there, else an empty view: how a store-wide walk recognizes content. The view
@@ -117,9 +117,9 @@ class BazelRepoLayout final : public Layout {
   std::string lookup(std::string_view hash) const override;
   std::string path_to_hash(std::string_view rel_path) const override;
   std::string_view hash_at(std::string_view rel_path, std::string_view file_name) const override;
-
- protected:
-  std::string directory_of(std::string_view hash) const override;
+  // True iff rel_path is "<file_name>/file" (file_name a valid hash): the base class's version
+  // assumes a file named by its hash.
+  bool contains(std::string_view rel_path, std::string_view file_name) const override;
 };
 
 // Returns {V1, V0}: the lookup order of a store, the first being preferred.

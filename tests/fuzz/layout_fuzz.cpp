@@ -1,5 +1,5 @@
 // libFuzzer harness for everything that turns untrusted strings into paths: hash validation,
-// every layout's lookup / path_to_hash / contains, the layout registry (layout_by_name,
+// every layout's lookup / path_to_hash / contains / hash_at, the layout registry (layout_by_name,
 // layouts_by_names) and Store::preferred_path (no disk access).
 //
 // Not a GoogleTest file (tests/CMakeLists.txt globs *_test.cpp): it is built only with
@@ -139,7 +139,13 @@ void check_lookup(const cas::Layout& layout, std::string_view h) {
   CAS_FUZZ_CHECK(slash != std::string::npos, name, rel);
   std::string_view dir = std::string_view(rel).substr(0, slash);
   std::string_view file = std::string_view(rel).substr(slash + 1);
-  CAS_FUZZ_CHECK(file == h, name, rel);
+  // Every layout but bazel-repo names the file by its hash; bazel-repo names its directory.
+  if (dynamic_cast<const cas::BazelRepoLayout*>(&layout)) {
+    CAS_FUZZ_CHECK(dir == h && file == "file", name, rel);
+  } else {
+    CAS_FUZZ_CHECK(file == h, name, rel);
+  }
+  CAS_FUZZ_CHECK(layout.hash_at(rel, file) == h, name, rel);
   std::string back;
   try {
     back = layout.path_to_hash(rel);
@@ -148,10 +154,10 @@ void check_lookup(const cas::Layout& layout, std::string_view h) {
   }
   CAS_FUZZ_CHECK(back == h, name, back);
   try {
-    CAS_FUZZ_CHECK(layout.contains(rel, file), name, rel);
-    CAS_FUZZ_CHECK(!layout.contains(dir, file), name, rel);  // the directory alone is not it
-    CAS_FUZZ_CHECK(!layout.contains(std::string(dir) + "//" + std::string(file), file), name, rel);
-    CAS_FUZZ_CHECK(!layout.contains(file, file), name, rel);
+    CAS_FUZZ_CHECK(layout.contains(rel, h), name, rel);
+    CAS_FUZZ_CHECK(!layout.contains(dir, h), name, rel);  // the directory alone is not it
+    CAS_FUZZ_CHECK(!layout.contains(std::string(dir) + "//" + std::string(file), h), name, rel);
+    CAS_FUZZ_CHECK(!layout.contains(file, h), name, rel);
   } catch (...) {
     fail("contains never throws", name, rel);
   }
@@ -181,6 +187,21 @@ std::string check_path_to_hash(const cas::Layout& layout, std::string_view p) {
   return h;
 }
 
+// hash_at(p, last component of p) never throws and is the hash path_to_hash(p) returns, or
+// empty exactly when p is not one of the layout's paths (how a store-wide walk sees a file).
+void check_hash_at(const cas::Layout& layout, std::string_view p, const std::string& hash) {
+  const std::string name(layout.name());
+  auto slash = p.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? p : p.substr(slash + 1);
+  std::string_view got;
+  try {
+    got = layout.hash_at(p, last);
+  } catch (...) {
+    fail("hash_at never throws", name, p);
+  }
+  CAS_FUZZ_CHECK(got == hash, name, std::string(p) + " -> " + std::string(got));
+}
+
 // contains(rel_path, file) never throws and is true exactly when lookup(file) == rel_path
 // (IPS's definition: rel_path is the file's whole root-relative path).
 bool check_contains(const cas::Layout& layout, std::string_view rel_path, std::string_view file) {
@@ -200,16 +221,18 @@ bool check_contains(const cas::Layout& layout, std::string_view rel_path, std::s
 // Every property of `layout` on s; returns whether s is one of its paths.
 bool check_layout(const cas::Layout& layout, std::string_view s) {
   check_lookup(layout, s);
-  bool is_path = !check_path_to_hash(layout, s).empty();
+  std::string hash = check_path_to_hash(layout, s);
+  check_hash_at(layout, s, hash);
+  bool is_path = !hash.empty();
   auto slash = s.rfind('/');
   check_contains(layout, s, slash == std::string_view::npos ? s : s.substr(slash + 1));
   return is_path;
 }
 
-// A reference parser for the registry's grammar: "v0", "v1", or "fanout:" followed by 1 to 8
-// comma-separated decimal widths, each 1 to 32 (leading zeros allowed).
+// A reference parser for the registry's grammar: "v0", "v1", "bazel-repo", or "fanout:" followed by
+// 1 to 8 comma-separated decimal widths, each 1 to 32 (leading zeros allowed).
 bool reference_spec_ok(std::string_view spec) {
-  if (spec == "v0" || spec == "v1") return true;
+  if (spec == "v0" || spec == "v1" || spec == "bazel-repo") return true;
   constexpr std::string_view kFanout = "fanout:";
   if (spec.substr(0, kFanout.size()) != kFanout) return false;
   std::string_view rest = spec.substr(kFanout.size());
@@ -335,7 +358,7 @@ const Fixture& fixture() {
     f.layouts = {f.v1, f.v0};
     // fanout:32,32,32,32 takes every character of a 128-character hash for directories;
     // fanout:32,32,32,32,32 needs more than any hash has, so nothing is valid for it.
-    for (const char* spec : {"fanout:2,2", "fanout:1,3,2", "fanout:1,1,1,1,1,1,1,1",
+    for (const char* spec : {"bazel-repo", "fanout:2,2", "fanout:1,3,2", "fanout:1,1,1,1,1,1,1,1",
                              "fanout:32,32,32,32", "fanout:32,32,32,32,32"}) {
       f.layouts.push_back(cas::layout_by_name(spec));
     }
