@@ -51,7 +51,10 @@ def free_port():
 
 
 class Nginx:
-    def __init__(self, work):
+    """nginx serving DIR/nginx/data on a free loopback port; access_log: a path to log every
+    request to (what the fetch benchmark counts requests with), else no log."""
+
+    def __init__(self, work, access_log=None):
         self.dir = os.path.join(work, "nginx")
         self.data = os.path.join(self.dir, "data")
         os.makedirs(os.path.join(self.data, "cas"), exist_ok=True)
@@ -66,7 +69,7 @@ pid {d}/nginx.pid;
 error_log {d}/error.log;
 events {{ worker_connections 1024; }}
 http {{
-  access_log off;
+  access_log {access_log or "off"};
   client_body_temp_path {d}/body;
   proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
   uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
@@ -105,11 +108,11 @@ http {{
 CPU = {}  # contender -> CPU seconds (user + sys) of each run, beside the wall times
 
 
-def timed(cmd):
+def timed(cmd, env=None):
     """Wall seconds of cmd; its CPU seconds go to CPU[cmd's contender] via run_rounds."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     timed.last_cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)

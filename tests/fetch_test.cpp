@@ -99,6 +99,24 @@ TEST_F(FetchTest, WrongContentIsNeverPublishedAndNamesUrlAndBothHashes) {
   EXPECT_EQ(temp_files(store), 0u);
 }
 
+TEST_F(FetchTest, ALargeBodyIsHashedBesideTheTransfer) {
+  // Past 2 MiB a thread hashes what the transfer wrote: the same verdicts as inline.
+  std::string content(5 << 20, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 % 251);
+  const std::string url = serve("large", content);
+  Store store(dir_ / "store");
+  const std::string wrong = sha256("something else");
+  try {
+    fetch(store, wrong, {url});
+    FAIL() << "fetch accepted wrong content";
+  } catch (const FetchError& e) {
+    EXPECT_NE(std::string(e.what()).find(sha256(content)), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(store.lookup_local(wrong));
+  EXPECT_EQ(temp_files(store), 0u);
+  EXPECT_EQ(read_file(fetch(store, sha256(content), {url})), content);
+}
+
 TEST_F(FetchTest, FollowsARedirect) {
   const std::string content = "moved\n";
   const std::string hash = sha256(content);
@@ -172,6 +190,60 @@ TEST_F(FetchTest, FetchManyCountsEachOutcome) {
   EXPECT_GT(r.bytes, 0u);
 }
 
+TEST_F(FetchTest, FetchManyKeepsEachWorkersConnectionAcrossRequests) {
+  StoreOptions batched;
+  batched.durability = Durability::batch;  // and fetch_many flushes at the end
+  Store store(dir_ / "store", batched);
+  std::vector<FetchRequest> requests;
+  for (int i = 0; i < 30; ++i) {
+    const std::string content = "reused " + std::to_string(i) + "\n";
+    requests.push_back({sha256(content), {serve("r" + std::to_string(i), content)}, {}});
+  }
+  FetchOptions options;
+  options.http.max_in_flight = 3;
+  EXPECT_EQ(fetch_many(store, requests, options).fetched, 30u);
+  // 30 requests over at most one connection per worker (curl --parallel's reuse), not 30.
+  EXPECT_LE(count_connections(*server_, "GET /files/r"), 3u) << server_->access_log();
+}
+
+TEST_F(FetchTest, HonoursRetryAfter) {
+  const std::string content = "after a 503\n";
+  const std::string hash = sha256(content);
+  Store store(dir_ / "store");
+  FetchOptions options;
+  options.retries = 1;
+  options.backoff = std::chrono::milliseconds(1);  // the server's Retry-After: 1 wins
+  const auto start = std::chrono::steady_clock::now();
+  fetch(store, hash, {server_->url() + "/busy/x", serve("b.txt", content)}, options);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(950));
+  EXPECT_EQ(count_requests(*server_, "GET /busy/x"), 2u);
+}
+
+TEST_F(FetchTest, ReportsProgressDuringATransfer) {
+  const std::string content(3 << 20, 'p');  // 3 MiB at /slow/'s 4 MiB/s: most of a second
+  const std::string hash = sha256(content);
+  serve("p", content);
+  Store store(dir_ / "store");
+  FetchOptions options;
+  struct Seen {
+    std::string hash, url;
+    std::uint64_t bytes;
+    std::optional<std::uint64_t> total;
+  };
+  std::vector<Seen> seen;  // (FetchProgress refers to the transfer's strings: copy them)
+  options.progress = [&](const FetchProgress& p) {
+    seen.push_back({p.hash, p.url, p.bytes, p.total});
+  };
+  fetch(store, hash, {server_->url() + "/slow/files/p"}, options);
+  ASSERT_FALSE(seen.empty());
+  for (const auto& p : seen) {
+    EXPECT_EQ(p.hash, hash);
+    EXPECT_EQ(p.url, server_->url() + "/slow/files/p");
+    EXPECT_LE(p.bytes, content.size());
+    EXPECT_EQ(p.total.value_or(content.size()), content.size());
+  }
+}
+
 TEST(FetchHttpsTest, TrustsTheGivenCa) {
   CAS_SKIP_WITHOUT_NGINX();
   if (!have_openssl()) GTEST_SKIP() << "openssl is not installed";
@@ -185,6 +257,31 @@ TEST(FetchHttpsTest, TrustsTheGivenCa) {
   FetchOptions options;
   options.http.ca_file = server.cert_file();
   EXPECT_EQ(read_file(fetch(store, sha256(content), {url}, options)), content);
+}
+
+TEST(FetchHttpsTest, NeverFollowsARedirectFromHttpsToHttp) {
+  CAS_SKIP_WITHOUT_NGINX();
+  if (!have_openssl()) GTEST_SKIP() << "openssl is not installed";
+  NginxServer server(/*tls=*/true);
+  NginxServer plain;  // serves the file over http, where the https server redirects
+  TempDir dir;
+  const std::string content = "downgraded\n";
+  serve_file(plain, "d.txt", content);
+  const std::string to = "/tohttp/files/d.txt?to=" + std::to_string(plain.port());
+  Store store(dir / "store");
+  FetchOptions options;
+  options.http.ca_file = server.cert_file();
+  try {
+    fetch(store, sha256(content), {server.url() + to}, options);
+    FAIL() << "followed a redirect from https to http";
+  } catch (const FetchError& e) {
+    EXPECT_NE(std::string(e.what()).find("/tohttp/files/d.txt"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(server.logged("GET /tohttp/files/d.txt"));
+  EXPECT_EQ(count_requests(plain, "GET /files/d.txt"), 0u);
+  EXPECT_FALSE(store.lookup_local(sha256(content)));
+  // The same redirect from http is followed: what was refused was the downgrade alone.
+  EXPECT_EQ(read_file(fetch(store, sha256(content), {plain.url() + to})), content);
 }
 
 TEST_F(FetchTest, BazelRepoStoreHoldsWhatBazelReads) {

@@ -1,9 +1,10 @@
 // Helpers of the fetch tests (fetch_test.cpp, fetch_concurrency_test.cpp,
-// tools/cas_cli_fetch_test.cpp): serving a file from nginx, counting its requests, counting a
-// store's temp files.
+// tools/cas_cli_fetch_test.cpp): serving a file from nginx, counting its requests and their
+// connections, counting a store's temp files.
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
 
 #include <boost/filesystem.hpp>
@@ -30,6 +31,19 @@ inline std::size_t count_requests(const NginxServer& server, const std::string& 
     n += line.find(needle) != std::string::npos;
   }
   return n;
+}
+
+// How many connections the requests whose log lines hold `needle` came over.
+inline std::size_t count_connections(const NginxServer& server, const std::string& needle) {
+  server.logged(needle);
+  std::set<std::string> connections;
+  for (const auto& line : lines_of(server.access_log())) {
+    const auto at = line.rfind("connection=");
+    if (line.find(needle) != std::string::npos && at != std::string::npos) {
+      connections.insert(line.substr(at));
+    }
+  }
+  return connections.size();
 }
 
 // The files in the store's temp area (named ones: anonymous temps leave nothing to count).

@@ -58,13 +58,19 @@ std::string config(const fs::path& dir, int port, bool tls) {
   return std::string(::geteuid() == 0 ? "user root;\n" : "") +
          "daemon off;\nmaster_process on;\nworker_processes 1;\npid " + d + "/nginx.pid;\n" +
          "error_log " + d + "/error.log;\nevents { worker_connections 1024; }\nhttp {\n" +
-         "  access_log " + d + "/access.log;\n  client_body_temp_path " + d + "/body;\n" +
+         // The combined format, then the connection's serial number (which requests shared
+         // a connection).
+         "  log_format cas '$remote_addr [$time_local] \"$request\" $status $body_bytes_sent "
+         "connection=$connection';\n" +
+         "  access_log " + d + "/access.log cas;\n  client_body_temp_path " + d + "/body;\n" +
          "  proxy_temp_path " + d + "/proxy;\n  fastcgi_temp_path " + d + "/fastcgi;\n" +
          "  uwsgi_temp_path " + d + "/uwsgi;\n  scgi_temp_path " + d + "/scgi;\n" +
          "  client_max_body_size 0;\n  keepalive_requests 100000;\n" + "  server {\n    " + listen +
          ";\n    root " + data + ";\n" +
          "    location /cas/ { dav_methods PUT; create_full_put_path on; }\n" +
          "    location /fail/ { return 500; }\n" +
+         "    location /busy/ { add_header Retry-After 1 always; return 503; }\n" +
+         "    location ~ ^/tohttp/(.*)$ { return 302 http://127.0.0.1:$arg_to/$1; }\n" +
          "    location ~ ^/moved/(.*)$ { return 302 /$1; }\n" + "    location /slow/ { alias " +
          data + "/; limit_rate 4m; }\n" + "    location /ro/ { alias " + data +
          "/; limit_except GET HEAD { deny all; } }\n" + "    location /nodav/ { alias " + data +

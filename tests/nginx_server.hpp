@@ -31,6 +31,8 @@ bool make_test_certificate(const boost::filesystem::path& dir);
 
 // nginx serving `data_dir()` as BASE/cas/<hash> with PUT, and these bases besides:
 //   /fail   every request answers 500
+//   /busy   every request answers 503 with Retry-After: 1
+//   /tohttp/X?to=PORT  a 302 to http://127.0.0.1:PORT/X (from https: a downgrade)
 //   /ro     GET/HEAD of the same files, PUT refused with 403
 //   /nodav  GET/HEAD of the same files, PUT refused with 405 (no dav_methods)
 //   /moved/X  a 302 to /X
@@ -52,7 +54,8 @@ class NginxServer {
   // The directory behind BASE/cas/: data_dir() / "cas" / <hash> is an object.
   boost::filesystem::path data_dir() const { return dir_ / "data"; }
   boost::filesystem::path cert_file() const { return dir_.path() / "cert.pem"; }
-  // The access log (one line per request: method, URI, status).
+  // The access log (one line per request: "METHOD URI PROTOCOL" status bytes
+  // connection=<serial number of the connection>).
   std::string access_log() const;
   // Whether the access log has `needle`, waiting up to 2 s: nginx logs a request after it has
   // answered it, so the client may look first.

@@ -114,10 +114,12 @@ struct FetchResult : OperationErrors {
   // failed, errors: requests no source gave (each message "<hash>: <why>").
 };
 
-// Fetches every request, with up to options.http.max_in_flight of them in flight (a thread each),
-// and returns the counts. Every hash and URL is checked before the first request (throws
-// InvalidHashError / InvalidArgumentError as fetch does); a request that fails after that is
-// counted in `failed` and the others go on. Throws ReadOnlyError when the store is read-only and
+// Fetches every request, with up to options.http.max_in_flight of them in flight (a thread each,
+// keeping its connections open from one request to the next), and returns the counts. With
+// Durability::batch (options.durability, else the store's) it ends with Store::flush(): what it
+// published is durable when it returns. Every hash and URL is checked before the first request
+// (throws InvalidHashError / InvalidArgumentError as fetch does); a request that fails after that
+// is counted in `failed` and the others go on. Throws ReadOnlyError when the store is read-only and
 // a request misses; cas::Error when cancelled.
 FetchResult fetch_many(Store& store, const std::vector<FetchRequest>& requests,
                        const FetchOptions& options = {});

@@ -1,5 +1,6 @@
-// detail::download_url (download.hpp): one URL, its retries and its resumes, on one curl easy
-// handle (kept across the attempts, so a retry reuses the connection when it is still open).
+// detail::download_url (download.hpp): one URL, its retries and its resumes, on the session's curl
+// easy handle (reset before each attempt, which keeps its connections: a retry, and the next
+// request of the session, reuse the connection when it is still open).
 #include "fetch/download.hpp"
 
 #include <curl/curl.h>
@@ -9,17 +10,22 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <new>
 #include <thread>
 
 #include "cas/errors.hpp"
 #include "cas/hash.hpp"
+#include "fetch/hash_follower.hpp"
 
 namespace cas::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// From this many bytes of body on, a HashFollower hashes beside the transfer.
+constexpr std::uint64_t kFollowFrom = 2 << 20;
 
 // The state of one URL's transfer across its attempts: what the file holds so far and what the
 // current response says.
@@ -28,11 +34,12 @@ struct Transfer {
   const std::string& hash;
   const std::string display;  // the URL without its userinfo
   int fd;
-  std::optional<std::uint64_t> limit;  // the expected size or the cap, the smaller
-  bool is_file = false;                // file://: no status line, no ranges
-  std::uint64_t offset = 0;            // bytes of the body in the file (a valid prefix)
-  std::optional<Hasher> hasher;        // the digest of those bytes
-  std::uint64_t received = 0;          // from the network, every attempt
+  std::optional<std::uint64_t> limit;      // the expected size or the cap, the smaller
+  bool is_file = false;                    // file://: no status line, no ranges
+  std::uint64_t offset = 0;                // bytes of the body in the file (a valid prefix)
+  std::optional<Hasher> hasher;            // the digest of those bytes, until `follower` takes over
+  std::unique_ptr<HashFollower> follower;  // hashes them on its own thread, past kFollowFrom
+  std::uint64_t received = 0;              // from the network, every attempt
   // The current response.
   long status = 0;
   bool content = false;                    // its body is the content (200, or 206 from `offset`)
@@ -46,12 +53,33 @@ struct Transfer {
   Clock::time_point last_progress{};
   char errbuf[CURL_ERROR_SIZE] = {};
 
+  // Hashes the `len` bytes just written (the file's bytes up to `offset`): here while the body
+  // is small, on a follower thread once it is large (the thread costs less than it saves only
+  // then). Returns false (local_errno set) when the thread cannot be started.
+  bool hash_written(const char* data, size_t len) {
+    if (follower) {
+      follower->advance(offset);
+      return true;
+    }
+    hasher->update(data, len);
+    if (offset < kFollowFrom) return true;
+    try {
+      follower = std::make_unique<HashFollower>(fd, std::move(*hasher), offset);
+    } catch (const std::exception&) {  // (not through curl's C frames)
+      local_errno = EAGAIN;
+      return false;
+    }
+    hasher.reset();
+    return true;
+  }
+
   Transfer(const FetchOptions& o, const std::string& h, const std::string& url, int out)
       : options(o), hash(h), display(redact_url(url)), fd(out) {}
 
   // Drops what the file holds: the next response starts over.
   void start_over() {
     offset = 0;
+    follower.reset();
     hasher.emplace(*algorithm_for_length(hash.size()));
     if (::ftruncate(fd, 0) != 0) local_errno = errno;
   }
@@ -141,10 +169,9 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     }
     done += static_cast<size_t>(n);
   }
-  t.hasher->update(data, len);
   t.offset += len;
   t.received += len;
-  return len;
+  return t.hash_written(data, len) ? len : 0;
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -161,25 +188,22 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return 0;
 }
 
-// The easy handle and the header list of one URL's transfer.
-struct Easy {
-  CURL* easy = curl_easy_init();
-  curl_slist* headers = nullptr;
-  ~Easy() {
-    curl_slist_free_all(headers);
-    if (easy) curl_easy_cleanup(easy);
-  }
+// The header list of one URL's transfer.
+struct Headers {
+  curl_slist* list = nullptr;
+  ~Headers() { curl_slist_free_all(list); }
 };
 
-void prepare(Easy& e, Transfer& t, const std::string& url) {
+void prepare(CURL* c, const Headers& headers, Transfer& t, const std::string& url) {
   const HttpRemoteOptions& o = t.options.http;
-  CURL* c = e.easy;
   curl_easy_reset(c);
   t.errbuf[0] = '\0';
   t.status = 0;
   t.content = t.is_file;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // Larger reads than the default 16 KiB: a large body arrives in fewer writes and callbacks.
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t.errbuf);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, t.is_file ? "file" : "http,https");
   // Never from https down to http (nor to file, or anything else).
@@ -192,7 +216,7 @@ void prepare(Easy& e, Transfer& t, const std::string& url) {
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o.low_speed_time_s);
   if (o.ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file->c_str());
   if (o.use_netrc) curl_easy_setopt(c, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
-  if (e.headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, e.headers);
+  if (headers.list) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
   if (t.limit) {
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(*t.limit - t.offset));
   }
@@ -233,7 +257,7 @@ Verdict check_body(Transfer& t, std::string* why) {
            std::to_string(*t.options.size);
     return Verdict::failed;
   }
-  const std::string actual = t.hasher->finish();
+  const std::string actual = t.follower ? t.follower->finish().finish() : t.hasher->finish();
   if (actual == t.hash) return Verdict::ok;
   *why = "content hashes to " + actual + ", not " + t.hash;
   return Verdict::failed;
@@ -292,26 +316,37 @@ std::chrono::milliseconds delay_before(const Transfer& t, CURL* easy, unsigned n
 
 }  // namespace
 
-UrlOutcome download_url(const FetchOptions& options, std::optional<std::uint64_t> size,
-                        const std::string& hash, const std::string& url, int fd) {
+Session::Session() : easy_(curl_easy_init()) {
+  if (easy_ == nullptr) throw std::bad_alloc();
+}
+
+UrlOutcome download_url(Session& session, const FetchOptions& options,
+                        std::optional<std::uint64_t> size, const std::string& hash,
+                        const std::string& url, int fd) {
   FetchOptions sized = options;  // so that the callbacks see the expected size
   sized.size = size;
   Transfer t(sized, hash, url, fd);
   t.is_file = url.starts_with("file:");
   t.limit = size;
   if (options.max_bytes && (!t.limit || *options.max_bytes < *t.limit)) t.limit = options.max_bytes;
-  Easy e;
-  if (e.easy == nullptr) throw std::bad_alloc();
-  if (options.http.header) e.headers = curl_slist_append(nullptr, options.http.header->c_str());
+  CURL* easy = session.easy();
+  Headers headers;
+  if (options.http.header) headers.list = curl_slist_append(nullptr, options.http.header->c_str());
+  // The handle outlives this transfer: it must not keep pointers to `t` and `headers` (curl may
+  // write to the error buffer until the option changes). Reset first, destroyed first.
+  struct Detach {
+    CURL* easy;
+    ~Detach() { curl_easy_reset(easy); }
+  } detach{easy};
   t.start_over();
   UrlOutcome out;
   unsigned retries = 0;
   unsigned resumes = 0;  // attempts that brought bytes: bounded too, against a server that trickles
   while (true) {
-    prepare(e, t, url);
+    prepare(easy, headers, t, url);
     const std::uint64_t before = t.offset;
     t.abort_why.clear();
-    const CURLcode code = curl_easy_perform(e.easy);
+    const CURLcode code = curl_easy_perform(easy);
     std::string why;
     const Verdict v = classify(t, code, &why);
     out.bytes = t.received;
@@ -327,7 +362,7 @@ UrlOutcome download_url(const FetchOptions& options, std::optional<std::uint64_t
     if (!t.accept_ranges || t.abort_why.starts_with("a 206")) t.start_over();
     if (progressed && t.offset > 0 && ++resumes <= 100) continue;  // at once, from t.offset
     if (retries >= options.retries) return out;
-    pause(t, delay_before(t, e.easy, retries++));
+    pause(t, delay_before(t, easy, retries++));
   }
 }
 

@@ -3,8 +3,10 @@
 // dropped connection when the server accepts ranges, aborted early past the expected size or the
 // cap. libcurl with the remote tier's settings (HttpRemoteOptions).
 //
-// Thread-safety: a Download belongs to one thread; any number may run at once.
+// Thread-safety: any number of transfers may run at once, each on its own Session.
 #pragma once
+
+#include <curl/curl.h>
 
 #include <cstdint>
 #include <optional>
@@ -13,6 +15,21 @@
 #include "cas/fetch.hpp"
 
 namespace cas::detail {
+
+// A curl easy handle kept across transfers: its connection cache lets the next request to the
+// same server reuse the connection (fetch_many's workers each keep one for all their requests,
+// as curl --parallel does). Belongs to one thread at a time.
+class Session {
+ public:
+  Session();  // throws std::bad_alloc when curl cannot make a handle
+  ~Session() { curl_easy_cleanup(easy_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  CURL* easy() const { return easy_; }
+
+ private:
+  CURL* easy_;
+};
 
 // What one URL gave.
 struct UrlOutcome {
@@ -26,7 +43,8 @@ struct UrlOutcome {
 // its content hashes to `hash` and, when `size` is set, is that long. On !ok, the file's
 // content is undefined (truncate it before reuse). Throws cas::Error when options.cancelled says
 // so, IoError when the file cannot be written (the store's fault, not the URL's).
-UrlOutcome download_url(const FetchOptions& options, std::optional<std::uint64_t> size,
-                        const std::string& hash, const std::string& url, int fd);
+UrlOutcome download_url(Session& session, const FetchOptions& options,
+                        std::optional<std::uint64_t> size, const std::string& hash,
+                        const std::string& url, int fd);
 
 }  // namespace cas::detail

@@ -44,15 +44,15 @@ void check_hash(const Store& store, const std::string& hash) {
 }
 
 // The URLs one after the other into the temp file; publishes the first that gives the content.
-Fetched download(Store& store, detail::Incoming& in, const FetchRequest& r,
-                 const FetchOptions& options) {
+Fetched download(Store& store, detail::Incoming& in, detail::Session& session,
+                 const FetchRequest& r, const FetchOptions& options) {
   std::vector<std::string> attempts;
   Fetched out;
   out.outcome = Outcome::fetched;
   for (const std::string& url : r.urls) {
     detail::IncomingFile file = in.create();
-    detail::UrlOutcome got =
-        detail::download_url(options, r.size ? r.size : options.size, r.hash, url, file.fd());
+    detail::UrlOutcome got = detail::download_url(session, options, r.size ? r.size : options.size,
+                                                  r.hash, url, file.fd());
     out.bytes += got.bytes;
     if (!got.ok) {
       attempts.push_back(std::move(got.error));
@@ -66,7 +66,8 @@ Fetched download(Store& store, detail::Incoming& in, const FetchRequest& r,
 }
 
 // fetch, telling whether it downloaded.
-Fetched fetch_one(Store& store, const FetchRequest& r, const FetchOptions& options) {
+Fetched fetch_one(Store& store, detail::Session& session, const FetchRequest& r,
+                  const FetchOptions& options) {
   Fetched out;
   if (auto hit = store.lookup_local(r.hash)) {
     out.path = *hit;
@@ -86,7 +87,7 @@ Fetched fetch_one(Store& store, const FetchRequest& r, const FetchOptions& optio
       return out;
     }
   }
-  return download(store, in, r, options);
+  return download(store, in, session, r, options);
 }
 
 // One request of fetch_many that failed on its own (the others go on).
@@ -96,9 +97,10 @@ struct RequestFailed {
 };
 
 // fetch_one, with the failures of this request alone as RequestFailed.
-Fetched fetch_counted(Store& store, const FetchRequest& r, const FetchOptions& options) {
+Fetched fetch_counted(Store& store, detail::Session& session, const FetchRequest& r,
+                      const FetchOptions& options) {
   try {
-    return fetch_one(store, r, options);
+    return fetch_one(store, session, r, options);
   } catch (const FetchError& e) {
     throw RequestFailed{e.what(), e.bytes()};
   } catch (const IoError& e) {
@@ -135,7 +137,8 @@ fs::path fetch(Store& store, const std::string& hash, const std::vector<std::str
                const FetchOptions& options) {
   FetchRequest r{hash, urls, options.size};
   check_request(store, r);
-  return fetch_one(store, r, options).path;
+  detail::Session session;
+  return fetch_one(store, session, r, options).path;
 }
 
 FetchResult fetch_many(Store& store, const std::vector<FetchRequest>& requests,
@@ -149,9 +152,10 @@ FetchResult fetch_many(Store& store, const std::vector<FetchRequest>& requests,
   Progress progress;
   progress.total = requests.size();
   auto work = [&] {
+    detail::Session session;  // this worker's connections, reused by all its requests
     for (std::size_t i; (i = next++) < requests.size();) {
       try {
-        Fetched f = fetch_counted(store, requests[i], options);
+        Fetched f = fetch_counted(store, session, requests[i], options);
         std::lock_guard lock(mutex);
         (f.outcome == Outcome::fetched ? result.fetched : result.already_present) += 1;
         result.bytes += f.bytes;
@@ -181,6 +185,9 @@ FetchResult fetch_many(Store& store, const std::vector<FetchRequest>& requests,
   work();
   for (auto& t : pool) t.join();
   if (fatal) std::rethrow_exception(fatal);
+  if (options.durability.value_or(store.options().durability) == Durability::batch) {
+    store.flush();  // as pull: what this call published is durable when it returns
+  }
   return result;
 }
 

@@ -64,9 +64,9 @@ FetchLock::FetchLock(const boost::filesystem::path& root, const std::string& has
   const off_t at = byte_of(hash);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   *waited = false;
-  // A poll of 20 ms at first, growing to 100 ms: a waiter of another process notices a release
-  // within that, which is small against a download.
-  auto step = std::chrono::milliseconds(20);
+  // A poll of 5 ms at first, growing to 25 ms: a waiter of another process notices a release
+  // within that, small against a download that made others wait (a fcntl per poll is cheap).
+  auto step = std::chrono::milliseconds(5);
   while (true) {
     try {
       if (try_lock(fd_.get(), at)) return;
@@ -80,7 +80,7 @@ FetchLock::FetchLock(const boost::filesystem::path& root, const std::string& has
     }
     std::unique_lock lock(g_released_mutex);
     g_released.wait_for(lock, step);
-    step = std::min(step * 2, std::chrono::milliseconds(100));
+    step = std::min(step * 2, std::chrono::milliseconds(25));
   }
 }
 

@@ -85,13 +85,14 @@ std::string TempArea::create(int* fd) {
     if (tmpfile == Tmpfile::supported) {
       // An anonymous temp file: if the writer dies before it is linked, the kernel frees it,
       // so a crash can never leave a partial file behind, not even in the temp area.
-      err = fs.open(area.c_str(), O_TMPFILE | O_WRONLY, 0666, fd);
+      // Read-write: a fetch reads back what it wrote to hash it beside the transfer.
+      err = fs.open(area.c_str(), O_TMPFILE | O_RDWR, 0666, fd);
       if (err == 0) return {};
       if (err != ENOENT) throw_errno(err, "create", area);  // a named one would fail too
     } else if (tmpfile == Tmpfile::unsupported) {
       std::string path = new_name();
       add_named_temp(path);
-      err = fs.open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
+      err = fs.open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOCTTY, 0666, fd);
       if (err == 0) return path;
       erase_named_temp(path);
       if (err == EEXIST) continue;  // a leftover of a process with our pid and salt: next name

@@ -73,11 +73,11 @@ class TempArea {
   // The absolute path of the temp area.
   std::string dir() const;
 
-  // Opens a new temp file for writing into *fd: returns its path, or "" for an anonymous
-  // (O_TMPFILE) one. A named one is listed in named_temps.hpp (the caller erases it once it is
-  // renamed; a TempGuard does when it unlinks it). Creates the root and the area when missing;
-  // the first call reaps stale temps (StoreOptions::reap_temp_older_than).
-  // Throws PermissionError/IoError.
+  // Opens a new temp file for reading and writing into *fd: returns its path, or "" for an
+  // anonymous (O_TMPFILE) one. A named one is listed in named_temps.hpp (the caller erases it once
+  // it is renamed; a TempGuard does when it unlinks it). Creates the root and the area when
+  // missing; the first call reaps stale temps (StoreOptions::reap_temp_older_than). Throws
+  // PermissionError/IoError.
   std::string create(int* fd);
 
   // A fresh, unused absolute name in the temp area (nothing is created).

@@ -1,6 +1,6 @@
 // `cas fetch` against a real nginx: the path printed, exit 1 when no URL gives the content, a
-// hostile hash or URL refused with exit 2 before any request, and `--list` with a failure in
-// the middle.
+// hostile hash or URL refused with exit 2 before any request, the --remote asked first, and
+// `--list` with a failure in the middle.
 #include <gtest/gtest.h>
 
 #include <boost/filesystem.hpp>
@@ -53,6 +53,19 @@ TEST_F(CasCliFetchTest, AHostileHashOrUrlExits2BeforeAnyRequest) {
   const std::string list = file("list", sha256("x") + " " + url + "\nnot-a-hash " + url + "\n");
   EXPECT_EQ(cas({"fetch", "--list", list}).exit_code, 2);
   EXPECT_EQ(server_->access_log(), "");
+}
+
+TEST_F(CasCliFetchTest, TheRemoteIsAskedBeforeTheUrls) {
+  const std::string content = "on the shared cache\n";
+  const std::string hash = sha256(content);
+  boost::filesystem::create_directories(server_->data_dir() / "cas");
+  write_file(server_->data_dir() / "cas" / hash, content);
+  const std::string origin = serve_file(*server_, "origin", content);
+  const RunResult r = cas({"--remote", server_->url(), "fetch", hash, origin});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(v1_path(hash)), content);
+  EXPECT_TRUE(server_->logged("GET /cas/" + hash));
+  EXPECT_EQ(count_requests(*server_, "GET /files/origin"), 0u) << server_->access_log();
 }
 
 TEST_F(CasCliFetchTest, ListWithAFailureInTheMiddle) {

@@ -98,6 +98,9 @@ int run_list(Context& context, const FetchArgs& args, FetchOptions options) {
   const std::vector<FetchRequest> requests = read_list(args.list);
   ProgressBar bar("fetch", context.show_progress());
   options.batch_progress = bar.callback();
+  // One syncfs at the end instead of an fsync per file, as pull; the command returns once it is
+  // done.
+  options.durability = Durability::batch;
   const FetchResult r = fetch_many(context.store(), requests, options);
   bar.finish();
   print_operation_errors("fetch", r);
