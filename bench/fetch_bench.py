@@ -13,13 +13,15 @@ contenders' order alternating (wall time and the commands' user+sys CPU):
            `cas fetch --list LIST -j16` into an empty store (each body hashed as it arrives,
            published under its name; one syncfs at the end)
            vs `curl --parallel --parallel-max 16 -K CONFIG` into plain files (checks nothing)
+           and the same followed by `sync -f` (one syncfs: the floor of a durable download)
            vs the shell way, one file after the other: `curl -o TMP URL`,
            `sha256sum -c` of it, `mv` into place (a bash loop; and the same loop run 16 at
            once by `xargs -P16`)
   large  one file of --large-mib MiB (default 1024): `cas fetch HASH URL` (hashes while it
          writes, fsyncs the file before publishing it: the store's default durability) vs
          the same through the Python module with durability='none' (no fsync, as curl) vs
-         `curl -o FILE URL` (no hash, no fsync) vs `curl -o FILE URL && sha256sum FILE`.
+         `curl -o FILE URL` (no hash, no fsync) vs `curl -o FILE URL && sync FILE` (its fsync:
+         the floor of a durable download) vs `curl -o FILE URL && sha256sum FILE`.
          Throughput = size / wall time.
   same   one file of --same-mib MiB (default 100) fetched by 8 `cas fetch` processes started
          at once into one empty store, vs one process alone; the GETs nginx logged for it are
@@ -45,6 +47,19 @@ import time
 
 from benchlib import add_build_option, argument_parser
 from remote_bench import CPU, Nginx, fmt, fresh, make_objects, run_rounds, timed
+
+
+def set_aside(path):
+    """An empty directory at `path`, what was there renamed into DIR/fetch-bench/trash rather than
+    deleted: ext4 without a journal scans past recently deleted inodes when it allocates one
+    (recently_deleted()), so deleting each round's 1000 files between rounds made every later
+    round slower, for curl as for cas."""
+    trash = os.path.join(os.path.dirname(path), "trash")
+    os.makedirs(trash, exist_ok=True)
+    if os.path.exists(path):
+        os.rename(path, os.path.join(trash, f"{os.path.basename(path)}.{time.monotonic_ns()}"))
+    os.makedirs(path)
+    subprocess.run(["sync"], check=True)
 
 
 def write_list(path, url, objects):
@@ -80,12 +95,16 @@ def bench_list(args, nginx, work):
     contenders = {
         "cas fetch --list -j16": lambda: timed([args.cas, "--root", store, "-q", "fetch", "--list",
                                                 listing, "-j", "16"]),
-        "curl --parallel-max 16": lambda: timed(["curl", "-sS", "--fail", "--parallel",
-                                                 "--parallel-max", "16", "-K", config]),
+        "curl --parallel-max 16": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail",
+                                                 "--parallel", "--parallel-max", "16", "-K",
+                                                 config]),
+        "curl --parallel-max 16, sync -f": lambda: timed(
+            ["bash", "-c", f"curl -sS --no-progress-meter --fail --parallel --parallel-max 16 "
+                           f"-K {config} && sync -f {out}"]),
         "shell: curl, sha256sum -c, mv": lambda: timed(["bash", "-c", loop]),
         "shell, xargs -P16": lambda: timed(["bash", "-c", xargs]),
     }
-    return run_rounds(args, contenders, lambda: (fresh(store), fresh(out)))
+    return run_rounds(args, contenders, lambda: (set_aside(store), set_aside(out)))
 
 
 def one_big_file(work, name, mib):
@@ -117,6 +136,8 @@ def bench_large(args, nginx, work):
         "cas fetch": lambda: timed([args.cas, "--root", store, "fetch", h, url]),
         "Store.fetch, durability none": lambda: timed([sys.executable, "-c", unsynced], env=env),
         "curl -o": lambda: timed(["curl", "-sS", "--fail", "-o", target, url]),
+        "curl -o, sync FILE": lambda: timed(["bash", "-c", f"curl -sS --fail -o {target} {url} "
+                                             f"&& sync {target}"]),
         "curl -o, sha256sum": lambda: timed(["bash", "-c", f"curl -sS --fail -o {target} {url} "
                                              f"&& sha256sum {target}"]),
     }

@@ -26,8 +26,10 @@
 // (polling; a thread of the same process is woken as soon as the holder releases it), then look
 // the hash up again: the first published it, or died, and then the waiter downloads it. Locks
 // beyond the end of a file are allowed, so the file stays empty: there is one lock file per
-// store, whatever the number of hashes, and nothing accumulates. The wait is bounded by
-// FetchOptions::lock_timeout and interruptible by FetchOptions::cancelled.
+// store, whatever the number of hashes, and nothing accumulates. It is created as the store's
+// files are (0666 less the umask): users sharing a store need a umask that lets the others write
+// it, as they need for the store's directories (else their fetches fail with PermissionError). The
+// wait is bounded by FetchOptions::lock_timeout and interruptible by FetchOptions::cancelled.
 //
 // Thread-safety: fetch and fetch_many may be called from any number of threads and processes at
 // once on one store. The callbacks are called from the fetching threads: `progress` from the

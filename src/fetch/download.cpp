@@ -76,12 +76,15 @@ struct Transfer {
   Transfer(const FetchOptions& o, const std::string& h, const std::string& url, int out)
       : options(o), hash(h), display(redact_url(url)), fd(out) {}
 
-  // Drops what the file holds: the next response starts over.
+  // Drops what the file holds: the next response starts over. The file is `offset` bytes long
+  // (every write extends it, and a write that fails ends the fetch), so an empty one is left
+  // alone: on ext4, a truncation to 0 makes the close flush the file's dirty pages (the
+  // auto_da_alloc heuristic for programs that truncate and rewrite), a second per GiB.
   void start_over() {
-    offset = 0;
     follower.reset();
     hasher.emplace(*algorithm_for_length(hash.size()));
-    if (::ftruncate(fd, 0) != 0) local_errno = errno;
+    if (offset > 0 && ::ftruncate(fd, 0) != 0) local_errno = errno;
+    offset = 0;
   }
 };
 
