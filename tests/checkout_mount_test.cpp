@@ -2,8 +2,6 @@
 // another filesystem (a tmpfs) and says so, hardlink there fails with EXDEV naming both
 // filesystems, and on a loop-mounted XFS with reflink=1 a reflink shares the stored file's
 // extents (FIEMAP) and auto picks it.
-#include <sys/mount.h>
-
 #include <cerrno>
 #include <string>
 

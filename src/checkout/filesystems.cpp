@@ -7,6 +7,8 @@
 #include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -73,7 +75,10 @@ bool cannot_clone(int err) {
   return err == EOPNOTSUPP || err == EINVAL || err == ENOTTY || err == ENOSYS || err == EXDEV;
 }
 
-std::string describe_filesystem(const std::string& path) {
+std::string describe_filesystem(const std::string& given) {
+  // The mount table lists resolved paths.
+  char resolved[PATH_MAX];
+  const std::string path = ::realpath(given.c_str(), resolved) ? resolved : given;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return type_name(path);
   std::string out = type_name(path);
