@@ -32,13 +32,16 @@ void close_checked(FileSystem& fs, UniqueFd& fd, const std::string& path) {
 
 int FileMaker::place(const std::string& dest, bool replace,
                      const std::function<int(const std::string& name)>& create) {
-  if (!replace) {
-    const int err = create(dest);
-    if (err != EEXIST) return err;  // done, or a failure for the caller; else made meanwhile
+  if (!replace) return create(dest);  // EEXIST too: the caller looks at what is there
+  // A temp name left by a dead process whose pid this one has now is skipped.
+  std::string temp;
+  int err = EEXIST;
+  for (int attempt = 0; attempt < 3 && err == EEXIST; ++attempt) {
+    if (!temp.empty()) erase_named_temp(temp);
+    temp = temp_name(dest);
+    add_named_temp(temp);
+    err = create(temp);
   }
-  const std::string temp = temp_name(dest);
-  add_named_temp(temp);
-  const int err = create(temp);
   if (err != 0) {
     erase_named_temp(temp);
     return err;
@@ -98,18 +101,19 @@ int FileMaker::write(int src_fd, const std::string& dest, mode_t mode, bool clon
   const std::string dir(parent_of(dest));
   int raw = -1;
   int err = fs_.open(dir.c_str(), O_TMPFILE | O_WRONLY, mode, &raw);
-  if (err == EOPNOTSUPP || err == EISDIR) return write_named(src_fd, dest, mode, clone);
+  if (err == EOPNOTSUPP || err == EISDIR) return write_named(src_fd, dest, mode, clone, replace);
   if (err != 0) throw_errno(err, "open O_TMPFILE in", dir);
   UniqueFd out(raw);
   if (err = fill(src_fd, out.get(), clone, dest); err != 0) return err;
   err = place(dest, replace,
               [&](const std::string& name) { return fs_.link_fd(out.get(), name.c_str()); });
-  if (err != 0) throw_errno(err, "link", dest);
+  if (err != 0 && err != EEXIST) throw_errno(err, "link", dest);
   close_checked(fs_, out, dest);
-  return 0;
+  return err;
 }
 
-int FileMaker::write_named(int src_fd, const std::string& dest, mode_t mode, bool clone) {
+int FileMaker::write_named(int src_fd, const std::string& dest, mode_t mode, bool clone,
+                           bool replace) {
   const std::string temp = temp_name(dest);
   add_named_temp(temp);
   int raw = -1;
@@ -123,7 +127,14 @@ int FileMaker::write_named(int src_fd, const std::string& dest, mode_t mode, boo
     err = fill(src_fd, out.get(), clone, dest);
     close_checked(fs_, out, temp);
     if (err == 0) {
-      if (int r = fs_.rename(temp.c_str(), dest.c_str()); r != 0) throw_errno(r, "rename", dest);
+      // Without `replace`, never over what another made meanwhile: link, then drop the temp.
+      const int r =
+          replace ? fs_.rename(temp.c_str(), dest.c_str()) : fs_.link(temp.c_str(), dest.c_str());
+      if (r == EEXIST && !replace)
+        err = EEXIST;
+      else if (r != 0)
+        throw_errno(r, replace ? "rename" : "link", dest);
+      if (!replace) fs_.unlink(temp.c_str());
     }
   } catch (...) {
     fs_.unlink(temp.c_str());

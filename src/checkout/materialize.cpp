@@ -18,6 +18,17 @@ namespace {
 // another process): looked up again.
 struct SourceGone {};
 constexpr int kLookups = 3;
+// Something was at the destination when the file was made there without a look first (or was
+// made there meanwhile): looked at, then replaced unless it is already what was asked for.
+struct DestinationTaken {};
+// The destination already holds what was asked for.
+struct AlreadyThere {};
+
+// Turns EEXIST from a FileMaker call made without `replace` into DestinationTaken.
+int taken_or(int err, bool replace) {
+  if (err == EEXIST && !replace) throw DestinationTaken{};
+  return err;
+}
 
 FileSystem& file_system_of(Store& store) {
   const auto& fs = store.options().file_system;
@@ -61,22 +72,36 @@ StoredFile Materializer::find(const std::string& hash) {
               (store_.options().remote ? " nor on its remote" : ""));
 }
 
+bool Materializer::exists_differing(const StoredFile& src, const std::string& dest,
+                                    bool executable) {
+  struct stat there {};
+  const int err = fs_.lstat(dest.c_str(), &there);
+  if (err == ENOENT) return false;
+  if (err != 0) throw_errno(err, "lstat", dest);
+  if (S_ISDIR(there.st_mode)) throw_errno(EISDIR, "checkout to", dest);
+  if (already_there(src, dest, there, executable, mode_)) throw AlreadyThere{};
+  return true;
+}
+
 CheckoutAction Materializer::place(const std::string& hash, const std::string& dest, dev_t dest_dev,
                                    std::optional<bool> executable, std::uint64_t* size) {
   for (int i = 0;; ++i) {
     StoredFile src = find(hash);
     const bool exec = executable.value_or(executable_bit(src.st));
-    struct stat there {};
-    const int err = fs_.lstat(dest.c_str(), &there);
-    if (err != 0 && err != ENOENT) throw_errno(err, "lstat", dest);
-    const bool exists = err == 0;
-    if (exists && S_ISDIR(there.st_mode)) throw_errno(EISDIR, "checkout to", dest);
     *size = static_cast<std::uint64_t>(src.st.st_size);
-    if (exists && already_there(src, dest, there, exec, mode_)) {
-      return CheckoutAction::already_there;
-    }
+    // A link is cheaper to try than a look first: made where nothing is (the usual case), one
+    // system call. A copy or clone would be wasted on a destination that has it already.
+    const bool link_first =
+        mode_ == LinkMode::hardlink || mode_ == LinkMode::symlink ||
+        (mode_ == LinkMode::auto_ && pairs_.known(src.st.st_dev, dest_dev) == false);
     try {
-      return make(src, dest, dest_dev, exec, exists);
+      try {
+        return make(src, dest, dest_dev, exec, !link_first && exists_differing(src, dest, exec));
+      } catch (const DestinationTaken&) {
+        return make(src, dest, dest_dev, exec, exists_differing(src, dest, exec));
+      }
+    } catch (const AlreadyThere&) {
+      return CheckoutAction::already_there;
     } catch (const SourceGone&) {
       if (i + 1 == kLookups) throw_errno(ENOENT, "checkout", src.path);
     }
@@ -122,7 +147,7 @@ CheckoutAction Materializer::own_file(const StoredFile& src, const std::string& 
                          ? pairs_.known(src.st.st_dev, dest_dev)
                          : std::optional<bool>(false);
   if (known != false) {
-    const int err = maker_.write(in.get(), dest, mode, true, replace);
+    const int err = taken_or(maker_.write(in.get(), dest, mode, true, replace), replace);
     if (err == 0) {
       pairs_.remember(src.st.st_dev, dest_dev, true);
       return CheckoutAction::reflinked;
@@ -131,7 +156,9 @@ CheckoutAction Materializer::own_file(const StoredFile& src, const std::string& 
     pairs_.remember(src.st.st_dev, dest_dev, false);
   }
   if (clone_required) throw_errno(EOPNOTSUPP, "reflink", across(src, dest));
-  maker_.write(in.get(), dest, mode, false, replace);
+  if (const int err = taken_or(maker_.write(in.get(), dest, mode, false, replace), replace)) {
+    throw_errno(err, "copy to", dest);
+  }
   return CheckoutAction::copied;
 }
 
@@ -144,7 +171,8 @@ CheckoutAction Materializer::by_auto(StoredFile& src, const std::string& dest, d
       return own_file(src, dest, dest_dev, executable, replace, false);
     }
     UniqueFd in = open_source(fs_, src);
-    const int err = maker_.write(in.get(), dest, new_file_mode(executable), true, replace);
+    const int err =
+        taken_or(maker_.write(in.get(), dest, new_file_mode(executable), true, replace), replace);
     if (err == 0) {
       pairs_.remember(src.st.st_dev, dest_dev, true);
       return CheckoutAction::reflinked;
@@ -153,7 +181,7 @@ CheckoutAction Materializer::by_auto(StoredFile& src, const std::string& dest, d
     pairs_.remember(src.st.st_dev, dest_dev, false);
   }
   if (executable == executable_bit(src.st) && src.st.st_dev == dest_dev && make_read_only(src)) {
-    const int err = maker_.link(src.path, dest, replace);
+    const int err = taken_or(maker_.link(src.path, dest, replace), replace);
     if (err == 0) return CheckoutAction::hardlinked;
     if (err == ENOENT) throw SourceGone{};
     // EXDEV: the same device through two mounts (a bind mount); EMLINK: the link limit.
@@ -170,7 +198,7 @@ CheckoutAction Materializer::by_hardlink(StoredFile& src, const std::string& des
   if (!make_read_only(src)) {
     throw PermissionError(EPERM, "make read-only (before a hard link)", src.path);
   }
-  const int err = maker_.link(src.path, dest, replace);
+  const int err = taken_or(maker_.link(src.path, dest, replace), replace);
   if (err == 0) return CheckoutAction::hardlinked;
   if (err == ENOENT) throw SourceGone{};
   if (err == EMLINK) return own_file(src, dest, dest_dev, executable, replace, false);
@@ -182,7 +210,7 @@ CheckoutAction Materializer::by_symlink(StoredFile& src, const std::string& dest
   if (!make_read_only(src)) {
     throw PermissionError(EPERM, "make read-only (before a symlink to it)", src.path);
   }
-  const int err = maker_.symlink(src.path, dest, replace);
+  const int err = taken_or(maker_.symlink(src.path, dest, replace), replace);
   if (err != 0) throw_errno(err, "symlink", dest + " -> " + src.path);
   return CheckoutAction::symlinked;
 }

@@ -42,6 +42,9 @@ class Materializer {
 
  private:
   StoredFile find(const std::string& hash);
+  // Whether something other than a directory and other than what was asked for is at `dest`;
+  // throws AlreadyThere (internal) when it holds that already, IoError (EISDIR) for a directory.
+  bool exists_differing(const StoredFile& src, const std::string& dest, bool executable);
   CheckoutAction make(StoredFile& src, const std::string& dest, dev_t dest_dev, bool executable,
                       bool replace);
   CheckoutAction by_auto(StoredFile& src, const std::string& dest, dev_t dest_dev, bool executable,
