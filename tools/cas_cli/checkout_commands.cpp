@@ -59,7 +59,11 @@ CheckoutEntry entry_of(std::string line, const std::string& where) {
     throw UsageError(where, "not a line '<hash>  <path>' as sha256sum prints");
   }
   CheckoutEntry e{line.substr(0, space), line.substr(space + 2), false};
-  require_full_hash(where, e.hash);
+  try {
+    require_full_hash(where, e.hash);
+  } catch (const InvalidHashError& ex) {
+    throw UsageError(where, ex.what());  // with the line that holds it
+  }
   if (escaped) e.path = unescape(e.path, where);
   try {
     detail::check_entry_path(e.path);
