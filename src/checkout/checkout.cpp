@@ -44,7 +44,8 @@ struct TreeWorker {
         const dev_t dev = dirs.make(detail::parent_of(e.path));
         std::uint64_t size = 0;
         const std::string dest = (dirs.root() / e.path).string();
-        result.count(materializer.place(e.hash, dest, dev, e.executable, &size), size);
+        const CheckoutAction action = materializer.place(e.hash, dest, dev, e.executable, &size);
+        result.count(action, size);  // after place() has set size
       } catch (const std::bad_alloc&) {
         throw;
       } catch (const std::exception& ex) {
