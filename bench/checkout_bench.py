@@ -115,7 +115,7 @@ def main():
     p.add_argument("--xfs", action="store_true", help="on a loop-mounted XFS with reflink (root)")
     p.add_argument("--out", help="append the table to this file")
     a = p.parse_args()
-    cas = os.path.join(a.build, "tools", "cas")
+    cas = os.path.abspath(os.path.join(a.build, "tools", "cas"))
     base = tempfile.mkdtemp(prefix="checkout-bench-", dir=a.dir)
     work = mount_xfs(base) if a.xfs else base
     try:
