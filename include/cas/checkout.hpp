@@ -51,7 +51,8 @@
 //
 // Every system call that creates, links, clones, copies or changes the mode of a file goes
 // through the store's FileSystem (StoreOptions::file_system), so a test can inject EMLINK or
-// EXDEV; directory creation does too.
+// EXDEV; so does making the directories below the destination's root (the root itself, and the
+// reads that compare an existing file with the stored one, do not).
 //
 // Thread-safety: checkout and checkout_tree may be called from any number of threads and
 // processes at once, on one store and on overlapping destinations (the last rename wins, and
