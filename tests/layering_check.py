@@ -14,7 +14,8 @@ import re
 import sys
 
 # The internal headers each part may include, besides its own and the public cas/ headers.
-# Lower parts first: util <- walker <- store <- ops, remote <- fetch.
+# Lower parts first: util <- walker <- store <- ops, remote <- fetch; checkout sits on store (it
+# reaches a remote only through the store's read-through, Store::lookup).
 ALLOWED = {
     "layouts": {"util"},
     "src/util": set(),
@@ -23,8 +24,9 @@ ALLOWED = {
     "src/ops": {"util", "walker", "store"},
     "src/remote": {"util", "store"},
     "src/fetch": {"util", "store", "remote"},
+    "src/checkout": {"util", "store"},
 }
-PARTS = {"util", "walker", "store", "ops", "remote", "fetch", "python"}
+PARTS = {"util", "walker", "store", "ops", "remote", "fetch", "checkout", "python"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 
 

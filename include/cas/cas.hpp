@@ -3,6 +3,7 @@
 // operations, pins, the parallel Walker and the Directory reader, and the errors they throw.
 #pragma once
 
+#include "cas/checkout.hpp"
 #include "cas/directory.hpp"
 #include "cas/errors.hpp"
 #include "cas/fetch.hpp"

@@ -8,6 +8,10 @@
 // stats, migrating rename and last-use touch, prune's rmdir, open, insert/copy/put (the source's
 // open, fstat and reads; the temp file's creation, writes, fsync, link or rename into place; mkdir;
 // the other layouts' unlinks), remove, and the directory opened by flush and by Durability::full.
+// It also carries every call of a checkout (<cas/checkout.hpp>) that makes a file or directory in
+// the destination or changes a stored file's mode: link, clone, copy_range, symlink, chmod, the
+// temp file's open and link, rename, mkdir (its comparisons of an existing file read with
+// read(2) directly).
 // It does not carry, and why:
 //  - the store-wide operations (<cas/operations.hpp>), Store::walk and Store::reap_temp: they
 //    work relative to the directory descriptors the Walker holds (openat, linkat, unlinkat,
@@ -63,6 +67,16 @@ class FileSystem {
   // Sets the access and modification times of `path` (not following a symlink) to now: the
   // last-use mark of StoreOptions::touch_on_use.
   virtual int touch(const char* path) = 0;
+  // ioctl(dst_fd, FICLONE, src_fd): makes dst share src's data blocks (a reflink). EOPNOTSUPP,
+  // EINVAL or ENOTTY where the filesystem cannot clone, EXDEV across filesystems.
+  virtual int clone(int src_fd, int dst_fd) = 0;
+  // copy_file_range(2) of up to `size` bytes from src_fd's offset to dst_fd's: on success stores
+  // the byte count in *done (0 at the end of src) and returns 0.
+  virtual int copy_range(int src_fd, int dst_fd, std::size_t size, std::size_t* done) = 0;
+  // symlink(2): makes `path` a symbolic link to `target`.
+  virtual int symlink(const char* target, const char* path) = 0;
+  // chmod(2) of `path` (following a symlink).
+  virtual int chmod(const char* path, mode_t mode) = 0;
 };
 
 // Forwards every call to `target`; override the calls you want to change.
@@ -90,6 +104,14 @@ class FileSystemWrapper : public FileSystem {
   int mkdir(const char* path, mode_t mode) override { return target_->mkdir(path, mode); }
   int rmdir(const char* path) override { return target_->rmdir(path); }
   int touch(const char* path) override { return target_->touch(path); }
+  int clone(int src_fd, int dst_fd) override { return target_->clone(src_fd, dst_fd); }
+  int copy_range(int src_fd, int dst_fd, std::size_t size, std::size_t* done) override {
+    return target_->copy_range(src_fd, dst_fd, size, done);
+  }
+  int symlink(const char* target, const char* path) override {
+    return target_->symlink(target, path);
+  }
+  int chmod(const char* path, mode_t mode) override { return target_->chmod(path, mode); }
 
   FileSystem& target() const { return *target_; }
 

@@ -110,6 +110,8 @@ std::shared_ptr<Remote> to_remote(const py::object& remote);
 void def_remote_methods(py::class_<Store, std::shared_ptr<Store>>& store);
 // Store.fetch, Store.fetch_many and FetchResult (fetch_bindings.cpp).
 void def_fetch_methods(py::module_& m, py::class_<Store, std::shared_ptr<Store>>& store);
+// Store.checkout, Store.checkout_tree and CheckoutResult (checkout_bindings.cpp).
+void def_checkout_methods(py::module_& m, py::class_<Store, std::shared_ptr<Store>>& store);
 
 }  // namespace cas::python
 

@@ -304,6 +304,7 @@ subclasses of directory.Error, for the store's own.)");
   def_writing(store);
   def_remote_methods(store);
   def_fetch_methods(m, store);
+  def_checkout_methods(m, store);
   store.def(
       "walk", &walk, py::arg("visit") = py::none(),
       R"(Every hash in the store, once each (across layouts): without visit, returned as a list; with

@@ -1,6 +1,8 @@
 // The default FileSystem: direct system calls. EINTR is retried here so callers never see it
 // from calls that are safe to restart.
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +72,22 @@ class PosixFileSystem final : public FileSystem {
     // Null times: both to now, allowed to the owner and to anyone who may write the file.
     return ::utimensat(AT_FDCWD, path, nullptr, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
   }
+  int clone(int src_fd, int dst_fd) override {
+    return ::ioctl(dst_fd, FICLONE, src_fd) == 0 ? 0 : errno;
+  }
+  int copy_range(int src_fd, int dst_fd, std::size_t size, std::size_t* done) override {
+    ssize_t r;
+    do {
+      r = ::copy_file_range(src_fd, nullptr, dst_fd, nullptr, size, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return errno;
+    *done = static_cast<std::size_t>(r);
+    return 0;
+  }
+  int symlink(const char* target, const char* path) override {
+    return ::symlink(target, path) == 0 ? 0 : errno;
+  }
+  int chmod(const char* path, mode_t mode) override { return ::chmod(path, mode) == 0 ? 0 : errno; }
 };
 
 }  // namespace

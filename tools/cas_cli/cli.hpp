@@ -112,8 +112,9 @@ void add_file_commands(CommandRegistry& registry);
 void add_maintenance_commands(CommandRegistry& registry);
 void add_check_commands(CommandRegistry& registry);
 void add_pin_commands(CommandRegistry& registry);
-void add_remote_commands(CommandRegistry& registry);  // push, pull (remote_commands.cpp)
-void add_fetch_commands(CommandRegistry& registry);   // fetch (fetch_commands.cpp)
+void add_remote_commands(CommandRegistry& registry);    // push, pull (remote_commands.cpp)
+void add_fetch_commands(CommandRegistry& registry);     // fetch (fetch_commands.cpp)
+void add_checkout_commands(CommandRegistry& registry);  // checkout (checkout_commands.cpp)
 
 // -j/--jobs N: transfers in flight, 0..1024 (0: the default, 16), for push, pull and fetch
 // (remote_commands.cpp).

@@ -178,6 +178,7 @@ int run(int argc, char** argv) {
   add_pin_commands(registry);
   add_remote_commands(registry);
   add_fetch_commands(registry);
+  add_checkout_commands(registry);
   std::vector<std::string> help_topic;
   CLI::App* help = add_help_command(app, help_topic);
 
