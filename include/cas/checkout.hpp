@@ -7,7 +7,9 @@
 //             stored file until either is written (XFS with reflink=1, btrfs). No data copied.
 //   hardlink  link(2) to the stored file: the same inode, no data copied. The stored file first
 //             loses its write bits (chmod a-w), so a writer in the tree gets EACCES instead of
-//             editing the cache in place for every other user of that hash.
+//             editing the cache in place for every other user of that hash. Not against root,
+//             which ignores write bits: a tree that root (or a process with CAP_DAC_OVERRIDE)
+//             may write into should be checked out by reflink or copy.
 //   copy      copy_file_range(2) (read/write where the kernel refuses it). The kernel may itself
 //             share blocks on XFS and btrfs; the file is independent either way.
 //   symlink   a symbolic link to the stored file's absolute path (stored file made read-only
