@@ -142,24 +142,27 @@ CheckoutAction Materializer::own_file(const StoredFile& src, const std::string& 
                                       dev_t dest_dev, bool executable, bool replace,
                                       bool clone_required) {
   UniqueFd in = open_source(fs_, src);
-  const mode_t mode = new_file_mode(executable);
   const auto known = clone_required || mode_ != LinkMode::copy
                          ? pairs_.known(src.st.st_dev, dest_dev)
                          : std::optional<bool>(false);
-  if (known != false) {
-    const int err = taken_or(maker_.write(in.get(), dest, mode, true, replace), replace);
-    if (err == 0) {
-      pairs_.remember(src.st.st_dev, dest_dev, true);
-      return CheckoutAction::reflinked;
-    }
-    if (!cannot_clone(err)) throw_errno(err, "reflink", src.path + " -> " + dest);
-    pairs_.remember(src.st.st_dev, dest_dev, false);
+  if (known != false && try_clone(src, in.get(), dest, dest_dev, executable, replace)) {
+    return CheckoutAction::reflinked;
   }
   if (clone_required) throw_errno(EOPNOTSUPP, "reflink", across(src, dest));
+  const mode_t mode = new_file_mode(executable);
   if (const int err = taken_or(maker_.write(in.get(), dest, mode, false, replace), replace)) {
     throw_errno(err, "copy to", dest);
   }
   return CheckoutAction::copied;
+}
+
+bool Materializer::try_clone(const StoredFile& src, int in, const std::string& dest, dev_t dest_dev,
+                             bool executable, bool replace) {
+  const int err =
+      taken_or(maker_.write(in, dest, new_file_mode(executable), true, replace), replace);
+  if (err != 0 && !cannot_clone(err)) throw_errno(err, "reflink", src.path + " -> " + dest);
+  pairs_.remember(src.st.st_dev, dest_dev, err == 0);
+  return err == 0;
 }
 
 CheckoutAction Materializer::by_auto(StoredFile& src, const std::string& dest, dev_t dest_dev,
@@ -171,14 +174,9 @@ CheckoutAction Materializer::by_auto(StoredFile& src, const std::string& dest, d
       return own_file(src, dest, dest_dev, executable, replace, false);
     }
     UniqueFd in = open_source(fs_, src);
-    const int err =
-        taken_or(maker_.write(in.get(), dest, new_file_mode(executable), true, replace), replace);
-    if (err == 0) {
-      pairs_.remember(src.st.st_dev, dest_dev, true);
+    if (try_clone(src, in.get(), dest, dest_dev, executable, replace)) {
       return CheckoutAction::reflinked;
     }
-    if (!cannot_clone(err)) throw_errno(err, "reflink", src.path + " -> " + dest);
-    pairs_.remember(src.st.st_dev, dest_dev, false);
   }
   if (executable == executable_bit(src.st) && src.st.st_dev == dest_dev && make_read_only(src)) {
     const int err = taken_or(maker_.link(src.path, dest, replace), replace);

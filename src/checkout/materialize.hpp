@@ -58,6 +58,10 @@ class Materializer {
   CheckoutAction by_symlink(StoredFile& src, const std::string& dest, bool replace);
   // Clears the stored file's write bits; false when it may not (a read-only Store, EPERM...).
   bool make_read_only(StoredFile& src);
+  // Clones the open stored file `in` to dest: true when made; false when the filesystem pair
+  // cannot clone (remembered); throws for any other failure.
+  bool try_clone(const StoredFile& src, int in, const std::string& dest, dev_t dest_dev,
+                 bool executable, bool replace);
 
   Store& store_;
   FileSystem& fs_;
