@@ -41,10 +41,10 @@ struct TreeWorker {
     for (std::size_t i; (i = next.fetch_add(1)) < entries.size();) {
       const CheckoutEntry& e = entries[i];
       try {
-        const dev_t dev = dirs.make(detail::parent_of(e.path));
+        const detail::DestDir dir = dirs.make(detail::parent_of(e.path));
         std::uint64_t size = 0;
         const std::string dest = (dirs.root() / e.path).string();
-        const CheckoutAction action = materializer.place(e.hash, dest, dev, e.executable, &size);
+        const CheckoutAction action = materializer.place(e.hash, dest, dir, e.executable, &size);
         result.count(action, size);  // after place() has set size
       } catch (const std::bad_alloc&) {
         throw;
@@ -75,11 +75,11 @@ CheckoutAction checkout(Store& store, const std::string& hash, const fs::path& d
   }
   const fs::path abs = fs::absolute(dest);
   detail::DirectoryMaker dirs(file_system_of(store), abs.parent_path());
-  const dev_t dev = dirs.make("");
+  const detail::DestDir dir = dirs.make("");
   detail::ClonePairs pairs;
   detail::Materializer materializer(store, mode, pairs);
   std::uint64_t size = 0;
-  return materializer.place(hash, abs.string(), dev, std::nullopt, &size);
+  return materializer.place(hash, abs.string(), dir, std::nullopt, &size);
 }
 
 CheckoutResult checkout_tree(Store& store, const std::vector<CheckoutEntry>& entries,

@@ -19,26 +19,35 @@
 
 namespace cas::detail {
 
+// A directory of the destination as make() left it.
+struct DestDir {
+  dev_t dev = 0;
+  // Made by this DirectoryMaker: it was empty then, so a file is made in it without a look
+  // first (what another process puts there meanwhile is still found: the file is made there
+  // without replacing).
+  bool made = false;
+};
+
 class DirectoryMaker {
  public:
   DirectoryMaker(FileSystem& fs, boost::filesystem::path root) : fs_(fs), root_(std::move(root)) {}
 
   // Makes root/rel_dir ("" the root itself, made with its parents and followed if it is a
-  // symlink: the caller chose it) and each directory between, and returns its device number.
-  // Throws cas::Error naming a component that is a symlink or not a directory;
-  // PermissionError/IoError when one cannot be made or examined.
-  dev_t make(std::string_view rel_dir);
+  // symlink: the caller chose it) and each directory between, and returns its device number and
+  // whether it made it. Throws cas::Error naming a component that is a symlink or not a
+  // directory; PermissionError/IoError when one cannot be made or examined.
+  DestDir make(std::string_view rel_dir);
 
   const boost::filesystem::path& root() const { return root_; }
 
  private:
-  dev_t make_root();
-  dev_t make_one(const std::string& rel_dir);
+  DestDir make_root();
+  DestDir make_one(const std::string& rel_dir, dev_t parent_dev);
 
   FileSystem& fs_;
   boost::filesystem::path root_;
   std::mutex mutex_;
-  std::unordered_map<std::string, dev_t> made_;  // rel_dir -> device, checked or made
+  std::unordered_map<std::string, DestDir> made_;  // rel_dir -> checked or made
 };
 
 }  // namespace cas::detail

@@ -65,29 +65,36 @@ int FileMaker::symlink(const std::string& target, const std::string& dest, bool 
                [&](const std::string& name) { return fs_.symlink(target.c_str(), name.c_str()); });
 }
 
-int FileMaker::fill(int src_fd, int out_fd, bool clone, const std::string& dest) {
+int FileMaker::fill(int src_fd, std::uint64_t size, int out_fd, bool clone,
+                    const std::string& dest) {
   if (clone) return fs_.clone(src_fd, out_fd);
-  std::size_t done = 0;
-  bool first = true;
-  for (;;) {
+  // Up to the known size, so that the usual copy is one call (not a second one to see the end).
+  for (std::uint64_t copied = 0; copied < size;) {
+    std::size_t done = 0;
     const int err = fs_.copy_range(src_fd, out_fd, std::size_t{1} << 30, &done);
     if (err == 0 && done == 0) return 0;
     if (err == 0) {
-      first = false;
+      copied += done;
       continue;
     }
     // Kernels refuse some pairs of filesystems (EXDEV) and some files (EINVAL): read and write.
-    if (!first || (err != EXDEV && err != EINVAL && err != ENOSYS && err != EOPNOTSUPP)) {
+    if (copied > 0 || (err != EXDEV && err != EINVAL && err != ENOSYS && err != EOPNOTSUPP)) {
       throw_errno(err, "copy_file_range", dest);
     }
-    break;
+    read_write(src_fd, out_fd, dest);
+    return 0;
   }
+  return 0;
+}
+
+void FileMaker::read_write(int src_fd, int out_fd, const std::string& dest) {
   std::vector<char> buffer(1 << 17);
   for (;;) {
+    std::size_t done = 0;
     if (int err = fs_.read(src_fd, buffer.data(), buffer.size(), &done); err != 0) {
       throw_errno(err, "read for", dest);
     }
-    if (done == 0) return 0;
+    if (done == 0) return;
     for (std::size_t off = 0; off < done;) {
       std::size_t wrote = 0;
       int err = fs_.write(out_fd, buffer.data() + off, done - off, &wrote);
@@ -97,14 +104,17 @@ int FileMaker::fill(int src_fd, int out_fd, bool clone, const std::string& dest)
   }
 }
 
-int FileMaker::write(int src_fd, const std::string& dest, mode_t mode, bool clone, bool replace) {
+int FileMaker::write(int src_fd, std::uint64_t size, const std::string& dest, mode_t mode,
+                     bool clone, bool replace) {
   const std::string dir(parent_of(dest));
   int raw = -1;
   int err = fs_.open(dir.c_str(), O_TMPFILE | O_WRONLY, mode, &raw);
-  if (err == EOPNOTSUPP || err == EISDIR) return write_named(src_fd, dest, mode, clone, replace);
+  if (err == EOPNOTSUPP || err == EISDIR) {
+    return write_named(src_fd, size, dest, mode, clone, replace);
+  }
   if (err != 0) throw_errno(err, "open O_TMPFILE in", dir);
   UniqueFd out(raw);
-  if (err = fill(src_fd, out.get(), clone, dest); err != 0) return err;
+  if (err = fill(src_fd, size, out.get(), clone, dest); err != 0) return err;
   err = place(dest, replace,
               [&](const std::string& name) { return fs_.link_fd(out.get(), name.c_str()); });
   if (err != 0 && err != EEXIST) throw_errno(err, "link", dest);
@@ -112,8 +122,8 @@ int FileMaker::write(int src_fd, const std::string& dest, mode_t mode, bool clon
   return err;
 }
 
-int FileMaker::write_named(int src_fd, const std::string& dest, mode_t mode, bool clone,
-                           bool replace) {
+int FileMaker::write_named(int src_fd, std::uint64_t size, const std::string& dest, mode_t mode,
+                           bool clone, bool replace) {
   const std::string temp = temp_name(dest);
   add_named_temp(temp);
   int raw = -1;
@@ -124,7 +134,7 @@ int FileMaker::write_named(int src_fd, const std::string& dest, mode_t mode, boo
   }
   UniqueFd out(raw);
   try {
-    err = fill(src_fd, out.get(), clone, dest);
+    err = fill(src_fd, size, out.get(), clone, dest);
     close_checked(fs_, out, temp);
     if (err == 0) {
       // Without `replace`, never over what another made meanwhile: link, then drop the temp.

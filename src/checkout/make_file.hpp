@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -29,22 +30,27 @@ class FileMaker {
   // Makes `dest` a symlink to `target`; returns and throws as link does.
   int symlink(const std::string& target, const std::string& dest, bool replace);
 
-  // Makes `dest` a file of `mode` (less the umask) holding the content of `src_fd` (read from
-  // offset 0), by FICLONE when `clone`, else by copy_file_range (read/write where the kernel
-  // refuses it). Returns 0, EEXIST (as link), or FICLONE's errno when the clone is refused
-  // (nothing left behind).
+  // Makes `dest` a file of `mode` (less the umask) holding the `size` bytes of `src_fd` (read
+  // from offset 0; an immutable stored file, so its size is known), by FICLONE when `clone`, else
+  // by copy_file_range (read/write where the kernel refuses it). Returns 0, EEXIST (as link), or
+  // FICLONE's errno when the clone is refused (nothing left behind).
   // Throws PermissionError/IoError naming the path of any other failure (nothing left behind).
-  int write(int src_fd, const std::string& dest, mode_t mode, bool clone, bool replace);
+  int write(int src_fd, std::uint64_t size, const std::string& dest, mode_t mode, bool clone,
+            bool replace);
 
  private:
   // Makes the file by calling `create` with `dest` (without `replace`) or with a temp name
   // that is then renamed over `dest`. Returns create's errno; throws when the rename fails.
   int place(const std::string& dest, bool replace,
             const std::function<int(const std::string& name)>& create);
-  // Copies or clones src_fd into out_fd; returns FICLONE's errno; throws for copy failures.
-  int fill(int src_fd, int out_fd, bool clone, const std::string& dest);
+  // Copies or clones src_fd's `size` bytes into out_fd; returns FICLONE's errno; throws for
+  // copy failures.
+  int fill(int src_fd, std::uint64_t size, int out_fd, bool clone, const std::string& dest);
+  // Copies by read and write (where the kernel refuses copy_file_range).
+  void read_write(int src_fd, int out_fd, const std::string& dest);
   // write() where the filesystem has no O_TMPFILE: a named temp, renamed into place.
-  int write_named(int src_fd, const std::string& dest, mode_t mode, bool clone, bool replace);
+  int write_named(int src_fd, std::uint64_t size, const std::string& dest, mode_t mode, bool clone,
+                  bool replace);
 
   FileSystem& fs_;
 };

@@ -39,6 +39,10 @@ bool executable_bit(const struct stat& st) { return (st.st_mode & S_IXUSR) != 0;
 
 mode_t new_file_mode(bool executable) { return executable ? 0777 : 0666; }
 
+std::uint64_t file_size(const StoredFile& src) {
+  return static_cast<std::uint64_t>(src.st.st_size);
+}
+
 // "<src> -> <dest> (store on <fs>, destination on <fs>)", for errors between two filesystems.
 std::string across(const StoredFile& src, const std::string& dest) {
   return src.path + " -> " + dest + " (store on " + describe_filesystem(src.path) +
@@ -83,16 +87,20 @@ bool Materializer::exists_differing(const StoredFile& src, const std::string& de
   return true;
 }
 
-CheckoutAction Materializer::place(const std::string& hash, const std::string& dest, dev_t dest_dev,
-                                   std::optional<bool> executable, std::uint64_t* size) {
+CheckoutAction Materializer::place(const std::string& hash, const std::string& dest,
+                                   const DestDir& dir, std::optional<bool> executable,
+                                   std::uint64_t* size) {
+  const dev_t dest_dev = dir.dev;
   for (int i = 0;; ++i) {
     StoredFile src = find(hash);
     const bool exec = executable.value_or(executable_bit(src.st));
     *size = static_cast<std::uint64_t>(src.st.st_size);
-    // A link is cheaper to try than a look first: made where nothing is (the usual case), one
-    // system call. A copy or clone would be wasted on a destination that has it already.
+    // Made without a look first where nothing is likely to be (a directory this checkout made)
+    // and where a link is cheaper to try than a look (one system call); what is found there
+    // after all is then looked at. A copy or clone into an old directory looks first: it would
+    // be wasted on a destination that has the file already.
     const bool link_first =
-        mode_ == LinkMode::hardlink || mode_ == LinkMode::symlink ||
+        dir.made || mode_ == LinkMode::hardlink || mode_ == LinkMode::symlink ||
         (mode_ == LinkMode::auto_ && pairs_.known(src.st.st_dev, dest_dev) == false);
     try {
       try {
@@ -150,7 +158,8 @@ CheckoutAction Materializer::own_file(const StoredFile& src, const std::string& 
   }
   if (clone_required) throw_errno(EOPNOTSUPP, "reflink", across(src, dest));
   const mode_t mode = new_file_mode(executable);
-  if (const int err = taken_or(maker_.write(in.get(), dest, mode, false, replace), replace)) {
+  if (const int err =
+          taken_or(maker_.write(in.get(), file_size(src), dest, mode, false, replace), replace)) {
     throw_errno(err, "copy to", dest);
   }
   return CheckoutAction::copied;
@@ -158,8 +167,8 @@ CheckoutAction Materializer::own_file(const StoredFile& src, const std::string& 
 
 bool Materializer::try_clone(const StoredFile& src, int in, const std::string& dest, dev_t dest_dev,
                              bool executable, bool replace) {
-  const int err =
-      taken_or(maker_.write(in, dest, new_file_mode(executable), true, replace), replace);
+  const int err = taken_or(
+      maker_.write(in, file_size(src), dest, new_file_mode(executable), true, replace), replace);
   if (err != 0 && !cannot_clone(err)) throw_errno(err, "reflink", src.path + " -> " + dest);
   pairs_.remember(src.st.st_dev, dest_dev, err == 0);
   return err == 0;

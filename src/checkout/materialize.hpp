@@ -13,6 +13,7 @@
 
 #include "cas/checkout.hpp"
 #include "cas/store.hpp"
+#include "checkout/directories.hpp"
 #include "checkout/filesystems.hpp"
 #include "checkout/make_file.hpp"
 
@@ -34,10 +35,10 @@ class Materializer {
  public:
   Materializer(Store& store, LinkMode mode, ClonePairs& pairs);
 
-  // Lays the stored file of `hash` out at `dest` (absolute; its directory exists, on device
-  // `dest_dev`), with `executable` or, unset, the stored file's own executable bit. Returns what
-  // was done and sets *size to the stored file's size. Throws as cas::checkout does.
-  CheckoutAction place(const std::string& hash, const std::string& dest, dev_t dest_dev,
+  // Lays the stored file of `hash` out at `dest` (absolute; its directory `dir` exists), with
+  // `executable` or, unset, the stored file's own executable bit. Returns what was done and
+  // sets *size to the stored file's size. Throws as cas::checkout does.
+  CheckoutAction place(const std::string& hash, const std::string& dest, const DestDir& dir,
                        std::optional<bool> executable, std::uint64_t* size);
 
  private:
