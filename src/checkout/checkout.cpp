@@ -29,31 +29,73 @@ FileSystem& file_system_of(Store& store) {
   return fs ? *fs : *FileSystem::posix();
 }
 
-// What one thread of checkout_tree does: the entries it takes, one at a time, from `next`.
+// Entries are laid out directory by directory, each thread taking a run of kRun neighbours:
+// files made one after another in one directory share its blocks and locks (on btrfs a
+// manifest in round-robin order over 700 directories cost 1.3x one in directory order), and
+// the threads stay mostly in different directories.
+constexpr std::size_t kRun = 32;
+
+std::vector<std::size_t> directory_order(const std::vector<CheckoutEntry>& entries) {
+  std::vector<std::size_t> order(entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return detail::parent_of(entries[a].path) < detail::parent_of(entries[b].path);
+  });
+  return order;
+}
+
+// What one thread of checkout_tree does: the entries it takes, a run at a time, from `next`,
+// until they are all taken or `stop` (another thread failed beyond one entry).
 struct TreeWorker {
   const std::vector<CheckoutEntry>& entries;
+  const std::vector<std::size_t>& order;
   std::atomic<std::size_t>& next;
+  std::atomic<bool>& stop;
   detail::DirectoryMaker& dirs;
   detail::Materializer& materializer;
   CheckoutResult result;
 
   void run() {
-    for (std::size_t i; (i = next.fetch_add(1)) < entries.size();) {
-      const CheckoutEntry& e = entries[i];
-      try {
-        const detail::DestDir dir = dirs.make(detail::parent_of(e.path));
-        std::uint64_t size = 0;
-        const std::string dest = (dirs.root() / e.path).string();
-        const CheckoutAction action = materializer.place(e.hash, dest, dir, e.executable, &size);
-        result.count(action, size);  // after place() has set size
-      } catch (const std::bad_alloc&) {
-        throw;
-      } catch (const std::exception& ex) {
-        result.add(e.path + ": " + ex.what());
-      }
+    for (std::size_t start; !stop && (start = next.fetch_add(kRun)) < order.size();) {
+      const std::size_t end = std::min(order.size(), start + kRun);
+      for (std::size_t k = start; k < end && !stop; ++k) place(entries[order[k]]);
+    }
+  }
+
+  void place(const CheckoutEntry& e) {
+    try {
+      const detail::DestDir dir = dirs.make(detail::parent_of(e.path));
+      std::uint64_t size = 0;
+      const std::string dest = (dirs.root() / e.path).string();
+      const CheckoutAction action = materializer.place(e.hash, dest, dir, e.executable, &size);
+      result.count(action, size);  // after place() has set size
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& ex) {
+      result.add(e.path + ": " + ex.what());
     }
   }
 };
+
+// Runs every worker, the first on the calling thread; rethrows the first failure that ended one.
+void run_workers(std::vector<TreeWorker>& workers, std::atomic<bool>& stop) {
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto run = [&](TreeWorker& w) {
+    try {
+      w.run();
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      stop = true;  // the others stop taking entries
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < workers.size(); ++t) threads.emplace_back(run, std::ref(workers[t]));
+  run(workers[0]);
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
 
 void merge(CheckoutResult& into, const CheckoutResult& part) {
   into.reflinked += part.reflinked;
@@ -89,33 +131,16 @@ CheckoutResult checkout_tree(Store& store, const std::vector<CheckoutEntry>& ent
   detail::DirectoryMaker dirs(file_system_of(store), fs::absolute(dest_root));
   detail::ClonePairs pairs;
   detail::Materializer materializer(store, options.link, pairs);
-  std::atomic<std::size_t> next{0};
-  const unsigned jobs = options.jobs > 0 ? options.jobs : CheckoutOptions::kDefaultJobs;
+  const unsigned jobs = options.jobs > 0 ? options.jobs
+                                         : std::clamp(std::thread::hardware_concurrency(), 1u,
+                                                      CheckoutOptions::kDefaultJobs);
   const std::size_t n = std::clamp<std::size_t>(entries.size(), 1, jobs);
-  std::vector<TreeWorker> workers(n, TreeWorker{entries, next, dirs, materializer, {}});
-  std::vector<std::thread> threads;
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  for (std::size_t t = 1; t < n; ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        workers[t].run();
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        failure = std::current_exception();
-        next = entries.size();  // the others stop taking entries
-      }
-    });
-  }
-  try {
-    workers[0].run();
-  } catch (...) {
-    std::lock_guard lock(failure_mutex);
-    failure = std::current_exception();
-    next = entries.size();
-  }
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+  const std::vector<std::size_t> order = directory_order(entries);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<TreeWorker> workers(n,
+                                  TreeWorker{entries, order, next, stop, dirs, materializer, {}});
+  run_workers(workers, stop);
   CheckoutResult result;
   for (const auto& w : workers) merge(result, w.result);
   return result;

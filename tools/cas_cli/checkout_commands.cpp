@@ -155,8 +155,9 @@ void add_checkout_commands(CommandRegistry& registry) {
       ->check(CLI::IsMember({"auto", "reflink", "hardlink", "copy", "symlink"}))
       ->capture_default_str();
   command
-      ->add_option("-j,--jobs", args->jobs,
-                   "Files laid out at once, with --manifest (threads; 0: the default, 8)")
+      ->add_option(
+          "-j,--jobs", args->jobs,
+          "Files laid out at once, with --manifest (threads; 0: the default, one per CPU up to 8)")
       ->type_name("N")
       ->check(CLI::Range(0u, 1024u).description(""));
 }
