@@ -91,8 +91,10 @@ curl_slist* append(curl_slist* list, const std::string& line) {
   return grown;
 }
 
-// The headers of every request: the payload's hash left unsigned (s3api requires the header),
-// the session token, the caller's extra header; a PUT adds "Expect:" (no 100-continue wait).
+// The headers of every request, all signed: the payload's hash left unsigned (s3api requires
+// the header), the session token, the caller's extra header. Unlike HttpRemote's, a PUT has no
+// "Expect:" (which only removes curl's 100-continue above 1 MiB): libcurl 7.88 signs that empty
+// header too, and the server, which never sees it, refuses the signature.
 void add_headers(const S3RemoteOptions& o, detail::HttpSettings& s) {
   std::vector<std::string> lines = {"x-amz-content-sha256: UNSIGNED-PAYLOAD"};
   if (!o.session_token.empty()) lines.push_back("x-amz-security-token: " + o.session_token);
@@ -101,7 +103,6 @@ void add_headers(const S3RemoteOptions& o, detail::HttpSettings& s) {
     s.headers = append(s.headers, line);
     s.put_headers = append(s.put_headers, line);
   }
-  s.put_headers = append(s.put_headers, "Expect:");
 }
 
 }  // namespace
