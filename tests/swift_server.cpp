@@ -19,7 +19,7 @@
 
 #include <boost/filesystem.hpp>
 
-#include "nginx_server.hpp"  // unused_port
+#include "nginx_server.hpp"  // unused_port, accepts_connections
 
 namespace cas::test {
 namespace {
@@ -33,17 +33,6 @@ const char* const kServers[] = {"account", "container", "object", "proxy"};
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
 std::string server_binary(const std::string& name) { return "/usr/bin/swift-" + name + "-server"; }
-
-bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // Swift reads its hash prefix and suffix (and storage policies) from this fixed path only.
 bool ensure_swift_conf() {
@@ -219,7 +208,7 @@ void SwiftServer::wait_until_up() {
       break;
     }
     // The proxy listens once its pipeline is loaded; a bucket PUT then needs the other three.
-    if (port_open(proxy_port_)) {
+    if (accepts_connections(proxy_port_)) {
       try {
         create_bucket("cas-ready");
         return;
