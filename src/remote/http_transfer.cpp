@@ -110,9 +110,15 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 // libcurl signs the request itself; user and password go separately because an access key id
 // may hold ':' (Swift's "account:user").
 bool sign(const SigV4& sigv4, CURL* easy) {
+#if LIBCURL_VERSION_NUM >= 0x074b00  // 7.75: CURLOPT_AWS_SIGV4 (S3Remote refuses older ones)
   return curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, sigv4.provider.c_str()) == CURLE_OK &&
          curl_easy_setopt(easy, CURLOPT_USERNAME, sigv4.user.c_str()) == CURLE_OK &&
          curl_easy_setopt(easy, CURLOPT_PASSWORD, sigv4.password.c_str()) == CURLE_OK;
+#else
+  (void)sigv4;
+  (void)easy;
+  return false;
+#endif
 }
 
 }  // namespace
