@@ -28,6 +28,13 @@ cas-remote-miss), nginx and curl installed:
 
   bench/remote_bench.py --dir /var/tmp --rounds 5 --out bench/results/remote.md
   bench/remote_bench.py --dir /var/tmp --objects 200 --rounds 1 --miss-count 20   # smoke test
+
+--server s3 runs pull and push against an S3 bucket instead: OpenStack Swift's s3api on
+loopback (bench/s3_server.py, Debian's swift-* packages), cas with --remote s3://BUCKET and the
+AWS_* variables, curl with --aws-sigv4 and the same key (from a netrc: curl's --user would split
+the access key test:tester at its ':'); a push's "empty server" is a new bucket. No miss part.
+
+  bench/remote_bench.py --dir /var/tmp --server s3 --objects 1000 --rounds 3
 """
 import hashlib
 import os
@@ -105,6 +112,64 @@ http {{
         self.proc.wait()
 
 
+class NginxTarget:
+    """The plain HTTP remote: nginx, addressed as BASE/cas/<hash>, no signing."""
+
+    def __init__(self, work):
+        self.nginx = Nginx(work)
+        self.curl_opts = []
+        self.env = None
+
+    def base(self):
+        return self.nginx.url
+
+    def remote(self):
+        return self.nginx.url
+
+    def empty(self):
+        self.nginx.empty()
+
+    def fill(self, objects):
+        self.nginx.fill(objects)
+
+    def stop(self):
+        self.nginx.stop()
+
+
+class S3Target:
+    """An S3 bucket on OpenStack Swift (bench/s3_server.py): cas signs with the AWS_* variables,
+    curl with --aws-sigv4 and the same key; "empty" is a new bucket."""
+
+    def __init__(self, work):
+        from s3_server import Swift
+        self.swift = Swift(work)
+        self.curl_opts = self.swift.curl_sigv4()
+        self.env = self.swift.env
+        self.bucket = self.swift.new_bucket()
+
+    def base(self):
+        return f"{self.swift.endpoint}/{self.bucket}"
+
+    def remote(self):
+        return f"s3://{self.bucket}"
+
+    def empty(self):
+        self.bucket = self.swift.new_bucket()
+
+    def fill(self, objects):
+        self.empty()
+        config = os.path.join(self.swift.dir, "fill.curl")
+        with open(config, "w") as f:
+            for h, p in objects:
+                f.write(f'upload-file = "{p}"\nurl = "{self.base()}/cas/{h}"\n')
+        subprocess.run(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
+                        "--parallel-max", "16", "-K", config] + self.curl_opts,
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        self.swift.stop()
+
+
 CPU = {}  # contender -> CPU seconds (user + sys) of each run, beside the wall times
 
 
@@ -143,9 +208,9 @@ def fmt(values):
     return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
 
-def bench_pull(args, nginx, objects, work):
-    nginx.empty()
-    nginx.fill(objects)
+def bench_pull(args, server, objects, work):
+    server.empty()
+    server.fill(objects)
     keep = os.path.join(work, "keep.txt")
     with open(keep, "w") as f:
         f.writelines(h + "\n" for h, _ in objects)
@@ -153,19 +218,20 @@ def bench_pull(args, nginx, objects, work):
     config = os.path.join(work, "get.curl")
     with open(config, "w") as f:
         for h, _ in objects:
-            f.write(f'url = "{nginx.url}/cas/{h}"\noutput = "{out}/{h}"\n')
+            f.write(f'url = "{server.base()}/cas/{h}"\noutput = "{out}/{h}"\n')
     store = os.path.join(work, "pulled")
+    curl = ["curl", "-sS", "--no-progress-meter", "--fail"] + server.curl_opts
     contenders = {
-        "cas pull -j16": lambda: timed([args.cas, "--root", store, "--remote", nginx.url, "pull",
-                                        "-j", "16", "--keep", keep]),
-        "curl --parallel-max 16": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
-                                                 "--parallel-max", "16", "-K", config]),
-        "curl sequential": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "-K", config]),
+        "cas pull -j16": lambda: timed([args.cas, "--root", store, "--remote", server.remote(),
+                                        "pull", "-j", "16", "--keep", keep], env=server.env),
+        "curl --parallel-max 16": lambda: timed(curl + ["--parallel", "--parallel-max", "16",
+                                                        "-K", config]),
+        "curl sequential": lambda: timed(curl + ["-K", config]),
     }
     return run_rounds(args, contenders, lambda: (fresh(store), fresh(out)))
 
 
-def bench_push(args, nginx, objects, work):
+def bench_push(args, server, objects, work):
     store = os.path.join(work, "pushing")
     fresh(store)
     paths = [p for _, p in objects]
@@ -173,16 +239,22 @@ def bench_push(args, nginx, objects, work):
         subprocess.run([args.cas, "--root", store, "put"] + paths[i:i + 1000], check=True,
                        stdout=subprocess.DEVNULL)
     config = os.path.join(work, "put.curl")
-    with open(config, "w") as f:
-        for h, p in objects:
-            f.write(f'upload-file = "{p}"\nurl = "{nginx.url}/cas/{h}"\n')
+
+    def reset():  # an empty server; curl's list names its (S3: new) base
+        server.empty()
+        with open(config, "w") as f:
+            for h, p in objects:
+                f.write(f'upload-file = "{p}"\nurl = "{server.base()}/cas/{h}"\n')
+        subprocess.run(["sync"])
+
     contenders = {
-        "cas push -j16": lambda: timed([args.cas, "--root", store, "--remote", nginx.url, "push",
-                                        "-j", "16"]),
-        "curl --parallel-max 16 -T": lambda: timed(["curl", "-sS", "--no-progress-meter", "--fail", "--parallel",
-                                                    "--parallel-max", "16", "-K", config]),
+        "cas push -j16": lambda: timed([args.cas, "--root", store, "--remote", server.remote(),
+                                        "push", "-j", "16"], env=server.env),
+        "curl --parallel-max 16 -T": lambda: timed(
+            ["curl", "-sS", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", "16",
+             "-K", config] + server.curl_opts),
     }
-    return run_rounds(args, contenders, lambda: (nginx.empty(), subprocess.run(["sync"])))
+    return run_rounds(args, contenders, reset)
 
 
 def run_rounds(args, contenders, reset):
@@ -199,11 +271,11 @@ def run_rounds(args, contenders, reset):
     return times
 
 
-def bench_miss(args, nginx, work):
+def bench_miss(args, server, work):
     rows = []
     for durability in ("file", "none"):
-        nginx.empty()
-        out = subprocess.run([args.miss, "--url", nginx.url, "--dir", os.path.join(work, "miss"),
+        server.empty()
+        out = subprocess.run([args.miss, "--url", server.base(), "--dir", os.path.join(work, "miss"),
                               "--count", str(args.miss_count), "--durability", durability],
                              check=True, capture_output=True, text=True).stdout
         fields = dict(kv.split("=") for kv in out.split())
@@ -213,7 +285,8 @@ def bench_miss(args, nginx, work):
 
 def report(args, pull, push, miss):
     n, size = args.objects, args.size
-    lines = [f"### cas pull / push of {n} objects of {size} bytes, loopback nginx "
+    where = "loopback nginx" if args.server == "nginx" else "S3 (Swift s3api) on loopback"
+    lines = [f"### cas pull / push of {n} objects of {size} bytes, {where} "
              f"(medians of {args.rounds}, min-max)", "",
              "| operation | contender | wall time | ratio to cas | CPU (user+sys) |",
              "|---|---|---:|---:|---:|"]
@@ -223,8 +296,10 @@ def report(args, pull, push, miss):
             ratio = statistics.median(values) / base
             cpu = statistics.median(CPU[name])
             lines.append(f"| {op} | `{name}` | {fmt(values)} | {ratio:.2f}x | {cpu:.2f} s |")
-    lines += ["", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (2 cores).",
-              "", f"### One read-through miss, {size} bytes (medians of {args.miss_count - 1} "
+    lines += ["", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (2 cores)."]
+    if not miss:
+        return "\n".join(lines) + "\n"
+    lines += ["", f"### One read-through miss, {size} bytes (medians of {args.miss_count - 1} "
               "objects, µs)", "",
               "| durability | GET alone | local publish (put) | GET + publish | read-through miss |",
               "|---|---:|---:|---:|---:|"]
@@ -247,19 +322,23 @@ def main():
     p.add_argument("--only", choices=("pull", "push", "miss"),
                    help="one part only (its raw times printed, no table)")
     p.add_argument("--out", help="also write the markdown table to this file")
+    p.add_argument("--server", choices=("nginx", "s3"), default="nginx",
+                   help="the remote: nginx (plain HTTP), or an S3 bucket on OpenStack Swift "
+                        "(bench/s3_server.py; cas and curl both sign with SigV4; no miss part)")
     args = p.parse_args()
     args.dir = os.path.join(args.dir, "remote-bench")
     args.cas = os.path.join(args.build, "tools", "cas")
     args.miss = os.path.join(args.build, "bench", "cas-remote-miss")
     fresh(args.dir)
-    nginx = Nginx(args.dir)
+    server = NginxTarget(args.dir) if args.server == "nginx" else S3Target(args.dir)
+    miss_part = args.server == "nginx" and args.only in (None, "miss")
     try:
         objects = make_objects(os.path.join(args.dir, "src"), args.objects, args.size)
-        pull = bench_pull(args, nginx, objects, args.dir) if args.only in (None, "pull") else {}
-        push = bench_push(args, nginx, objects, args.dir) if args.only in (None, "push") else {}
-        miss = bench_miss(args, nginx, args.dir) if args.only in (None, "miss") else []
+        pull = bench_pull(args, server, objects, args.dir) if args.only in (None, "pull") else {}
+        push = bench_push(args, server, objects, args.dir) if args.only in (None, "push") else {}
+        miss = bench_miss(args, server, args.dir) if miss_part else []
     finally:
-        nginx.stop()
+        server.stop()
     if args.only:
         print(pull, push, miss)
         return

@@ -72,6 +72,9 @@ class NginxServer {
 // A port nothing listens on (bound, then closed).
 int unused_port();
 
+// Whether something on 127.0.0.1:port accepts a TCP connection.
+bool accepts_connections(int port);
+
 // A listening socket on 127.0.0.1 that never accepts: connects succeed (the kernel's backlog),
 // requests are never answered. Closed on destruction.
 class SilentListener {

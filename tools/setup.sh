@@ -36,11 +36,15 @@ build_dir="${build_dir:-$src_dir/build}"
 # is simply not built.
 # The remote tier: libcurl4-openssl-dev (the HTTP client), nginx-light (its WebDAV PUT module
 # serves BASE/cas/<hash> to the remote tests on loopback), openssl (the tests' https
-# certificate) and curl (bench/remote_bench.py's baseline).
+# certificate) and curl (bench/remote_bench.py's baseline; the S3 tests create buckets with it).
+# The S3 remote's tests need a real S3 server: OpenStack Swift (swift-proxy with its s3api
+# middleware, swift-account, swift-container, swift-object; tests/swift_server.cpp starts one on
+# loopback, ~280 MiB and 3-20 s). Without them those tests skip.
 packages=(g++ cmake make libssl-dev libboost-filesystem-dev googletest libgtest-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev fd-find findutils gnuplot-nox util-linux
   coreutils e2fsprogs xfsprogs btrfs-progs bindfs python3 pybind11-dev python3-dev python3-pytest clang
-  openmpi-bin libopenmpi-dev libcurl4-openssl-dev nginx-light openssl curl)
+  openmpi-bin libopenmpi-dev libcurl4-openssl-dev nginx-light openssl curl
+  swift-proxy swift-account swift-container swift-object)
 
 missing=()
 for p in "${packages[@]}"; do

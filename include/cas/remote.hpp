@@ -1,8 +1,9 @@
 // A remote tier: an HTTP object server speaking `HEAD/GET/PUT BASE/cas/<hash>` (the dialect of
 // Bazel's remote cache and bazel-remote; nginx WebDAV serves it in tests).
 //
-// cas::HttpRemote is the libcurl client (src/remote/http_remote.cpp); a Store uses a Remote as its
-// second tier through StoreOptions::remote (store.hpp), and cas::push / cas::pull
+// cas::HttpRemote is the libcurl client (src/remote/http_remote.cpp), cas::S3Remote
+// (s3_remote.hpp) the same over an S3 bucket, open_remote picks one by URL; a Store uses a Remote
+// as its second tier through StoreOptions::remote (store.hpp), and cas::push / cas::pull
 // (remote_transfer.hpp) move whole lists of hashes.
 //
 // Every call checks its hashes before any request: lowercase hex of a known digest length (40,
@@ -119,6 +120,13 @@ class HttpRemote final : public Remote {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A remote for `url`: "http://" or "https://" gives HttpRemote(url, options);
+// "s3://BUCKET[/PREFIX]" gives S3Remote(s3_options_from_environment(url, options)) (s3_remote.hpp:
+// credentials, region and endpoint from the AWS_* variables). Throws InvalidArgumentError (its
+// message without credentials) for another scheme or whatever those refuse; cas::Error when cas was
+// built without libcurl. Makes no request.
+std::shared_ptr<Remote> open_remote(const std::string& url, const HttpRemoteOptions& options = {});
 
 // Throws InvalidHashError unless `hash` is lowercase hex of 40, 64 or 128 characters: what
 // every Remote call checks before a request.

@@ -89,9 +89,8 @@ void register_results(py::module_& m) {
 
 std::shared_ptr<Remote> to_remote(const py::object& remote) {
   if (remote.is_none()) return nullptr;
-  if (py::isinstance<py::str>(remote)) {
-    return make_remote(remote.cast<std::string>(), py::none(), std::nullopt, false, 5.0, 30.0, 16);
-  }
+  // A URL: http(s):// (HttpRemote's defaults) or s3://BUCKET[/PREFIX] (the AWS_* variables).
+  if (py::isinstance<py::str>(remote)) return open_remote(remote.cast<std::string>());
   return remote.cast<std::shared_ptr<HttpRemote>>();
 }
 

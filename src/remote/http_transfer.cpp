@@ -6,11 +6,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "remote/s3_errors.hpp"
+
 namespace cas::detail {
 namespace {
+
+// Enough of an error body for S3's <Code>, which comes first; the rest is drained unread.
+constexpr size_t kMaxErrorBody = 1024;
+
+void keep_error_body(Transfer& t, const char* data, size_t len) {
+  if (t.error_body.size() < kMaxErrorBody) {
+    t.error_body.append(data, std::min(len, kMaxErrorBody - t.error_body.size()));
+  }
+}
 
 const char* method_name(HttpMethod m) {
   switch (m) {
@@ -28,11 +40,15 @@ std::string url_of(const std::string& base, const std::string& hash) {
   return base + "/cas/" + hash;
 }
 
-// A GET body: only a 200's body is content; anything else (an error page) is drained unread.
+// A GET body: only a 200's body is content; anything else (an error page) is drained, its start
+// kept for the message.
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t len = size * count;
-  if (!t->content) return len;
+  if (!t->content) {
+    keep_error_body(*t, data, len);
+    return len;
+  }
   t->hasher->update(data, len);
   size_t done = 0;
   while (done < len) {
@@ -48,9 +64,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return len;
 }
 
-// A PUT's answer (an error page, "Created"): never content, never printed (curl's default
-// writes it to stdout).
-size_t discard(char*, size_t size, size_t count, void*) { return size * count; }
+// A HEAD's or PUT's answer (an error page, "Created"): never content, never printed (curl's
+// default writes it to stdout); its start is kept for the message.
+size_t discard(char* data, size_t size, size_t count, void* user) {
+  keep_error_body(*static_cast<Transfer*>(user), data, size * count);
+  return size * count;
+}
 
 // Called once per response header line: the status line tells whether the body is content.
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -86,6 +105,20 @@ int on_seek(void* user, curl_off_t offset, int origin) {
   if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
   t->offset = static_cast<std::uint64_t>(offset);
   return CURL_SEEKFUNC_OK;
+}
+
+// libcurl signs the request itself; user and password go separately because an access key id
+// may hold ':' (Swift's "account:user").
+bool sign(const SigV4& sigv4, CURL* easy) {
+#if LIBCURL_VERSION_NUM >= 0x074b00  // 7.75: CURLOPT_AWS_SIGV4 (S3Remote refuses older ones)
+  return curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, sigv4.provider.c_str()) == CURLE_OK &&
+         curl_easy_setopt(easy, CURLOPT_USERNAME, sigv4.user.c_str()) == CURLE_OK &&
+         curl_easy_setopt(easy, CURLOPT_PASSWORD, sigv4.password.c_str()) == CURLE_OK;
+#else
+  (void)sigv4;
+  (void)easy;
+  return false;
+#endif
 }
 
 }  // namespace
@@ -131,6 +164,7 @@ bool prepare_easy(const HttpSettings& settings, CURL* easy, Transfer& t) {
   const std::string url = url_of(settings.base, t.hash);
   t.errbuf[0] = '\0';
   t.content = false;
+  t.error_body.clear();
   t.result = RemoteResult{};
   bool ok = curl_easy_setopt(easy, CURLOPT_URL, url.c_str()) == CURLE_OK;
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
@@ -146,10 +180,12 @@ bool prepare_easy(const HttpSettings& settings, CURL* easy, Transfer& t) {
   if (o.use_netrc) curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER,
                    t.method == HttpMethod::put ? settings.put_headers : settings.headers);
+  if (settings.sigv4) ok = ok && sign(*settings.sigv4, easy);
   switch (t.method) {
     case HttpMethod::head:
       curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
       curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
+      curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
       break;
     case HttpMethod::get:
       t.hasher.emplace(*algorithm_for_length(t.hash.size()));
@@ -161,6 +197,7 @@ bool prepare_easy(const HttpSettings& settings, CURL* easy, Transfer& t) {
     case HttpMethod::put:
       t.offset = 0;
       curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
+      curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
       curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(t.in_size));
       curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
@@ -191,7 +228,9 @@ void classify(const HttpSettings& settings, CURL* easy, CURLcode code, Transfer&
   }
   r.error.clear();
   const bool put = t.method == HttpMethod::put;
-  if (status == 404 && !put) {
+  // S3 answers 404 for a missing bucket too: that is a broken remote, not a missing object.
+  const bool no_bucket = settings.sigv4 && s3_error_code(t.error_body) == "NoSuchBucket";
+  if (status == 404 && !put && !no_bucket) {
     r.status = RemoteStatus::absent;
     r.bytes = 0;
   } else if (put ? (status == 200 || status == 201 || status == 204) : status == 200) {
@@ -206,7 +245,9 @@ void classify(const HttpSettings& settings, CURL* easy, CURLcode code, Transfer&
   } else {
     r.status = RemoteStatus::failed;
     r.bytes = 0;
-    r.error = scrub(settings, prefix + "HTTP " + std::to_string(status));
+    std::string why = "HTTP " + std::to_string(status);
+    if (settings.sigv4) why += s3_explain(status, t.error_body);
+    r.error = scrub(settings, prefix + why);
   }
 }
 

@@ -1,6 +1,7 @@
-// Internal: one HTTP request of cas::HttpRemote — a curl easy handle set up for a HEAD, GET or PUT
-// of BASE/cas/<hash>, its body callbacks (a GET body is hashed while it is written to the
-// caller's descriptor), and the classification of its outcome into a RemoteResult.
+// Internal: one HTTP request of cas::HttpRemote or cas::S3Remote — a curl easy handle set up for
+// a HEAD, GET or PUT of BASE/cas/<hash>, its body callbacks (a GET body is hashed while it is
+// written to the caller's descriptor), and the classification of its outcome into a
+// RemoteResult.
 //
 // Thread-safety: a Transfer belongs to the one thread running its multi handle.
 #pragma once
@@ -20,7 +21,14 @@ namespace cas::detail {
 
 enum class HttpMethod { head, get, put };
 
-// What every request of one HttpRemote shares; immutable after the remote's construction.
+// AWS Signature Version 4, which libcurl computes for each request (CURLOPT_AWS_SIGV4).
+struct SigV4 {
+  std::string provider;  // "aws:amz:<region>:s3"
+  std::string user;      // the access key id (may hold ':', so never "user:password")
+  std::string password;  // the secret access key; never printed
+};
+
+// What every request of one remote shares; immutable after the remote's construction.
 struct HttpSettings {
   std::string base;     // with userinfo, for curl only
   std::string display;  // without it, for messages
@@ -28,6 +36,8 @@ struct HttpSettings {
   curl_slist* headers = nullptr;      // options.header, for HEAD and GET
   curl_slist* put_headers = nullptr;  // the same plus "Expect:" (no 100-continue round trip)
   std::vector<std::string> secrets;   // what must never appear in a message
+  // S3Remote: every request signed, and an error status read with S3's error XML (s3_errors.hpp).
+  std::optional<SigV4> sigv4;
 };
 
 struct Transfer {
@@ -41,6 +51,7 @@ struct Transfer {
   std::uint64_t in_size = 0;
   std::uint64_t offset = 0;  // PUT: bytes read so far
   int local_errno = 0;       // a read or write of ours failed
+  std::string error_body;    // the start of a response body that is not content (S3's <Error>)
   char errbuf[CURL_ERROR_SIZE] = {};
   RemoteResult result;
 };

@@ -37,8 +37,8 @@ cas::HttpRemoteOptions remote_options(const GlobalOptions& options, unsigned max
 
 std::shared_ptr<cas::Remote> make_remote(const GlobalOptions& options, unsigned max_in_flight) {
   try {
-    return std::make_shared<cas::HttpRemote>(options.remote,
-                                             remote_options(options, max_in_flight));
+    // http(s):// or s3:// (cas::open_remote dispatches on the scheme).
+    return cas::open_remote(options.remote, remote_options(options, max_in_flight));
   } catch (const InvalidArgumentError& e) {
     throw UsageError("--remote", e.what());
   }

@@ -81,7 +81,9 @@ CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--remote", global.remote,
                  "A shared HTTP cache, BASE/cas/<hash> (bazel-remote, nginx WebDAV): path and cat "
                  "read through it, put and insert write through it, push and pull sync with it. "
-                 "Credentials: http://user:password@host/, or ~/.netrc")
+                 "Credentials: http://user:password@host/, or ~/.netrc. Or s3://BUCKET[/PREFIX]: "
+                 "an S3 bucket (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, "
+                 "AWS_ENDPOINT_URL)")
       ->type_name("URL")
       ->envname("CAS_REMOTE");
   app.add_flag("--remote-read-only", global.remote_read_only,
