@@ -14,6 +14,7 @@
 #include "cas/pins.hpp"
 #include "cas/remote.hpp"
 #include "cas/remote_transfer.hpp"
+#include "cas/sharded_remote.hpp"
 #include "cas/store.hpp"
 #include "cas/unique_fd.hpp"
 #include "cas/walker.hpp"
