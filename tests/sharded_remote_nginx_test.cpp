@@ -181,8 +181,9 @@ TEST_F(ShardedRemoteNginxTest, HostileHashesNeverReachAUrl) {
   auto sharded = remote(3);
   write_file(dir_ / "f", "x");
   const std::string good = hash_bytes("x", HashAlgorithm::sha256);
-  for (const std::string bad :
-       {"../../etc/passwd", "", std::string(64, 'A'), good + "/x", good.substr(0, 63) + "%"}) {
+  const std::vector<std::string> hostile = {"../../etc/passwd", "", std::string(64, 'A'),
+                                            good + "/x", good.substr(0, 63) + "%"};
+  for (const std::string& bad : hostile) {
     EXPECT_THROW(sharded->contains(bad), InvalidHashError) << bad;
     EXPECT_THROW(sharded->upload(bad, dir_ / "f"), InvalidHashError) << bad;
     EXPECT_THROW(sharded->contains_many({good, bad}), InvalidHashError) << bad;

@@ -81,7 +81,9 @@ TEST(ShardPlacementTest, RemovingAServerMovesOnlyItsOwnHashes) {
   const auto after = place_all(ShardPlacement(three));
   const std::size_t old_index[] = {0, 2, 3};
   for (std::size_t i = 0; i < before.size(); ++i) {
-    if (before[i] != 1) EXPECT_EQ(old_index[after[i]], before[i]) << many_hashes()[i];
+    if (before[i] != 1) {
+      EXPECT_EQ(old_index[after[i]], before[i]) << many_hashes()[i];
+    }
   }
 }
 

@@ -78,7 +78,10 @@ struct ShardedRemote::Impl {
   explicit Impl(const std::vector<RemoteShard>& shards) : placement(weights_of(shards)) {
     for (std::size_t i = 0; i < shards.size(); ++i) {
       remotes.push_back(shards[i].remote);
-      stats.push_back({placement.name(i), placement.weight(i)});
+      RemoteShardStats s;
+      s.name = placement.name(i);
+      s.weight = placement.weight(i);
+      stats.push_back(std::move(s));
     }
   }
 
