@@ -2,16 +2,14 @@
 //
 // The draw is sha256 rather than a faster non-cryptographic hash so that the placement is
 // written down in one line (sha256 of "name\nhash") that any tool reproduces from its standard
-// library; it costs about a microsecond per shard and hash, nothing beside a request.
-#include <openssl/evp.h>
-
+// library; it costs under a microsecond per shard and hash, nothing beside a request.
 #include <cmath>
 #include <cstdint>
-#include <new>
 #include <unordered_set>
 
 #include "cas/errors.hpp"
 #include "cas/sharded_remote.hpp"
+#include "util/digest.hpp"
 
 namespace cas {
 namespace {
@@ -25,21 +23,8 @@ std::string normalized_name(const std::string& name) {
 // u in (0, 1): the first 53 bits of sha256(name "\n" hash), centred in their interval so that
 // neither 0 (ln 0) nor 1 (a zero denominator) can come out.
 double draw(const std::string& name, std::string_view hash) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) throw std::bad_alloc();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  const bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, name.data(), name.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
-                  EVP_DigestUpdate(ctx, hash.data(), hash.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, digest, &size) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) throw std::bad_alloc();  // sha256 cannot fail but for memory
-  std::uint64_t x = 0;
-  for (int i = 0; i < 8; ++i) x = (x << 8) | digest[i];
-  x >>= 11;  // 53 bits: exactly representable in a double
-  return (static_cast<double>(x) + 0.5) / 9007199254740992.0;  // 2^53
+  const std::uint64_t x = detail::sha256_prefix64(name, "\n", hash) >> 11;  // 53 bits: exact
+  return (static_cast<double>(x) + 0.5) / 9007199254740992.0;               // 2^53
 }
 
 }  // namespace

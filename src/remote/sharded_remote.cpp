@@ -155,8 +155,8 @@ void ShardedRemote::Impl::run_apart(std::vector<Share>& shares, const ShareCall&
   DoneQueue queue;  // outlives the threads, which join before it goes
   {
     std::vector<std::jthread> threads;
-    for (Share& share : shares) {
-      threads.emplace_back([&, this] {
+    for (Share& each : shares) {
+      threads.emplace_back([&queue, &call, &on_done, this, &share = each] {
         FetchDone local;
         if (on_done) {
           local = [&](std::size_t i, const RemoteResult& r) {
