@@ -15,6 +15,7 @@
 #include "cas/remote.hpp"
 #include "cas/remote_transfer.hpp"
 #include "cas/s3_remote.hpp"
+#include "cas/sharded_remote.hpp"
 #include "cas/store.hpp"
 #include "cas/unique_fd.hpp"
 #include "cas/walker.hpp"

@@ -103,8 +103,9 @@ class Store;
 
 namespace cas::python {
 
-// The Store constructor's remote= argument: None, a URL (str) or an HttpRemote. Throws
-// InvalidArgumentError (ValueError) for a bad URL.
+// The Store constructor's remote= argument: None, a URL (str), an HttpRemote, or a list of
+// servers sharing the hashes (cas::ShardedRemote), each a URL, an HttpRemote or (either,
+// weight). Throws InvalidArgumentError (ValueError) for a bad URL, weight or list.
 std::shared_ptr<Remote> to_remote(const py::object& remote);
 // Store.push, Store.pull and Store.remote_stats (remote_bindings.cpp).
 void def_remote_methods(py::class_<Store, std::shared_ptr<Store>>& store);

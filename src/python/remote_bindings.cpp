@@ -1,6 +1,7 @@
 // The remote tier in Python: directory.HttpRemote (cas::HttpRemote), Store.push / Store.pull
 // (cas::push / cas::pull), Store.remote_stats, and their result types. The Store constructor's
-// remote= keyword is parsed here too (to_remote). Transfers run with the GIL released.
+// remote= keyword is parsed here too (to_remote): a list of servers is a cas::ShardedRemote.
+// Transfers run with the GIL released.
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "cas/errors.hpp"
 #include "cas/remote.hpp"
 #include "cas/remote_transfer.hpp"
+#include "cas/sharded_remote.hpp"
 #include "cas/store.hpp"
 
 namespace cas::python {
@@ -85,12 +87,40 @@ void register_results(py::module_& m) {
   add_repr(stats, {"fetched", "misses", "fetch_errors", "uploaded", "upload_errors", "last_error"});
 }
 
+// One server of remote=[...]: a URL, an HttpRemote, or a (URL or HttpRemote, weight) pair. Its
+// identity for placement is its URL (without credentials), as for `cas --remote`.
+RemoteShard to_shard(const py::handle& item) {
+  double weight = 1.0;
+  py::object server = py::reinterpret_borrow<py::object>(item);
+  if (py::isinstance<py::tuple>(item)) {
+    auto pair = item.cast<py::tuple>();
+    if (pair.size() != 2) {
+      throw InvalidArgumentError(
+          "a server of remote=[...] is a URL, an HttpRemote or (either, "
+          "weight)");
+    }
+    server = pair[0];
+    weight = pair[1].cast<double>();
+  }
+  if (py::isinstance<py::str>(server)) {
+    const std::string url = server.cast<std::string>();
+    return {open_remote(url), url, weight};
+  }
+  auto http = server.cast<std::shared_ptr<HttpRemote>>();
+  return {http, http->display_url(), weight};
+}
+
 }  // namespace
 
 std::shared_ptr<Remote> to_remote(const py::object& remote) {
   if (remote.is_none()) return nullptr;
   // A URL: http(s):// (HttpRemote's defaults) or s3://BUCKET[/PREFIX] (the AWS_* variables).
   if (py::isinstance<py::str>(remote)) return open_remote(remote.cast<std::string>());
+  if (py::isinstance<py::list>(remote)) {
+    std::vector<RemoteShard> shards;
+    for (const py::handle item : remote.cast<py::list>()) shards.push_back(to_shard(item));
+    return std::make_shared<ShardedRemote>(std::move(shards));
+  }
   return remote.cast<std::shared_ptr<HttpRemote>>();
 }
 

@@ -5,10 +5,13 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <memory>
+#include <new>
 #include <vector>
 
 #include "cas/errors.hpp"
 #include "cas/unique_fd.hpp"
+#include "util/digest.hpp"
 #include "util/posix_error.hpp"
 
 namespace cas {
@@ -143,5 +146,38 @@ std::string hash_file(const boost::filesystem::path& path, HashAlgorithm algorit
 #endif
   return hash_fd(fd.get(), algorithm, path.string());
 }
+
+namespace detail {
+
+std::uint64_t sha256_prefix64(std::string_view a, std::string_view b, std::string_view c) {
+  // A placement draws once per shard and hash: one context per thread, and the algorithm
+  // fetched once (OpenSSL 3 looks EVP_sha256() up again on every init otherwise).
+  struct FreeCtx {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, FreeCtx> ctx(EVP_MD_CTX_new());
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched ? fetched : EVP_sha256();
+  }();
+#else
+  static const EVP_MD* md = EVP_sha256();
+#endif
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), c.data(), c.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) {
+    throw std::bad_alloc();
+  }
+  std::uint64_t x = 0;
+  for (int i = 0; i < 8; ++i) x = (x << 8) | digest[i];
+  return x;
+}
+
+}  // namespace detail
 
 }  // namespace cas

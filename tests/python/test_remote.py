@@ -1,6 +1,8 @@
 """The remote tier from Python: Store(root, remote=...) reads and writes through a real nginx
 (WebDAV PUT) started on loopback for the test, and Store.push / Store.pull."""
+import contextlib
 import hashlib
+import math
 import os
 import shutil
 import signal
@@ -25,15 +27,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def nginx(tmp_path):
-    """An nginx serving tmp_path/data as BASE/cas/<hash> with PUT; yields (url, data_dir)."""
-    data = tmp_path / "data"
+@contextlib.contextmanager
+def serve(root):
+    """An nginx serving root/data as BASE/cas/<hash> with PUT; yields (url, data_dir)."""
+    data = root / "data"
     (data / "cas").mkdir(parents=True)
     port = free_port()
     user = "user root;\n" if os.geteuid() == 0 else ""
-    d = str(tmp_path)
-    (tmp_path / "nginx.conf").write_text(
+    d = str(root)
+    (root / "nginx.conf").write_text(
         f"{user}daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n"
         f"events {{ worker_connections 256; }}\nhttp {{\n access_log off;\n"
         f" client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n"
@@ -41,7 +43,7 @@ def nginx(tmp_path):
         f" server {{\n  listen 127.0.0.1:{port};\n  root {data};\n"
         f"  location /cas/ {{ dav_methods PUT; create_full_put_path on; }}\n"
         f"  location /ro/ {{ alias {data}/; limit_except GET HEAD {{ deny all; }} }}\n }}\n}}\n")
-    proc = subprocess.Popen([NGINX, "-p", d + "/", "-c", str(tmp_path / "nginx.conf"),
+    proc = subprocess.Popen([NGINX, "-p", d + "/", "-c", str(root / "nginx.conf"),
                              "-e", d + "/error.log"])
     try:
         for _ in range(500):
@@ -54,6 +56,21 @@ def nginx(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait()
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    with serve(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def two_nginx(tmp_path):
+    """Two servers: [(url, data_dir), (url, data_dir)]."""
+    (tmp_path / "n0").mkdir()
+    (tmp_path / "n1").mkdir()
+    with serve(tmp_path / "n0") as first, serve(tmp_path / "n1") as second:
+        yield [first, second]
 
 
 def test_two_stores_share_one_server(nginx, tmp_path):
@@ -164,3 +181,33 @@ def test_fetch_many_counts(nginx, tmp_path):
     assert (r.fetched, r.already_present, r.failed) == (5, 0, 1)
     assert r.bytes == sum(len(f"file {i}\n") for i in range(5))
     assert "HTTP 404" in r.errors[0]
+
+
+def place(h, shards):
+    """The server (index into shards, (url, weight) pairs) that holds h: the highest
+    weight / -ln(u), u from the first 53 bits of sha256(url + "\\n" + h)."""
+    def score(url, weight):
+        x = int.from_bytes(hashlib.sha256(f"{url}\n{h}".encode()).digest()[:8], "big") >> 11
+        return weight / -math.log((x + 0.5) / 2 ** 53)
+    return max(range(len(shards)), key=lambda i: score(*shards[i]))
+
+
+def test_a_list_of_servers_shares_the_hashes(two_nginx, tmp_path):
+    """remote=[...] is a sharded remote (cas::ShardedRemote): each hash on exactly one server,
+    the same one whatever the order of the list, a weight following its server."""
+    (url0, data0), (url1, data1) = two_nginx
+    a = Store(tmp_path / "a", remote=[url0, (HttpRemote(url1), 2.0)])
+    hashes = []
+    for i in range(30):
+        src = tmp_path / f"f{i}"
+        src.write_bytes(b"sharded %d" % i)
+        hashes.append(a.put(src))
+    for h in hashes:  # where the documented formula (sharded_remote.hpp) places it
+        home = place(h, [(url0, 1.0), (url1, 2.0)])
+        assert [(d / "cas" / h).exists() for d in (data0, data1)] == [home == 0, home == 1]
+    b = Store(tmp_path / "b", remote=[(url1, 2), url0])
+    assert b.pull(hashes).fetched == 30
+    with pytest.raises(ValueError):
+        Store(tmp_path / "c", remote=[url0, url0])
+    with pytest.raises(ValueError):
+        Store(tmp_path / "c", remote=[(url0, 0)])

@@ -30,7 +30,9 @@ struct GlobalOptions {
   std::string layouts = "v1,v0";
   bool read_only = false;
   bool quiet = false;
-  std::string remote;             // --remote URL (or CAS_REMOTE): the shared HTTP tier
+  // --remote (or CAS_REMOTE), each value a list of URLs with optional weights
+  // (remote_list.hpp): the shared HTTP tier, one server or several sharing the hashes.
+  std::vector<std::string> remote;
   bool remote_read_only = false;  // --remote-read-only: read through, never upload
   std::string remote_ca;          // --remote-ca FILE: the CA to trust for https
   std::string remote_header;      // --remote-header (or CAS_REMOTE_HEADER): never printed

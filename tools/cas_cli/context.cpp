@@ -10,7 +10,9 @@
 
 #include "cas/errors.hpp"
 #include "cas/layout.hpp"
+#include "cas/sharded_remote.hpp"
 #include "diagnostics.hpp"
+#include "remote_list.hpp"
 
 namespace cas::cli {
 namespace {
@@ -35,12 +37,30 @@ cas::HttpRemoteOptions remote_options(const GlobalOptions& options, unsigned max
   return o;
 }
 
-std::shared_ptr<cas::Remote> make_remote(const GlobalOptions& options, unsigned max_in_flight) {
+std::shared_ptr<cas::Remote> make_remote(const GlobalOptions& options, const std::string& url,
+                                         unsigned max_in_flight) {
   try {
     // http(s):// or s3:// (cas::open_remote dispatches on the scheme).
-    return cas::open_remote(options.remote, remote_options(options, max_in_flight));
+    return cas::open_remote(url, remote_options(options, max_in_flight));
   } catch (const InvalidArgumentError& e) {
     throw UsageError("--remote", e.what());
+  }
+}
+
+// One server's remote, or several sharing the hashes: each keeps `max_in_flight` requests in
+// flight. A server's identity for placement is its URL (credentials dropped by ShardPlacement).
+std::shared_ptr<cas::Remote> make_remotes(const GlobalOptions& options, unsigned max_in_flight) {
+  const std::vector<RemoteSpec> specs = parse_remote_list(options.remote);
+  if (specs.empty()) throw UsageError("--remote", "no URL given");
+  if (specs.size() == 1) return make_remote(options, specs.front().url, max_in_flight);
+  std::vector<RemoteShard> shards;
+  for (const RemoteSpec& spec : specs) {
+    shards.push_back({make_remote(options, spec.url, max_in_flight), spec.url, spec.weight});
+  }
+  try {
+    return std::make_shared<ShardedRemote>(std::move(shards));
+  } catch (const InvalidArgumentError& e) {
+    throw UsageError("--remote", e.what());  // the same server twice
   }
 }
 
@@ -56,7 +76,7 @@ Context::Context(GlobalOptions options) : options_(std::move(options)) {
     throw UsageError("--remote", "--remote-ca, --remote-header and --remote-read-only need it");
   }
   if (!options_.remote.empty()) {
-    store_options.remote = make_remote(options_, 0);
+    store_options.remote = make_remotes(options_, 0);
     store_options.remote_mode =
         options_.remote_read_only ? RemoteMode::read_only : RemoteMode::read_write;
     store_options.on_remote_error = [](const std::string& why) { print_error("remote", why); };
@@ -68,7 +88,7 @@ std::shared_ptr<Remote> Context::remote(const std::string& command, unsigned max
   if (options_.remote.empty()) {
     throw UsageError(command, "no remote: give --remote URL (or set CAS_REMOTE)");
   }
-  return make_remote(options_, max_in_flight);
+  return make_remotes(options_, max_in_flight);
 }
 
 int Context::with_remote_failures(int code) const {

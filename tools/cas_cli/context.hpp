@@ -17,8 +17,10 @@ namespace cas::cli {
 class Context {
  public:
   // Validates the global options and opens (touching nothing on disk) the store they name,
-  // with the --remote tier when given (its failures are printed as `cas: remote: <why>`).
-  // Throws UsageError for an empty --root, a bad --layouts or a bad --remote URL.
+  // with the --remote tier when given: one server, or several sharing the hashes
+  // (cas::ShardedRemote; remote_list.hpp has the syntax). Its failures are printed as
+  // `cas: remote: <why>`. Throws UsageError for an empty --root, a bad --layouts, or a bad
+  // --remote URL or list.
   explicit Context(GlobalOptions options);
 
   const GlobalOptions& options() const { return options_; }
@@ -33,8 +35,9 @@ class Context {
   // (StoreOptions::verify_on_insert). Call before the store is used: it is opened anew.
   void set_verify_on_insert();
 
-  // A client of --remote with up to `max_in_flight` requests at once (0: the default), for
-  // push and pull. Throws UsageError("<command>", ...) when no --remote was given.
+  // A client of --remote with up to `max_in_flight` requests at once per server (0: the
+  // default), for push and pull: a ShardedRemote when --remote names several servers. Throws
+  // UsageError("<command>", ...) when no --remote was given.
   std::shared_ptr<cas::Remote> remote(const std::string& command, unsigned max_in_flight) const;
 
   // `code`, or kExitFailed when it is kExitOk but the store reported a remote failure (a

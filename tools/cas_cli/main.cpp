@@ -83,8 +83,11 @@ CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
                  "read through it, put and insert write through it, push and pull sync with it. "
                  "Credentials: http://user:password@host/, or ~/.netrc. Or s3://BUCKET[/PREFIX]: "
                  "an S3 bucket (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, "
-                 "AWS_ENDPOINT_URL)")
+                 "AWS_ENDPOINT_URL). Given several times (or as a space-separated list), the "
+                 "servers share the hashes by rendezvous hashing; 'URL weight=W' gives a server W "
+                 "times the share of a weight-1 one")
       ->type_name("URL")
+      ->allow_extra_args(false)
       ->envname("CAS_REMOTE");
   app.add_flag("--remote-read-only", global.remote_read_only,
                "Read through the remote, never upload to it");

@@ -1,6 +1,6 @@
 // The commands of the remote tier: push (upload what the remote lacks) and pull (fetch listed
 // hashes). Both need --remote; the transfers are cas::push and cas::pull, with -j requests in
-// flight.
+// flight (per server, when --remote names several).
 #include <iostream>
 #include <string>
 #include <unordered_set>
@@ -8,6 +8,7 @@
 
 #include "cas/remote.hpp"
 #include "cas/remote_transfer.hpp"
+#include "cas/sharded_remote.hpp"
 #include "cli.hpp"
 #include "context.hpp"
 #include "diagnostics.hpp"
@@ -29,6 +30,20 @@ struct PullArgs {
   std::vector<std::string> keep_files;
 };
 
+// With several servers, names each one whose requests failed or came back corrupt, with its
+// counts: a server that is down shows as the one whose share failed.
+void report_shards(const std::string& command, const Remote& remote) {
+  const auto* sharded = dynamic_cast<const ShardedRemote*>(&remote);
+  if (!sharded) return;
+  for (const RemoteShardStats& s : sharded->stats()) {
+    if (s.failed + s.corrupt == 0) continue;
+    const std::uint64_t requests = s.present + s.absent + s.corrupt + s.failed;
+    print_message(command, "server " + s.name + ": failed=" + std::to_string(s.failed) +
+                               " corrupt=" + std::to_string(s.corrupt) + " of " +
+                               std::to_string(requests) + " requests");
+  }
+}
+
 // Prints the summary (unless --quiet) and returns the exit code: 1 when `failed`.
 int finish(Context& context, const std::string& summary, bool failed) {
   if (!context.quiet()) std::cout << summary << '\n';
@@ -41,6 +56,7 @@ int run_push(Context& context, const PushArgs& args) {
   options.dry_run = args.dry_run;
   options.on_error = [](const std::string& why) { print_message("push", why); };
   const PushResult r = push(context.store(), *remote, options);
+  report_shards("push", *remote);
   const std::string summary = summary_line("push",
                                            {{"checked", r.checked},
                                             {"uploaded", r.uploaded},
@@ -69,6 +85,7 @@ int run_pull(Context& context, const PullArgs& args) {
   options.durability = Durability::batch;
   options.on_error = [](const std::string& why) { print_message("pull", why); };
   const PullResult r = pull(context.store(), *remote, hashes, options);
+  report_shards("pull", *remote);
   const std::string summary = summary_line("pull", {{"fetched", r.fetched},
                                                     {"already_present", r.already_present},
                                                     {"missing", r.missing},
@@ -85,7 +102,7 @@ int run_pull(Context& context, const PullArgs& args) {
 void add_jobs_option(CLI::App* command, unsigned& jobs) {
   command
       ->add_option("-j,--jobs", jobs,
-                   "Transfers (HTTP requests) in flight at once (0: the default, 16)")
+                   "Transfers (HTTP requests) in flight at once, per server (0: the default, 16)")
       ->type_name("N")
       ->check(CLI::Range(0u, 1024u).description(""));
 }
