@@ -19,21 +19,11 @@ namespace cas {
 namespace {
 
 namespace fs = boost::filesystem;
+using test::fetch_to_file;
 using test::NginxServer;
 using test::read_file;
 using test::TempDir;
 using test::write_file;
-
-// Fetches `hash` into a fresh file; returns the result and, in *body, what was written.
-RemoteResult fetch_to_file(Remote& remote, const std::string& hash, const fs::path& file,
-                           std::string* body = nullptr) {
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  EXPECT_GE(fd, 0);
-  RemoteResult r = remote.fetch(hash, fd);
-  ::close(fd);
-  if (body) *body = read_file(file);
-  return r;
-}
 
 HttpRemoteOptions quick_options() {
   HttpRemoteOptions o;

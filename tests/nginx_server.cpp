@@ -2,6 +2,7 @@
 #include "nginx_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
 namespace cas::test {
@@ -201,6 +203,16 @@ void RawHttpServer::serve() {
     (void)ignored;
     ::close(conn);
   }
+}
+
+RemoteResult fetch_to_file(Remote& remote, const std::string& hash,
+                           const boost::filesystem::path& file, std::string* body) {
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  EXPECT_GE(fd, 0);
+  RemoteResult r = remote.fetch(hash, fd);
+  ::close(fd);
+  if (body) *body = read_file(file);
+  return r;
 }
 
 }  // namespace cas::test

@@ -10,6 +10,7 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include "cas/remote.hpp"
 #include "test_util.hpp"
 
 namespace cas::test {
@@ -74,6 +75,11 @@ int unused_port();
 
 // Whether something on 127.0.0.1:port accepts a TCP connection.
 bool accepts_connections(int port);
+
+// Fetches `hash` from `remote` into a fresh `file`; returns the result and, in *body, what was
+// written (the test's view of what a caller's fd would hold).
+RemoteResult fetch_to_file(Remote& remote, const std::string& hash,
+                           const boost::filesystem::path& file, std::string* body = nullptr);
 
 // A listening socket on 127.0.0.1 that never accepts: connects succeed (the kernel's backlog),
 // requests are never answered. Closed on destruction.

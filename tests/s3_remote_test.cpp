@@ -19,6 +19,7 @@
 #include "cas/remote_transfer.hpp"
 #include "cas/s3_remote.hpp"
 #include "cas/store.hpp"
+#include "nginx_server.hpp"
 #include "swift_server.hpp"
 #include "test_util.hpp"
 
@@ -26,6 +27,7 @@ namespace cas {
 namespace {
 
 namespace fs = boost::filesystem;
+using test::fetch_to_file;
 using test::read_file;
 using test::SwiftServer;
 using test::TempDir;
@@ -46,16 +48,6 @@ S3RemoteOptions options_for(const SwiftServer& swift, const std::string& bucket,
   o.http.low_speed_time_s = 5;
   o.http.max_in_flight = 8;
   return o;
-}
-
-RemoteResult fetch_to_file(Remote& remote, const std::string& hash, const fs::path& file,
-                           std::string* body = nullptr) {
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  EXPECT_GE(fd, 0);
-  RemoteResult r = remote.fetch(hash, fd);
-  ::close(fd);
-  if (body) *body = read_file(file);
-  return r;
 }
 
 // GET url signed by the curl command (not by cas): what the server holds at exactly that key.
@@ -351,7 +343,7 @@ TEST(S3RemoteTest, OptionsComeFromTheUrlAndTheAwsVariables) {
   EXPECT_EQ(o.region, "ap-south-2");
   EXPECT_EQ(o.endpoint, "http://127.0.0.1:10");
   EXPECT_EQ(o.prefix, "");
-  for (const std::string url :
+  for (const std::string& url :
        {"s3://key:" + std::string(kWrongSecret) + "@bucket/p", std::string("s3://bucket/p?x=1")}) {
     try {
       s3_options_from_environment(url);
