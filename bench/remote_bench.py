@@ -13,12 +13,16 @@ round by round with the contenders' order alternating:
          through the store's temp area, one syncfs at the end)
          vs `curl --parallel --parallel-max 16 -K CONFIG` into plain files (verifies nothing)
          vs one sequential `curl -K CONFIG` process over the same list
-  push   `cas push -j16` of a store holding the objects into an empty server (HEAD each, then
-         PUT the absent ones)
+  push   `cas push -j16` of a store holding the objects into an empty server (HEADs the first
+         64, then PUTs the rest with a HEAD for a sample of 16 per batch of 512: PushAsk)
          vs `curl --parallel --parallel-max 16 -K CONFIG` uploading the same files (-T)
   miss   one read-through miss (Store::open of a hash only the remote has) beside the GET alone
          and the local publish alone (bench/remote_miss.cpp, medians per object), with the
          default durability (fsync per file) and with none
+
+Beside each contender's CPU time it reads the server's (nginx's master and workers, or the Swift
+and memcached processes, from /proc) and prints the CPU floor: both CPU times over the machine's
+CPUs, the shortest wall time the work allows when client and server share this machine.
 
 Prints a markdown table of medians (min-max) and ratios; --out FILE also writes it there.
 Results: bench/results/remote.md.
@@ -132,6 +136,9 @@ class NginxTarget:
     def fill(self, objects):
         self.nginx.fill(objects)
 
+    def pids(self):
+        return [self.nginx.proc.pid] + children_of(self.nginx.proc.pid)
+
     def stop(self):
         self.nginx.stop()
 
@@ -166,22 +173,59 @@ class S3Target:
                         "--parallel-max", "16", "-K", config] + self.curl_opts,
                        check=True, stdout=subprocess.DEVNULL)
 
+    def pids(self):
+        return self.swift.pids()
+
     def stop(self):
         self.swift.stop()
 
 
 CPU = {}  # contender -> CPU seconds (user + sys) of each run, beside the wall times
+SERVER_CPU = {}  # contender -> CPU seconds the server's processes spent during each run
+
+
+def children_of(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def process_cpu(pids):
+    """CPU seconds (user + sys) the processes have spent so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def timed(cmd, env=None):
-    """Wall seconds of cmd; its CPU seconds go to CPU[cmd's contender] via run_rounds."""
+    """Wall seconds of cmd; its CPU seconds (and the server's, timed.server_pids) go to CPU and
+    SERVER_CPU[cmd's contender] via run_rounds."""
+    pids = timed.server_pids()
+    s0 = process_cpu(pids)
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     timed.last_cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    timed.last_server_cpu = process_cpu(pids) - s0
     return wall
+
+
+timed.server_pids = list
 
 
 def fresh(path):
@@ -266,8 +310,10 @@ def run_rounds(args, contenders, reset):
             reset()
             times[name].append(contenders[name]())
             CPU.setdefault(name, []).append(timed.last_cpu)
+            SERVER_CPU.setdefault(name, []).append(timed.last_server_cpu)
             print(f"  round {r + 1}: {name}: {times[name][-1]:.2f} s "
-                  f"(cpu {timed.last_cpu:.2f} s)", file=sys.stderr)
+                  f"(cpu {timed.last_cpu:.2f} s, server cpu {timed.last_server_cpu:.2f} s)",
+                  file=sys.stderr)
     return times
 
 
@@ -288,14 +334,23 @@ def report(args, pull, push, miss):
     where = "loopback nginx" if args.server == "nginx" else "S3 (Swift s3api) on loopback"
     lines = [f"### cas pull / push of {n} objects of {size} bytes, {where} "
              f"(medians of {args.rounds}, min-max)", "",
-             "| operation | contender | wall time | ratio to cas | CPU (user+sys) |",
-             "|---|---|---:|---:|---:|"]
+             "| operation | contender | wall time | ratio to cas | CPU (user+sys) | server CPU "
+             "| CPU floor |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for op, times, cas_name in (("pull", pull, "cas pull -j16"), ("push", push, "cas push -j16")):
+        if not times:
+            continue
         base = statistics.median(times[cas_name])
         for name, values in times.items():
             ratio = statistics.median(values) / base
             cpu = statistics.median(CPU[name])
-            lines.append(f"| {op} | `{name}` | {fmt(values)} | {ratio:.2f}x | {cpu:.2f} s |")
+            server = statistics.median(SERVER_CPU[name])
+            floor = (cpu + server) / os.cpu_count()
+            lines.append(f"| {op} | `{name}` | {fmt(values)} | {ratio:.2f}x | {cpu:.2f} s | "
+                         f"{server:.2f} s | {floor:.2f} s |")
+    lines += ["", "CPU floor: (the client's CPU + the server's) / the CPUs: the shortest wall time "
+              f"those CPU seconds allow on this machine's {os.cpu_count()} CPUs, client and server "
+              "sharing them."]
     lines += ["", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (2 cores)."]
     if not miss:
         return "\n".join(lines) + "\n"
@@ -320,7 +375,7 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--miss-count", type=int, default=300, help="objects of the miss part")
     p.add_argument("--only", choices=("pull", "push", "miss"),
-                   help="one part only (its raw times printed, no table)")
+                   help="one part only")
     p.add_argument("--out", help="also write the markdown table to this file")
     p.add_argument("--server", choices=("nginx", "s3"), default="nginx",
                    help="the remote: nginx (plain HTTP), or an S3 bucket on OpenStack Swift "
@@ -331,6 +386,7 @@ def main():
     args.miss = os.path.join(args.build, "bench", "cas-remote-miss")
     fresh(args.dir)
     server = NginxTarget(args.dir) if args.server == "nginx" else S3Target(args.dir)
+    timed.server_pids = server.pids
     miss_part = args.server == "nginx" and args.only in (None, "miss")
     try:
         objects = make_objects(os.path.join(args.dir, "src"), args.objects, args.size)
@@ -339,9 +395,6 @@ def main():
         miss = bench_miss(args, server, args.dir) if miss_part else []
     finally:
         server.stop()
-    if args.only:
-        print(pull, push, miss)
-        return
     text = report(args, pull, push, miss)
     print(text)
     if args.out:

@@ -44,10 +44,11 @@ std::shared_ptr<Remote> remote_for(const Store& store, const py::object& remote)
   return store.options().remote;
 }
 
-PushResult push_store(Store& store, const py::object& remote, bool dry_run) {
+PushResult push_store(Store& store, const py::object& remote, bool dry_run, bool always_ask) {
   std::shared_ptr<Remote> r = remote_for(store, remote);
   PushOptions options;
   options.dry_run = dry_run;
+  if (always_ask) options.ask = PushAsk::always;
   py::gil_scoped_release release;
   return push(store, *r, options);
 }
@@ -64,10 +65,12 @@ void register_results(py::module_& m) {
   push_result.def_readonly("checked", &PushResult::checked)
       .def_readonly("uploaded", &PushResult::uploaded)
       .def_readonly("already_present", &PushResult::already_present)
+      .def_readonly("sent_unasked", &PushResult::sent_unasked)
       .def_readonly("bytes", &PushResult::bytes)
       .def_readonly("failed", &PushResult::failed)
       .def_readonly("errors", &PushResult::errors);
-  add_repr(push_result, {"checked", "uploaded", "already_present", "bytes", "failed"});
+  add_repr(push_result,
+           {"checked", "uploaded", "already_present", "sent_unasked", "bytes", "failed"});
   py::class_<PullResult> pull_result(m, "PullResult", "What Store.pull did (see cas pull).");
   pull_result.def_readonly("fetched", &PullResult::fetched)
       .def_readonly("already_present", &PullResult::already_present)
@@ -153,9 +156,11 @@ ValueError for a URL that is not http(s).)")
 void def_remote_methods(StoreClass& store) {
   store
       .def("push", &push_store, py::kw_only(), py::arg("remote") = py::none(),
-           py::arg("dry_run") = false,
+           py::arg("dry_run") = false, py::arg("always_ask") = false,
            "Uploads every hash the remote (default: the store's own) lacks, many requests in "
-           "flight; returns a PushResult. Failures are counted, not raised.")
+           "flight; returns a PushResult. While most of what is asked about is new, files up "
+           "to 64 KiB are sent without asking (sent_unasked counts them); always_ask=True asks "
+           "about each first. Failures are counted, not raised.")
       .def("pull", &pull_store, py::arg("hashes"), py::kw_only(), py::arg("remote") = py::none(),
            "Fetches the listed hashes the store lacks, each verified before it is published; "
            "returns a PullResult. Raises InvalidHashError (before any request), ReadOnlyError.")

@@ -22,6 +22,7 @@ namespace {
 struct PushArgs {
   unsigned jobs = 0;  // 0: the remote's default (HttpRemoteOptions::max_in_flight)
   bool dry_run = false;
+  bool always_ask = false;
 };
 
 struct PullArgs {
@@ -54,6 +55,7 @@ int run_push(Context& context, const PushArgs& args) {
   auto remote = context.remote("push", args.jobs);
   PushOptions options;
   options.dry_run = args.dry_run;
+  if (args.always_ask) options.ask = PushAsk::always;
   options.on_error = [](const std::string& why) { print_message("push", why); };
   const PushResult r = push(context.store(), *remote, options);
   report_shards("push", *remote);
@@ -112,13 +114,18 @@ void add_remote_commands(CommandRegistry& registry) {
       "push",
       "Upload every hash of the store that the --remote does not have (asked with many "
       "requests in flight); prints 'push: checked=N uploaded=N already_present=N bytes=N "
-      "failed=N'",
+      "failed=N'. While most of what is asked about is new, files up to 64 KiB are sent "
+      "without asking first (one request instead of two); uploaded= counts them even where "
+      "the remote had them",
       "0 done; 1 a request failed; 2 usage error (no --remote, a bad URL), or the root does not "
       "exist.",
       RootUse::existing, run_push);
   add_jobs_option(push_command, push_args->jobs);
   push_command->add_flag("-n,--dry-run", push_args->dry_run,
                          "Only ask: count what would be uploaded");
+  push_command->add_flag("--always-ask", push_args->always_ask,
+                         "Ask about every hash (HEAD) before uploading it: never send a file "
+                         "the remote has (for metered or slow uplinks)");
 
   auto [pull_command, pull_args] = registry.add(
       "pull",
