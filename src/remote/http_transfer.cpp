@@ -175,7 +175,11 @@ bool prepare_easy(const HttpSettings& settings, CURL* easy, Transfer& t) {
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_limit);
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, o.low_speed_time_s);
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);  // wait to multiplex rather than open more
+  // Over TLS, where ALPN may give HTTP/2, wait for the first connection and multiplex on it rather
+  // than open one per request. Never over plain http: there libcurl speaks HTTP/1.1 only, and a
+  // request that waits to multiplex waits for the one connection to be free, so max_in_flight
+  // requests would run one at a time on it.
+  if (settings.base.compare(0, 8, "https://") == 0) curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   if (o.ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, o.ca_file->c_str());
   if (o.use_netrc) curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER,

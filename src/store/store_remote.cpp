@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cas/remote.hpp"
+#include "store/publisher.hpp"
 #include "store/store_impl.hpp"
 
 namespace cas::detail {
@@ -49,20 +50,24 @@ std::vector<RemoteResult> StoreImpl::fetch_and_publish(Remote& remote,
     fds.push_back(fd);
   }
   // Each verified file is published as soon as it is complete, while the others are still in
-  // flight: the publishing overlaps the network. What is not present keeps its guard, which
-  // removes the temp.
-  std::exception_ptr error;
-  auto publish = [&](std::size_t i, const RemoteResult& r) {
-    if (r.status != RemoteStatus::present || error) return;
-    try {
-      temps[i].release();  // publish_fd owns the descriptor and the temp from here
-      publish_fd(fds[i], names[i], hashes[i], nullptr, durability);
-    } catch (...) {
-      error = std::current_exception();  // on_done must not throw: rethrown below
-    }
+  // flight: for one hash on the calling thread, for many on a Publisher's (publisher.hpp), so
+  // that publishing also overlaps the transfers' CPU work. What is not present keeps its guard,
+  // which removes the temp.
+  auto publish = [&](std::size_t i) {
+    temps[i].release();  // publish_fd owns the descriptor and the temp from here
+    publish_fd(fds[i], names[i], hashes[i], nullptr, durability);
   };
-  std::vector<RemoteResult> results = remote.fetch_many(hashes, fds, publish);
-  if (error) std::rethrow_exception(error);
+  if (hashes.size() == 1) {
+    std::vector<RemoteResult> results = remote.fetch_many(hashes, fds);
+    if (results.front().status == RemoteStatus::present) publish(0);
+    return results;
+  }
+  Publisher publisher(publish);  // after temps: joined before they are destroyed
+  std::vector<RemoteResult> results =
+      remote.fetch_many(hashes, fds, [&](std::size_t i, const RemoteResult& r) {
+        if (r.status == RemoteStatus::present) publisher.add(i);
+      });
+  publisher.finish();
   return results;
 }
 
