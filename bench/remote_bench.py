@@ -24,13 +24,15 @@ Beside each contender's CPU time it reads the server's (nginx's master and worke
 and memcached processes, from /proc) and prints the CPU floor: both CPU times over the machine's
 CPUs, the shortest wall time the work allows when client and server share this machine.
 
-Prints a markdown table of medians (min-max) and ratios; --out FILE also writes it there.
+Prints a markdown table of medians (min-max) and ratios; --out FILE also appends it there.
+Run it in tmpfs (--dir /dev/shm) to compare the clients: on a disk, the cost of creating and
+deleting 10k files moves every contender's time 2-3x from round to round.
 Results: bench/results/remote.md.
 
 With cas and cas-remote-miss built in --build (cmake --build build --target cas-cli
 cas-remote-miss), nginx and curl installed:
 
-  bench/remote_bench.py --dir /var/tmp --rounds 5 --out bench/results/remote.md
+  bench/remote_bench.py --dir /dev/shm --rounds 5 --out bench/results/remote.md
   bench/remote_bench.py --dir /var/tmp --objects 200 --rounds 1 --miss-count 20   # smoke test
 
 --server s3 runs pull and push against an S3 bucket instead: OpenStack Swift's s3api on
@@ -38,7 +40,7 @@ loopback (bench/s3_server.py, Debian's swift-* packages), cas with --remote s3:/
 AWS_* variables, curl with --aws-sigv4 and the same key (from a netrc: curl's --user would split
 the access key test:tester at its ':'); a push's "empty server" is a new bucket. No miss part.
 
-  bench/remote_bench.py --dir /var/tmp --server s3 --objects 1000 --rounds 3
+  bench/remote_bench.py --dir /dev/shm --server s3 --objects 10000 --rounds 3
 """
 import hashlib
 import os
@@ -63,9 +65,10 @@ def free_port():
 
 class Nginx:
     """nginx serving DIR/nginx/data on a free loopback port; access_log: a path to log every
-    request to (what the fetch benchmark counts requests with), else no log."""
+    request to (what the fetch benchmark counts requests with), else no log; limit_rate: nginx's
+    limit_rate (bytes/s per response, e.g. "1m"), to stand for a server slower than loopback."""
 
-    def __init__(self, work, access_log=None):
+    def __init__(self, work, access_log=None, limit_rate=None):
         self.dir = os.path.join(work, "nginx")
         self.data = os.path.join(self.dir, "data")
         os.makedirs(os.path.join(self.data, "cas"), exist_ok=True)
@@ -89,6 +92,7 @@ http {{
   server {{
     listen 127.0.0.1:{self.port};
     root {self.data};
+    {f"limit_rate {limit_rate};" if limit_rate else ""}
     location /cas/ {{ dav_methods PUT; create_full_put_path on; }}
   }}
 }}
@@ -376,7 +380,7 @@ def main():
     p.add_argument("--miss-count", type=int, default=300, help="objects of the miss part")
     p.add_argument("--only", choices=("pull", "push", "miss"),
                    help="one part only")
-    p.add_argument("--out", help="also write the markdown table to this file")
+    p.add_argument("--out", help="also append the markdown table to this file")
     p.add_argument("--server", choices=("nginx", "s3"), default="nginx",
                    help="the remote: nginx (plain HTTP), or an S3 bucket on OpenStack Swift "
                         "(bench/s3_server.py; cas and curl both sign with SigV4; no miss part)")
@@ -398,7 +402,7 @@ def main():
     text = report(args, pull, push, miss)
     print(text)
     if args.out:
-        with open(args.out, "w") as f:
+        with open(args.out, "a") as f:
             f.write(text)
     shutil.rmtree(args.dir)
 

@@ -13,13 +13,18 @@ how many move when a server is added, and whether `cas pull` gets faster with mo
              store from 1, 2 and 3 loopback nginx servers (--remote given once per server), each
              server holding its share as placed above; wall and CPU (user+sys) time per round,
              the orders alternating. On loopback the servers share the client's cores: this
-             shows whether the client scales until its own CPU bounds it.
+             shows whether the client scales until its own CPU bounds it. --server-rate R
+             limits each nginx (limit_rate R per response), standing for servers slower than
+             loopback: objects larger than R bytes are slowed (nginx lets a second's worth go
+             at once).
 
 Uses remote_bench.py's nginx (WebDAV, access log off). Prints a markdown section; --out FILE
 appends it to FILE (bench/results/remote.md, under "Shards"). With cas-cli built in --build:
 
   bench/shard_bench.py --dir /var/tmp --rounds 5 --out bench/results/remote.md
   bench/shard_bench.py --dir /var/tmp --objects 500 --rounds 1       # smoke test
+  bench/shard_bench.py --dir /dev/shm --rounds 3 --servers 4 --objects 100 --size 16777216 \
+      --server-rate 4m                                                  # servers as the bound
 """
 import datetime
 import hashlib
@@ -120,8 +125,10 @@ def report(args, placement, pull, load_before):
     if pull:
         wall, cpu = pull
         base = statistics.median(wall[1])
-        lines += [f"### `cas pull -j16` of {args.objects} objects of {args.size} bytes from 1-3 "
-                  f"loopback nginx servers (medians of {args.rounds}, min-max)", "",
+        rate = f", each sending at most {args.server_rate}B/s per response" if args.server_rate else ""
+        lines += [f"### `cas pull -j16` of {args.objects} objects of {args.size} bytes from 1-"
+                  f"{args.servers} loopback nginx servers{rate} (medians of {args.rounds}, "
+                  "min-max)", "",
                   "| servers | wall time | speed-up over 1 | CPU (user+sys) of cas |",
                   "|---:|---:|---:|---:|"]
         for n in wall:
@@ -143,6 +150,10 @@ def main():
     p.add_argument("--size", type=int, default=4096, help="bytes per object")
     p.add_argument("--servers", type=int, default=3, help="pull from 1..N servers")
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--server-rate", metavar="RATE",
+                   help="nginx limit_rate of each server (bytes/s per response, e.g. 1m): servers "
+                        "slower than loopback, as remote ones are, so that adding one adds speed "
+                        "until the client's CPU bounds the pull")
     p.add_argument("--no-pull", action="store_true", help="the placement part only")
     p.add_argument("--out", help="also append the markdown section to this file")
     args = p.parse_args()
@@ -153,7 +164,8 @@ def main():
     pull = None
     if not args.no_pull:
         fresh(args.dir)
-        servers = [Nginx(os.path.join(args.dir, f"s{i}")) for i in range(args.servers)]
+        servers = [Nginx(os.path.join(args.dir, f"s{i}"), limit_rate=args.server_rate)
+                   for i in range(args.servers)]
         try:
             objects = make_objects(os.path.join(args.dir, "src"), args.objects, args.size)
             pull = bench_pull(args, servers, objects)
