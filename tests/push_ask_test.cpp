@@ -61,6 +61,16 @@ class PushAskTest : public ::testing::Test {
     return log;
   }
 
+  // Pushes with `options` into the empty remote: every file asked about, then uploaded.
+  void expect_a_head_and_a_put_each(const PushOptions& options) {
+    PushResult r = push(*store_, *remote_, options);
+    EXPECT_EQ(r.uploaded, static_cast<std::uint64_t>(kFiles));
+    EXPECT_EQ(r.sent_unasked, 0u);
+    const std::string log = log_with("PUT", kFiles);
+    EXPECT_EQ(count_of(log, "\"HEAD /cas/"), static_cast<std::size_t>(kFiles));
+    EXPECT_EQ(count_of(log, "\"PUT /cas/"), static_cast<std::size_t>(kFiles));
+  }
+
   std::size_t objects_on_server() const {
     std::size_t n = 0;
     for (fs::directory_iterator it(nginx_->data_dir() / "cas"), end; it != end; ++it) ++n;
@@ -104,19 +114,13 @@ TEST_F(PushAskTest, IntoARemoteThatHasThemEveryHashIsAskedAndNothingSent) {
 TEST_F(PushAskTest, AlwaysAskAsksAboutEveryHash) {
   PushOptions options;
   options.ask = PushAsk::always;
-  PushResult r = push(*store_, *remote_, options);
-  EXPECT_EQ(r.uploaded, static_cast<std::uint64_t>(kFiles));
-  EXPECT_EQ(r.sent_unasked, 0u);
-  EXPECT_EQ(count_of(log_with("PUT", kFiles), "\"HEAD /cas/"), static_cast<std::size_t>(kFiles));
+  expect_a_head_and_a_put_each(options);
 }
 
 TEST_F(PushAskTest, FilesLargerThanTheLimitAreAlwaysAskedAbout) {
   PushOptions options;
   options.unasked_max_bytes = 0;  // every file is larger
-  PushResult r = push(*store_, *remote_, options);
-  EXPECT_EQ(r.uploaded, static_cast<std::uint64_t>(kFiles));
-  EXPECT_EQ(r.sent_unasked, 0u);
-  EXPECT_EQ(count_of(log_with("PUT", kFiles), "\"HEAD /cas/"), static_cast<std::size_t>(kFiles));
+  expect_a_head_and_a_put_each(options);
 }
 
 TEST_F(PushAskTest, ADryRunAsksAboutEveryHashAndSendsNothing) {
