@@ -122,7 +122,9 @@ struct StoreOptions {
   // age bound has passed. Inserts never wait for it; across processes at most one trims at a
   // time (an flock). So the store is scanned once per tenth of a bound written (default
   // low_water), never per insert, and can be over a bound by what is published while a trim
-  // runs. A store that is already over its bounds when limits are first set is trimmed after
+  // runs; when that is a tenth of a bound again by the time the trim ends, the trim runs once
+  // more (up to four times in a row), so a store does not stay over its bound after the last
+  // writes. A store that is already over its bounds when limits are first set is trimmed after
   // the first such tenth: call cas::trim to trim at once. With min_free, each writing process
   // also checks the free space (one statvfs) once a second while it publishes, and once per
   // (1 - low_water) of the floor it publishes, and trims when it is below the floor. The

@@ -25,6 +25,8 @@ constexpr unsigned kTrimThreads = 8;
 // a trim for free space may begin again.
 constexpr std::chrono::seconds kFreeSpaceCheck{1};
 constexpr std::int64_t kFreeSpaceRetry = 10;  // seconds
+// At most this many trims in a row, each for what was published while the one before ran.
+constexpr unsigned kTrimRounds = 4;
 
 template <typename T>
 std::atomic_ref<T> shared(T& field) {
@@ -119,10 +121,7 @@ void AutoTrimmer::start_trim() {
   if (running_) return;  // this process trims already; what it writes counts for the next one
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) return;  // another process is trimming
   if (thread_.joinable()) thread_.join();            // the last one, finished
-  // Reset when the trim begins: what is written from now on is not in its scan.
-  shared(shared_->bytes).store(0);
-  shared(shared_->files).store(0);
-  shared(shared_->last_trim).store(std::time(nullptr));
+  reset_counts();  // when the trim begins: what is written from now on is not in its scan
   running_ = true;
   try {
     thread_ = std::thread([this] { run_trim(fd_); });
@@ -132,14 +131,32 @@ void AutoTrimmer::start_trim() {
   }
 }
 
+void AutoTrimmer::reset_counts() {
+  shared(shared_->bytes).store(0);
+  shared(shared_->files).store(0);
+  shared(shared_->last_trim).store(std::time(nullptr));
+}
+
 void AutoTrimmer::run_trim(int lock_fd) {
   TrimOptions options;
   static_cast<CacheLimits&>(options) = limits_;
   options.threads = kTrimThreads;
-  try {
-    trim(store_, options);
-  } catch (const std::exception&) {
-    // An unreadable pin, a root gone, an invalid bound: the next due write tries again.
+  for (unsigned round = 0; round < kTrimRounds; ++round) {
+    try {
+      trim(store_, options);
+    } catch (const std::exception&) {
+      break;  // an unreadable pin, a root gone, an invalid bound: the next due write tries again
+    }
+    // What was published while the trim ran is not in its scan, and the writes that would have
+    // started the next trim came while this one held the lock. When they are a trim's worth
+    // already, trim again now: the writers may have stopped, and nothing else would.
+    Shared now;
+    now.bytes = shared(shared_->bytes).load();
+    now.files = shared(shared_->files).load();
+    now.last_trim = shared(shared_->last_trim).load();
+    if (!limits_.max_bytes && !limits_.max_files) break;  // age alone: not due again this soon
+    if (!due(now)) break;
+    reset_counts();
   }
   ::flock(lock_fd, LOCK_UN);
   std::lock_guard<std::mutex> lock(mu_);

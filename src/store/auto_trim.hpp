@@ -62,7 +62,11 @@ class AutoTrimmer {
   // `bytes` more were published.
   bool short_of_space(std::uint64_t bytes, const Shared& now) noexcept;
   void start_trim();
+  // Runs trim, and again (a few times at most) while what was published meanwhile makes
+  // another due; then releases `lock_fd`'s flock.
   void run_trim(int lock_fd);
+  // Zeroes what was written since the last trim began, and stamps its beginning now.
+  void reset_counts();
 
   Store& store_;
   const CacheLimits limits_;
