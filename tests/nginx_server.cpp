@@ -1,6 +1,8 @@
 // Test helpers for the remote tier (see nginx_server.hpp).
 #include "nginx_server.hpp"
 
+#include <boost/filesystem/operations.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -156,6 +158,17 @@ bool accepts_connections(int port) {
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;
+}
+
+std::vector<std::size_t> servers_holding(const std::vector<std::unique_ptr<NginxServer>>& servers,
+                                         const std::string& hash) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    if (servers[i] && boost::filesystem::exists(servers[i]->data_dir() / "cas" / hash)) {
+      out.push_back(i);
+    }
+  }
+  return out;
 }
 
 int unused_port() {

@@ -5,8 +5,10 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/filesystem/path.hpp>
 
@@ -72,6 +74,11 @@ class NginxServer {
 
 // A port nothing listens on (bound, then closed).
 int unused_port();
+
+// The indices of the servers (skipping null ones: stopped) whose data directory holds the object
+// `hash`: where a sharded push put it.
+std::vector<std::size_t> servers_holding(const std::vector<std::unique_ptr<NginxServer>>& servers,
+                                         const std::string& hash);
 
 // Whether something on 127.0.0.1:port accepts a TCP connection.
 bool accepts_connections(int port);

@@ -64,13 +64,8 @@ class ShardedRemoteNginxTest : public ::testing::Test {
     return hashes;
   }
 
-  // Which servers hold `hash` in their data directory.
   std::vector<std::size_t> holders(const std::string& hash) const {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < servers_.size(); ++i) {
-      if (servers_[i] && fs::exists(servers_[i]->data_dir() / "cas" / hash)) out.push_back(i);
-    }
-    return out;
+    return test::servers_holding(servers_, hash);
   }
 
   TempDir dir_;
